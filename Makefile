@@ -1,0 +1,44 @@
+# The two set-up commands: `make study` runs the study, `make test` runs the tests.
+# Both create .venv and install the pinned environment first if needed.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SCALE ?= default
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: study test install scale dvc.yaml lock benchmark clean-outputs
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# reinstalled whenever the pinned set or the project's metadata changes
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+## make study [SCALE=default|smoke|paper]: regenerate every table and figure with DVC
+study: install
+	$(BIN)/python -m diffirl.params.scale $(SCALE) --if-different
+	$(BIN)/dvc repro
+
+## make test: the whole test suite (unit tests and the smoke-scale end-to-end runs)
+test: install
+	$(BIN)/python -m pytest
+
+## make scale SCALE=smoke|default|paper: switch every stage's settings at once
+scale: install
+	$(BIN)/python -m diffirl.params.scale $(SCALE)
+
+## make dvc.yaml: re-render dvc.yaml from the DAG declared in diffirl/dag.py
+dvc.yaml: install
+	$(BIN)/python -m diffirl.dag
+
+## make lock: re-resolve requirements.lock from pyproject.toml in a scratch venv
+lock:
+	rm -rf /tmp/diffirl-lock && $(PYTHON) -m venv /tmp/diffirl-lock
+	/tmp/diffirl-lock/bin/pip install --quiet -e '.[test]'
+	(head -2 requirements.lock; /tmp/diffirl-lock/bin/pip freeze --exclude-editable | sed 's/+cpu$$//') > requirements.lock.new
+	mv requirements.lock.new requirements.lock

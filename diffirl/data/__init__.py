@@ -1,0 +1,1 @@
+"""Datasets: one on-disk format, and the three sources that produce it."""

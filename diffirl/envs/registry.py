@@ -1,0 +1,47 @@
+"""What the pipeline knows about each environment, keyed by the short names used in params."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from diffirl.envs.maze import LARGE_MAZE, U_MAZE, MazeLayout
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    name: str
+    gym_id: str
+    #: dataset splits the "download" stage produces; the first trains the base diffuser
+    splits: tuple[str, ...]
+    #: the maze layout, for the two PointMaze environments; ``None`` for locomotion
+    maze: MazeLayout | None = None
+
+    @property
+    def is_maze(self) -> bool:
+        return self.maze is not None
+
+    @property
+    def base_split(self) -> str:
+        return self.splits[0]
+
+
+ENVIRONMENTS: dict[str, EnvironmentSpec] = {
+    "umaze": EnvironmentSpec("umaze", "PointMaze_UMaze-v3", ("base",), U_MAZE),
+    "large": EnvironmentSpec("large", "PointMaze_Large-v3", ("base",), LARGE_MAZE),
+    "halfcheetah": EnvironmentSpec("halfcheetah", "HalfCheetah-v4", ("medium-replay", "medium", "expert")),
+}
+
+MAZE_ENVIRONMENTS = tuple(name for name, spec in ENVIRONMENTS.items() if spec.is_maze)
+
+
+class UnknownEnvironmentError(ValueError):
+    pass
+
+
+def get_environment(name: str) -> EnvironmentSpec:
+    try:
+        return ENVIRONMENTS[name]
+    except KeyError:
+        raise UnknownEnvironmentError(
+            f"unknown environment {name!r}; choose one of {', '.join(ENVIRONMENTS)}"
+        ) from None

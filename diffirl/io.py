@@ -1,0 +1,59 @@
+"""Atomic file output: every file the pipeline writes appears whole or not at all.
+
+Stages write into temporary names beside the final paths and rename them only once
+everything succeeded, so an interrupted or failing stage leaves no half-written output
+behind (and no stale output from an earlier run at a path it was rewriting).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+
+def _temporary_sibling(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path; on success rename it onto ``path``, on failure delete it."""
+    with atomic_outputs([path]) as (temporary,):
+        yield temporary
+
+
+@contextlib.contextmanager
+def atomic_outputs(paths: list[str | os.PathLike]) -> Iterator[list[Path]]:
+    """Like :func:`atomic_path` for several files that must appear together.
+
+    Any existing file at a final path is removed first, so that a failure never
+    leaves an old output next to new ones.
+    """
+    finals = [Path(p) for p in paths]
+    for final in finals:
+        final.unlink(missing_ok=True)
+    temporaries = [_temporary_sibling(final) for final in finals]
+    try:
+        yield temporaries
+        for temporary, final in zip(temporaries, finals):
+            os.replace(temporary, final)
+    finally:
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
+
+
+def write_json(path: str | os.PathLike, payload: object) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)

@@ -1,0 +1,27 @@
+"""Figures 21 and 23: sample windows of a maze's reward-agnostic dataset, drawn on the maze."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from diffirl.data.format import Dataset
+from diffirl.envs.maze import MazeLayout
+from diffirl.reports.maze_plots import trajectory_grid
+
+
+def sample_windows(dataset: Dataset, window: int, count: int, seed: int) -> list[np.ndarray]:
+    """``count`` random ``window``-step pieces of episodes, as (window, 2) positions."""
+    episodes = [e for e in dataset.episodes() if e.stop - e.start >= window]
+    if not episodes:
+        raise ValueError(f"no episode is {window} steps long; lower figures.dataset_samples.*.window")
+    rng = np.random.default_rng(seed)
+    windows = []
+    for _ in range(count):
+        episode = episodes[rng.integers(len(episodes))]
+        start = episode.start + int(rng.integers(episode.stop - episode.start - window + 1))
+        windows.append(dataset.observations[start : start + window, :2])
+    return windows
+
+
+def dataset_samples_figure(dataset: Dataset, maze: MazeLayout, n_panels: int, window: int, seed: int, title: str):
+    return trajectory_grid(maze, sample_windows(dataset, window, n_panels, seed), title)

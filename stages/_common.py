@@ -1,0 +1,30 @@
+"""What every stage script does first: parse the environment argument and validate params."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from diffirl.envs.registry import UnknownEnvironmentError, get_environment
+from diffirl.params import ParameterError, load_params
+
+
+def parse(description: str, with_environment: bool = True, environments: tuple[str, ...] | None = None):
+    """Return (environment spec or None, validated params); exit with a clear message on error."""
+    parser = argparse.ArgumentParser(description=description)
+    if with_environment:
+        parser.add_argument("environment", help="umaze, large or halfcheetah")
+    parser.add_argument("--params", default="params.yaml", help="parameter file (default: params.yaml)")
+    args = parser.parse_args()
+    try:
+        spec = get_environment(args.environment) if with_environment else None
+        if spec is not None and environments is not None and spec.name not in environments:
+            raise UnknownEnvironmentError(f"this stage takes one of {', '.join(environments)}, not {spec.name!r}")
+        params = load_params(args.params)
+    except (UnknownEnvironmentError, ParameterError) as error:
+        sys.exit(f"error: {error}")
+    return spec, params
+
+
+def fail(error: Exception) -> None:
+    sys.exit(f"error: {error}")

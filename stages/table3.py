@@ -1,0 +1,21 @@
+"""Stage "table3": Table 3 from the three HalfCheetah datasets."""
+
+from _common import fail, parse
+
+from diffirl import paths
+from diffirl.data.format import DatasetError, read_dataset
+from diffirl.envs import get_environment
+from diffirl.io import atomic_path
+from diffirl.reports.table3 import build_table3
+
+if __name__ == "__main__":
+    _, params = parse(__doc__, with_environment=False)
+    spec = get_environment("halfcheetah")
+    try:
+        datasets = {split: read_dataset(paths.dataset_file(spec.name, split)) for split in spec.splits}
+    except DatasetError as error:
+        fail(error)
+    table = build_table3(datasets, params.table3.gamma, params.table3.segment_length)
+    with atomic_path(paths.TABLE3) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.4f")
+    print(table.to_string(index=False))
