@@ -7,6 +7,7 @@ the files are plain HDF5 read with h5py.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import socket
 import urllib.error
 import urllib.request
@@ -53,8 +54,8 @@ def download(remote: RemoteFile, destination: Path) -> str:
         raise DownloadError(f"cannot reach the host of {url}: {error.reason}") from None
     except (socket.timeout, TimeoutError):
         raise DownloadError(f"{url}: no answer within {remote.timeout_s} s") from None
-    except ConnectionError as error:  # includes http.client.IncompleteRead's relatives
-        raise DownloadError(f"download of {url} broke off: {error}") from None
+    except (ConnectionError, http.client.HTTPException) as error:  # e.g. IncompleteRead
+        raise DownloadError(f"download of {url} broke off (truncated): {error!r}") from None
     return actual
 
 

@@ -63,6 +63,11 @@ class _Checkpointer(BaseCallback):
         self.bar.close()
 
 
+def choose_medium(checkpoints: list[dict], target_return: float) -> dict:
+    """The checkpoint whose return is nearest the target; the earliest one on a tie."""
+    return min(checkpoints, key=lambda c: (abs(c["return"] - target_return), c["step"]))
+
+
 def replay_buffer_dataset(model: SAC, steps: int) -> Dataset:
     """The first ``steps`` transitions of a single-environment replay buffer."""
     buffer = model.replay_buffer
@@ -98,7 +103,7 @@ def generate_sac_datasets(spec: EnvironmentSpec, settings: SacGeneration, seed: 
     final_return = evaluate(model, spec.gym_id, settings.eval_episodes, seed + 10_000)
 
     target = settings.medium_return_fraction * final_return
-    medium = min(checkpointer.checkpoints, key=lambda c: abs(c["return"] - target))
+    medium = choose_medium(checkpointer.checkpoints, target)
 
     def rollouts(n_episodes: int, offset: int) -> Dataset:
         policy = _policy_fn(model, settings.deterministic_rollouts)

@@ -1,0 +1,84 @@
+"""DVC and Snakemake run the same DAG: same stages, commands, inputs and outputs."""
+
+import re
+import subprocess
+from pathlib import Path
+
+from dvc.dependency.param import ParamsDependency
+from dvc.repo import Repo
+
+from diffirl import dag, paths
+
+
+def dvc_graph(root: Path) -> dict:
+    with Repo(str(root)) as repo:
+        return {
+            stage.name: {
+                "cmd": stage.cmd,
+                "deps": {d.def_path for d in stage.deps if not isinstance(d, ParamsDependency)},
+                "outs": {o.def_path for o in stage.outs},
+                "params": {key for d in stage.deps if isinstance(d, ParamsDependency) for key in d.params},
+            }
+            for stage in repo.index.stages
+        }
+
+
+def snakemake_plan(root: Path, target: str) -> dict:
+    """Jobs of a forced dry run towards ``target``, as Snakemake itself prints them."""
+    plan = subprocess.run(
+        ["snakemake", "--dry-run", "--forceall", "--printshellcmds", target],
+        cwd=root, capture_output=True, text=True, check=True, timeout=300,
+    ).stdout
+    jobs: dict[str, dict] = {}
+    for block in re.split(r"\n(?=rule \w+:)", plan):
+        name = re.match(r"rule (\w+):", block)
+        if not name or name.group(1) == "all":
+            continue
+
+        def field(label: str) -> set[str]:
+            found = re.search(rf"^\s+{label}: (.*)$", block, re.MULTILINE)
+            return set(found.group(1).split(", ")) if found else set()
+
+        command = re.search(r"^Shell command: (.*)$", block, re.MULTILINE)
+        jobs[name.group(1)] = {"cmd": command.group(1).strip(), "deps": field("input"), "outs": field("output")}
+    return jobs
+
+
+def test_dvc_yaml_is_rendered_from_the_dag_declaration(root):
+    assert (root / "dvc.yaml").read_text() == dag.render_dvc_yaml(), "run `make dvc.yaml`"
+
+
+def test_dvc_and_snakemake_have_the_same_stages_commands_inputs_and_outputs(root):
+    dvc = dvc_graph(root)
+    snakemake = snakemake_plan(root, "all")
+    assert set(dvc) == set(snakemake) == {stage.name for stage in dag.pipeline_stages()}
+    for name in dvc:
+        assert dvc[name]["cmd"] == snakemake[name]["cmd"], name
+        assert dvc[name]["deps"] == snakemake[name]["deps"], name
+        assert dvc[name]["outs"] == snakemake[name]["outs"], name
+
+
+def test_dvc_params_are_the_declared_ones(root):
+    dvc = dvc_graph(root)
+    for stage in dag.pipeline_stages():
+        assert dvc[stage.name]["params"] == set(stage.params)
+
+
+def test_every_declared_code_dependency_exists_and_every_stage_script_is_used(root):
+    stages = dag.pipeline_stages()
+    for stage in stages:
+        for dep in stage.deps:
+            assert (root / dep).is_file() or dep.startswith("data/"), dep
+    scripts = {p.name for p in (root / "stages").glob("*.py") if not p.name.startswith("_")}
+    used = {Path(stage.cmd.split()[1]).name for stage in stages}
+    assert scripts == used
+
+
+def test_final_targets_are_the_reports():
+    targets = dag.final_targets()
+    assert str(paths.TABLE3) in targets
+    assert all(t.startswith("reports/") for t in targets)
+
+
+def test_snakemake_builds_only_what_table3_needs(root):
+    assert set(snakemake_plan(root, str(paths.TABLE3))) == {"dataset_halfcheetah", "table3"}
