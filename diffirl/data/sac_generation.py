@@ -117,7 +117,7 @@ def generate_sac_datasets(spec: EnvironmentSpec, settings: SacGeneration, seed: 
         "final_return": final_return,
         "medium_target_return": target,
         "medium_checkpoint_step": medium["step"],
-        "checkpoint_returns": {str(c["step"]): c["return"] for c in checkpointer.checkpoints},
+        "checkpoint_returns": [[c["step"], c["return"]] for c in checkpointer.checkpoints],
     }
     env.close()
     return datasets, record
