@@ -34,7 +34,21 @@ class Stage:
     outs: tuple[str, ...]
     #: dotted keys of params.yaml whose whole subtree the stage reads
     params: tuple[str, ...]
+    #: JSON outputs DVC shows with `dvc metrics show`
+    metrics: tuple[str, ...] = ()
+    #: CSV outputs DVC draws with `dvc plots show`, as (path, x column, y column)
+    plots: tuple[tuple[str, str, str], ...] = ()
     threads: int = 1
+    #: the stage benefits from a GPU (a SLURM job asks for one; locally, device: auto)
+    gpu: bool = False
+
+    @property
+    def all_outputs(self) -> tuple[str, ...]:
+        return self.outs + self.metrics + tuple(path for path, _, _ in self.plots)
+
+    @property
+    def resources(self) -> dict[str, int]:
+        return {"gpu": 1} if self.gpu else {}
 
 
 def code(*patterns: str) -> list[str]:
@@ -94,17 +108,61 @@ def dataset_figure_stage(environment: str) -> Stage:
     )
 
 
+DIFFUSER_CODE = ("diffirl/diffusion/*.py", "diffirl/device.py", "diffirl/planning/*.py", "diffirl/envs/*.py")
+
+
+def train_diffuser_stage(environment: str) -> Stage:
+    spec = ENVIRONMENTS[environment]
+    data = paths.dataset_file(environment, spec.base_split)
+    figures = [str(paths.diffuser_loss_figure(environment))]
+    if spec.is_maze:
+        figures.append(str(paths.diffuser_samples_figure(environment)))
+    return Stage(
+        name=f"train_diffuser_{environment}",
+        cmd=f"python stages/train_diffuser.py {environment}",
+        deps=tuple(
+            _stage_code("train_diffuser", *DIFFUSER_CODE, "diffirl/reports/maze_plots.py", "diffirl/reports/diffuser_figures.py")
+            + [str(data), str(paths.provenance_file(environment, spec.base_split))]
+        ),
+        outs=(str(paths.diffuser_model(environment)), *figures),
+        params=(f"diffusers.{environment}",),
+        metrics=(str(paths.diffuser_training_metrics(environment)),),
+        plots=((str(paths.diffuser_training_log(environment)), "step", "loss"),),
+        threads=2,
+        gpu=True,
+    )
+
+
+def diffuser_quality_stage(environment: str) -> Stage:
+    spec = ENVIRONMENTS[environment]
+    return Stage(
+        name=f"diffuser_quality_{environment}",
+        cmd=f"python stages/diffuser_quality.py {environment}",
+        deps=tuple(
+            _stage_code("diffuser_quality", *DIFFUSER_CODE, "diffirl/metrics.py")
+            + [str(paths.dataset_file(environment, spec.base_split)), str(paths.diffuser_model(environment))]
+        ),
+        outs=(),
+        params=(f"diffuser_quality.{environment}", f"diffusers.{environment}.device", f"diffusers.{environment}.torch_threads"),
+        metrics=(str(paths.diffuser_quality_metrics(environment)),),
+        threads=2,
+    )
+
+
 def pipeline_stages() -> list[Stage]:
     stages = [dataset_stage(env) for env in ENVIRONMENTS]
     stages.append(table3_stage())
     stages += [dataset_figure_stage(env) for env in MAZE_ENVIRONMENTS]
+    stages += [train_diffuser_stage(env) for env in ENVIRONMENTS]
+    stages += [diffuser_quality_stage(env) for env in ENVIRONMENTS]
     return stages
 
 
 def final_targets() -> list[str]:
     """Every output no other stage consumes: the tables and figures."""
     consumed = {dep for stage in pipeline_stages() for dep in stage.deps}
-    return [out for stage in pipeline_stages() for out in stage.outs if out not in consumed and out.startswith("reports/")]
+    return [out for stage in pipeline_stages() for out in stage.all_outputs
+            if out not in consumed and out.startswith("reports/")]
 
 
 def params_subtree(params: dict, dotted: str):
@@ -114,15 +172,18 @@ def params_subtree(params: dict, dotted: str):
     return node
 
 
+
 def render_dvc_yaml() -> str:
     stages = {}
     for stage in pipeline_stages():
-        stages[stage.name] = {
-            "cmd": stage.cmd,
-            "deps": list(stage.deps),
-            "params": list(stage.params),
-            "outs": list(stage.outs),
-        }
+        entry = {"cmd": stage.cmd, "deps": list(stage.deps), "params": list(stage.params)}
+        if stage.outs:
+            entry["outs"] = list(stage.outs)
+        if stage.metrics:
+            entry["metrics"] = list(stage.metrics)
+        if stage.plots:
+            entry["plots"] = [{path: {"x": x, "y": y}} for path, x, y in stage.plots]
+        stages[stage.name] = entry
     header = "# GENERATED from diffirl/dag.py by `make dvc.yaml`; do not edit by hand.\n"
     return header + yaml.safe_dump({"stages": stages}, sort_keys=False, width=120)
 

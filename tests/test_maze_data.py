@@ -1,11 +1,11 @@
-import gymnasium as gym
 import numpy as np
 import pytest
 
 from diffirl.data.maze_controller import WaypointController, shortest_cell_path
-from diffirl.data.maze_generation import generate_maze_dataset, make_point_maze
+from diffirl.data.maze_generation import generate_maze_dataset
 from diffirl.envs import get_environment
 from diffirl.envs.maze import LARGE_MAZE, U_MAZE
+from diffirl.envs.simulators import make_env, set_state
 
 
 def test_shortest_path_goes_round_the_u():
@@ -34,11 +34,10 @@ def test_controller_drives_the_point_mass_to_the_goal_without_touching_walls(nam
     spec = get_environment(name)
     maze = spec.maze
     controller = WaypointController(maze, np.random.default_rng(0), 10.0, -1.0, 0.1, 0.2)
-    env = make_point_maze(spec, 2000)
+    env = make_env(spec, 2000)
     env.reset(seed=0)
-    position = maze.cell_to_xy(np.array(start, dtype=float))
-    env.unwrapped.point_env.set_state(position, np.zeros(2))
-    state = np.concatenate([position, np.zeros(2)])
+    state = np.concatenate([maze.cell_to_xy(np.array(start, dtype=float)), np.zeros(2)])
+    set_state(env, spec, state)
     controller.set_goal(state[:2], goal, maze.cell_to_xy(np.array(goal, dtype=float)))
     for _ in range(1500):
         if controller.reached_goal(state[:2]):

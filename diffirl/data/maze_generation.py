@@ -8,22 +8,16 @@ The stored reward is D4RL's sparse one: 1 within 0.5 of the current goal, else 0
 
 from __future__ import annotations
 
-import gymnasium as gym
-import gymnasium_robotics  # noqa: F401  (registers the PointMaze environments)
 import numpy as np
 from tqdm import tqdm
 
 from diffirl.data.format import Dataset, make_dataset
 from diffirl.data.maze_controller import WaypointController
 from diffirl.envs.registry import EnvironmentSpec
+from diffirl.envs.simulators import make_env, set_state
 from diffirl.params.schema import MazeGeneration
 
 SPARSE_REWARD_RADIUS = 0.5
-
-
-def make_point_maze(spec: EnvironmentSpec, max_episode_steps: int) -> gym.Env:
-    # continuing_task and reset_target are given explicitly: the defaults move the goal.
-    return gym.make(spec.gym_id, continuing_task=True, reset_target=False, max_episode_steps=max_episode_steps)
 
 
 def _random_goal(maze, rng: np.random.Generator) -> tuple[tuple[int, int], np.ndarray]:
@@ -35,9 +29,8 @@ def _random_goal(maze, rng: np.random.Generator) -> tuple[tuple[int, int], np.nd
 def generate_maze_dataset(spec: EnvironmentSpec, settings: MazeGeneration, seed: int, progress: bool = True) -> Dataset:
     maze = spec.maze
     rng = np.random.default_rng(seed)
-    env = make_point_maze(spec, settings.episode_length)
+    env = make_env(spec, settings.episode_length)
     env.reset(seed=seed)
-    point = env.unwrapped.point_env
     controller = WaypointController(
         maze, rng, settings.p_gain, settings.d_gain, settings.solve_threshold, settings.waypoint_jitter
     )
@@ -56,8 +49,8 @@ def generate_maze_dataset(spec: EnvironmentSpec, settings: MazeGeneration, seed:
             qpos = maze.cell_to_xy(start_cell + rng.uniform(-settings.start_jitter, settings.start_jitter, size=2))
             qvel = rng.normal(0.0, settings.start_velocity_std, size=2)
             env.reset(seed=int(rng.integers(2**31)))
-            point.set_state(qpos, qvel)
             state = np.concatenate([qpos, qvel])
+            set_state(env, spec, state)
             controller.set_goal(state[:2], *_random_goal(maze, rng))
             step_in_episode = 0
         elif controller.reached_goal(state[:2]):

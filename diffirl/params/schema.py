@@ -125,8 +125,72 @@ class Figures(Strict):
     dataset_samples: dict[Literal["umaze", "large"], DatasetFigure]
 
 
+class Diffuser(Strict):
+    """Janner's temporal U-Net and Gaussian diffusion, and how to train it (STUDY section 5)."""
+
+    horizon: int = Field(gt=1)
+    n_diffusion_steps: int = Field(gt=0)
+    dim: int = Field(ge=8)
+    dim_mults: list[int] = Field(min_length=1)
+    predict_epsilon: bool
+    clip_denoised: bool
+    action_weight: float = Field(gt=0)
+    normalizer: Literal["limits", "gaussian"]
+    #: inpaint the last state too while training (goal-conditioned maze training)
+    condition_on_goal: bool
+    #: use only the first episodes of the base dataset (null: all)
+    max_episodes: Optional[int] = Field(default=None, gt=0)
+    n_train_steps: int = Field(gt=0)
+    batch_size: int = Field(gt=0)
+    learning_rate: float = Field(gt=0, lt=1)
+    ema_decay: float = Field(gt=0, lt=1)
+    ema_start: int = Field(ge=0)
+    ema_every: int = Field(gt=0)
+    checkpoint_every: int = Field(gt=0)
+    #: the training step of the "early" samples in Figures 22 and 24
+    early_sample_step: int = Field(gt=0)
+    n_figure_samples: int = Field(gt=0, le=32)
+    seed: int = Field(ge=0)
+    device: Literal["auto", "cpu", "cuda"]
+    torch_threads: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _horizon_fits_the_unet(self) -> "Diffuser":
+        factor = 2 ** (len(self.dim_mults) - 1)
+        if self.horizon % factor:
+            raise ValueError(f"horizon ({self.horizon}) must be divisible by {factor} for dim_mults {self.dim_mults}")
+        if self.early_sample_step > self.n_train_steps:
+            raise ValueError(f"early_sample_step ({self.early_sample_step}) exceeds n_train_steps ({self.n_train_steps})")
+        return self
+
+
+class Diffusers(Strict):
+    umaze: Diffuser
+    large: Diffuser
+    halfcheetah: Diffuser
+
+
+class DiffuserQuality(Strict):
+    """Plan quality: dynamics error (and walls) of plans; unguided rollouts where n_rollouts > 0."""
+
+    n_plans: int = Field(gt=0)
+    n_rollouts: int = Field(ge=0)
+    rollout_steps: int = Field(gt=0)
+    replan_every: int = Field(gt=0)
+    gamma: float = Field(gt=0, le=1)
+    seed: int = Field(ge=0)
+
+
+class DiffuserQualities(Strict):
+    umaze: DiffuserQuality
+    large: DiffuserQuality
+    halfcheetah: DiffuserQuality
+
+
 class Params(Strict):
     scale: Literal["smoke", "default", "paper"]
     datasets: Datasets
+    diffusers: Diffusers
+    diffuser_quality: DiffuserQualities
     table3: Table3
     figures: Figures

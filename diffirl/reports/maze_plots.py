@@ -31,7 +31,8 @@ def draw_trajectory(ax, xy: np.ndarray, size: float = 4.0) -> None:
     ax.scatter(xy[:, 0], xy[:, 1], c=np.linspace(0, 1, len(xy)), cmap=TIME_COLOURS, s=size, zorder=3)
 
 
-def trajectory_grid(maze: MazeLayout, trajectories: list[np.ndarray], title: str, columns: int = 4):
+def trajectory_grid(maze: MazeLayout, trajectories: list[np.ndarray], title: str, columns: int = 4,
+                    panel_titles: list[str] | None = None):
     """One panel per trajectory, each drawn on the maze."""
     rows = int(np.ceil(len(trajectories) / columns))
     columns = min(columns, len(trajectories))
@@ -39,10 +40,12 @@ def trajectory_grid(maze: MazeLayout, trajectories: list[np.ndarray], title: str
     fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, scale * rows + 0.6), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for ax, xy in zip(axes.flat, trajectories):
+    for k, (ax, xy) in enumerate(zip(axes.flat, trajectories)):
         ax.axis("on")
         draw_maze(ax, maze)
         draw_trajectory(ax, xy)
+        if panel_titles:
+            ax.set_title(panel_titles[k], fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     return fig

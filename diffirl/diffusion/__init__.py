@@ -1,0 +1,1 @@
+"""The base trajectory diffuser: temporal U-Net, Gaussian diffusion, normalisers, planning."""

@@ -1,0 +1,152 @@
+"""Training the base diffuser: Adam, EMA, periodic checkpoints, exact resume.
+
+A checkpoint holds the model, the EMA copy, the optimiser, the batch sampler's
+generator and the metrics logged so far, so a run killed at any point and started
+again continues from its last checkpoint; on the CPU, at the same seed, it ends with
+the same weights as a run that was never interrupted. A checkpoint written under other
+settings is ignored (training starts over), since resuming it would mix two runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from diffirl.data.format import Dataset
+from diffirl.diffusion.gaussian import GaussianDiffusion
+from diffirl.diffusion.model_io import build_diffusion
+from diffirl.diffusion.normalization import Normalizer
+from diffirl.diffusion.windows import WindowSampler, transitions, window_starts
+from diffirl.io import atomic_path
+from diffirl.params.schema import Diffuser
+
+
+def settings_fingerprint(settings: Diffuser, data_sha256: str) -> str:
+    text = json.dumps({"settings": settings.model_dump(mode="json"), "data": data_sha256}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class TrainingResult:
+    diffusion: GaussianDiffusion  # the EMA model
+    normalizer: Normalizer
+    early_weights: dict | None
+    log: list[dict] = field(default_factory=list)
+    windows: int = 0
+    skipped_episodes: int = 0
+    resumed_from: int = 0
+    seconds: float = 0.0
+
+
+class DiffuserTrainer:
+    def __init__(self, settings: Diffuser, dataset: Dataset, checkpoint: Path, fingerprint: str,
+                 device: torch.device, progress: bool = True):
+        self.settings, self.checkpoint, self.fingerprint = settings, Path(checkpoint), fingerprint
+        self.device, self.progress = device, progress
+        torch.manual_seed(settings.seed)
+        rows = transitions(dataset)
+        starts, self.skipped = window_starts(dataset, settings.horizon, settings.max_episodes)
+        used_rows = np.unique(starts[:, None] + np.arange(settings.horizon))
+        self.normalizer = Normalizer.fit(settings.normalizer, rows[used_rows])
+        normalized = self.normalizer.normalize(torch.as_tensor(rows, dtype=torch.float32)).to(device)
+        self.sampler = WindowSampler(normalized, starts, settings.horizon, settings.seed)
+        self.sampler.offsets = self.sampler.offsets.to(device)
+        self.sampler.starts = self.sampler.starts.to(device)
+        self.action_dim = dataset.actions.shape[1]
+        self.model = build_diffusion(settings, dataset.observations.shape[1], self.action_dim).to(device)
+        self.ema = copy.deepcopy(self.model).requires_grad_(False)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.learning_rate, fused=True)
+        self.noise_generator = torch.Generator(device=device).manual_seed(settings.seed + 1)
+        self.step, self.log, self.early_weights = 0, [], None
+
+    # --- checkpoints ----------------------------------------------------------------------
+    def _state(self) -> dict:
+        return {
+            "fingerprint": self.fingerprint,
+            "step": self.step,
+            "model": self.model.state_dict(),
+            "ema": self.ema.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "sampler_rng": self.sampler.generator.get_state(),
+            "noise_rng": self.noise_generator.get_state(),
+            "log": self.log,
+            "early_weights": self.early_weights,
+        }
+
+    def save_checkpoint(self) -> None:
+        with atomic_path(self.checkpoint) as tmp:
+            torch.save(self._state(), tmp)
+
+    def try_resume(self) -> int:
+        if not self.checkpoint.is_file():
+            return 0
+        state = torch.load(self.checkpoint, map_location=self.device, weights_only=False)
+        if state.get("fingerprint") != self.fingerprint:
+            tqdm.write(f"ignoring {self.checkpoint}: written under other settings or data")
+            return 0
+        self.model.load_state_dict(state["model"])
+        self.ema.load_state_dict(state["ema"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.sampler.generator.set_state(state["sampler_rng"].cpu())
+        self.noise_generator.set_state(state["noise_rng"].cpu())
+        self.step, self.log, self.early_weights = state["step"], state["log"], state["early_weights"]
+        return self.step
+
+    # --- one step ---------------------------------------------------------------------------
+    def _conditions(self, batch: torch.Tensor) -> dict[int, torch.Tensor]:
+        conditions = {0: batch[:, 0, self.action_dim:]}
+        if self.settings.condition_on_goal:
+            conditions[self.settings.horizon - 1] = batch[:, -1, self.action_dim:]
+        return conditions
+
+    def _update_ema(self) -> None:
+        if self.step < self.settings.ema_start:
+            self.ema.load_state_dict(self.model.state_dict())
+            return
+        decay = self.settings.ema_decay
+        with torch.no_grad():
+            for ema_p, p in zip(self.ema.parameters(), self.model.parameters()):
+                ema_p.lerp_(p, 1 - decay)
+
+    def train_step(self) -> float:
+        batch = self.sampler.batch(self.settings.batch_size)
+        loss = self.model.loss(batch, self._conditions(batch), self.noise_generator)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.step += 1
+        if self.step % self.settings.ema_every == 0:
+            self._update_ema()
+        return loss.item()
+
+    def train(self) -> TrainingResult:
+        resumed = self.try_resume()
+        started = time.perf_counter()
+        bar = tqdm(total=self.settings.n_train_steps, initial=self.step, desc="train diffuser", unit="step",
+                   disable=not self.progress, mininterval=2)
+        while self.step < self.settings.n_train_steps:
+            loss = self.train_step()
+            if not np.isfinite(loss):
+                raise FloatingPointError(f"diffusion loss became {loss} at step {self.step}")
+            self.log.append({"step": self.step, "loss": loss})
+            if self.step == self.settings.early_sample_step:
+                self.early_weights = copy.deepcopy(self.ema.state_dict())
+            if self.step % self.settings.checkpoint_every == 0:
+                self.save_checkpoint()
+            bar.update(1)
+            if self.step % 50 == 0:
+                bar.set_postfix(loss=f"{loss:.4f}")
+        bar.close()
+        return TrainingResult(
+            diffusion=self.ema, normalizer=self.normalizer, early_weights=self.early_weights, log=self.log,
+            windows=len(self.sampler), skipped_episodes=self.skipped, resumed_from=resumed,
+            seconds=time.perf_counter() - started,
+        )

@@ -1,0 +1,49 @@
+"""Training windows: every ``horizon``-step piece of every episode, stride 1.
+
+Padding rule: none. A window lies entirely inside one episode, so it never spans a
+reset; episodes shorter than the horizon contribute no window (the training stage
+reports how many were skipped). Each step is the row [action, observation].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from diffirl.data.format import Dataset
+
+
+def transitions(dataset: Dataset) -> np.ndarray:
+    """(N, action_dim + observation_dim) rows [action, observation]."""
+    return np.concatenate([dataset.actions, dataset.observations], axis=1)
+
+
+def window_starts(dataset: Dataset, horizon: int, max_episodes: int | None = None) -> tuple[np.ndarray, int]:
+    """Start rows of all windows, and the number of episodes too short to hold one."""
+    starts, skipped = [], 0
+    for episode in dataset.episodes()[:max_episodes]:
+        length = episode.stop - episode.start
+        if length < horizon:
+            skipped += 1
+            continue
+        starts.append(np.arange(episode.start, episode.stop - horizon + 1))
+    if not starts:
+        raise ValueError(f"no episode holds a window of {horizon} steps")
+    return np.concatenate(starts), skipped
+
+
+class WindowSampler:
+    """Draws batches of normalised windows with its own generator (whose state a checkpoint saves)."""
+
+    def __init__(self, rows: torch.Tensor, starts: np.ndarray, horizon: int, seed: int):
+        self.rows = rows
+        self.starts = torch.as_tensor(starts, dtype=torch.long)
+        self.offsets = torch.arange(horizon)
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def batch(self, size: int) -> torch.Tensor:
+        chosen = self.starts[torch.randint(len(self.starts), (size,), generator=self.generator)]
+        return self.rows[chosen[:, None] + self.offsets[None, :]]

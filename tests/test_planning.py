@@ -1,0 +1,115 @@
+import numpy as np
+import pytest
+import torch
+
+from diffirl.diffusion.model_io import TrainedDiffuser, build_diffusion, save_diffuser
+from diffirl.diffusion.normalization import Normalizer
+from diffirl.envs import get_environment
+from diffirl.envs.simulators import make_env, set_state, state_of, step_from
+from diffirl.params.schema import Diffuser
+from diffirl.planning.quality import dynamics_errors, wall_fraction
+from diffirl.planning.rollouts import planned_rollouts
+
+
+@pytest.mark.parametrize("name", ["umaze", "halfcheetah"])
+def test_set_state_puts_the_simulator_exactly_in_a_state(name):
+    spec = get_environment(name)
+    env = make_env(spec)
+    first = state_of(spec, env.reset(seed=0)[0])
+    for _ in range(5):
+        observation = env.step(env.action_space.sample())[0]
+    target = state_of(spec, observation)
+    env.reset(seed=1)
+    set_state(env, spec, target)
+    action = np.full(env.action_space.shape, 0.3)
+    after_set = state_of(spec, env.step(action)[0])
+    env.reset(seed=2)
+    set_state(env, spec, target)
+    np.testing.assert_allclose(step_from(env, spec, target, action), after_set)
+    assert not np.allclose(first, target)
+    env.close()
+
+
+def true_trajectories(spec, count, horizon, seed):
+    """Plans that are exactly physical: states and actions of real simulator runs."""
+    env = make_env(spec)
+    rng = np.random.default_rng(seed)
+    observations, actions = [], []
+    for k in range(count):
+        state = state_of(spec, env.reset(seed=k)[0])
+        obs, act = [state], []
+        for _ in range(horizon - 1):
+            a = rng.uniform(-1, 1, env.action_space.shape)
+            obs.append(state_of(spec, env.step(a)[0]))
+            act.append(a)
+        act.append(np.zeros(env.action_space.shape))
+        observations.append(obs)
+        actions.append(act)
+    env.close()
+    return np.array(actions), np.array(observations)
+
+
+@pytest.mark.parametrize("name", ["umaze", "halfcheetah"])
+def test_dynamics_error_is_zero_for_physical_plans_and_not_for_perturbed_ones(name):
+    spec = get_environment(name)
+    actions, observations = true_trajectories(spec, 3, 6, seed=0)
+    assert dynamics_errors(spec, actions, observations).max() < 1e-10
+    shifted = observations.copy()
+    shifted[:, 3:, 0] += 0.5
+    errors = dynamics_errors(spec, actions, shifted)
+    assert errors[:, 2].min() > 0.01
+
+
+def test_wall_fraction_counts_positions_in_walls():
+    spec = get_environment("umaze")
+    free = spec.maze.cell_to_xy(np.array([[1.0, 1.0], [3.0, 3.0]]))
+    wall = spec.maze.cell_to_xy(np.array([[2.0, 1.0], [0.0, 0.0]]))
+    observations = np.concatenate([np.concatenate([free, wall])[None], np.zeros((1, 4, 2))], axis=2)
+    assert wall_fraction(spec, observations) == 0.5
+
+
+def tiny_trained(tmp_path, name, observation_dim, action_dim) -> TrainedDiffuser:
+    settings = Diffuser(horizon=8, n_diffusion_steps=4, dim=8, dim_mults=[1, 2], predict_epsilon=False,
+                        clip_denoised=True, action_weight=1.0, normalizer="limits", condition_on_goal=False,
+                        n_train_steps=1, batch_size=1, learning_rate=1e-3, ema_decay=0.9, ema_start=0, ema_every=1,
+                        checkpoint_every=1, early_sample_step=1, n_figure_samples=1, seed=0, device="cpu",
+                        torch_threads=1)
+    diffusion = build_diffusion(settings, observation_dim, action_dim)
+    dims = observation_dim + action_dim
+    normalizer = Normalizer(torch.zeros(dims), torch.full((dims,), 2.0))
+    path = tmp_path / f"{name}.pt"
+    save_diffuser(path, settings, observation_dim, action_dim, normalizer, diffusion.state_dict(), None)
+    return TrainedDiffuser(path)
+
+
+@pytest.mark.parametrize("name, replan_every", [("umaze", 1), ("halfcheetah", 3)])
+def test_batched_rollouts_start_exactly_at_the_given_states(tmp_path, name, replan_every):
+    spec = get_environment(name)
+    env = make_env(spec)
+    starts = np.stack([state_of(spec, env.reset(seed=k)[0]) for k in range(3)])
+    env.close()
+    trained = tiny_trained(tmp_path, name, starts.shape[1], 2 if spec.is_maze else 6)
+    rollouts = planned_rollouts(trained, spec, starts, steps=7, replan_every=replan_every, progress=False,
+                                reward=lambda s, a, n: -np.abs(a).sum(-1))
+    assert rollouts.observations.shape == (3, 8, starts.shape[1])
+    np.testing.assert_array_equal(rollouts.observations[:, 0], starts)
+    # every executed transition is the simulator's own response to the executed action
+    env = make_env(spec)
+    env.reset(seed=0)
+    for k in range(3):
+        np.testing.assert_allclose(step_from(env, spec, starts[k], rollouts.actions[k, 0]), rollouts.observations[k, 1],
+                                   atol=1e-9)
+    np.testing.assert_allclose(rollouts.returns, -np.abs(rollouts.actions).sum(axis=(1, 2)))
+    with pytest.raises(ValueError, match="replan_every"):
+        planned_rollouts(trained, spec, starts, steps=2, replan_every=99, progress=False)
+
+
+def test_halfcheetah_rollouts_default_to_the_environment_reward(tmp_path):
+    spec = get_environment("halfcheetah")
+    env = make_env(spec)
+    starts = np.stack([state_of(spec, env.reset(seed=k)[0]) for k in range(2)])
+    trained = tiny_trained(tmp_path, "hc", 17, 6)
+    rollouts = planned_rollouts(trained, spec, starts, steps=3, progress=False)
+    action_cost = 0.1 * (rollouts.actions ** 2).sum(-1)
+    assert np.isfinite(rollouts.rewards).all()
+    assert not np.allclose(rollouts.rewards, -action_cost)  # forward progress counts too
