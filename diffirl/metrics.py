@@ -29,3 +29,14 @@ def action_norms(actions: np.ndarray) -> np.ndarray:
 def mean_std(values: np.ndarray) -> tuple[float, float]:
     values = np.asarray(values, dtype=np.float64)
     return float(values.mean()), float(values.std())
+
+
+def pearson_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """sqrt(1 - rho) / sqrt(2): 0 for perfectly correlated, 1 for perfectly anti-correlated."""
+    rho = float(np.corrcoef(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))[0, 1])
+    return float(np.sqrt(max(0.0, 1.0 - rho)) / np.sqrt(2.0))
+
+
+def episode_return_correlation(true_returns: np.ndarray, learnt_returns: np.ndarray) -> float:
+    """ERC (Gleave et al.): the Pearson distance between two rewards' returns on the same trajectories."""
+    return pearson_distance(true_returns, learnt_returns)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, create_model, model_validator
 
 PositiveInt = Field(gt=0)
 
@@ -164,10 +164,12 @@ class Diffuser(Strict):
         return self
 
 
-class Diffusers(Strict):
-    umaze: Diffuser
-    large: Diffuser
-    halfcheetah: Diffuser
+def per_environment(name: str, model: type[Strict]) -> type[Strict]:
+    """A section holding one ``model`` for each of the three environments."""
+    return create_model(name, __base__=Strict, **{env: (model, ...) for env in ("umaze", "large", "halfcheetah")})
+
+
+Diffusers = per_environment("Diffusers", Diffuser)
 
 
 class DiffuserQuality(Strict):
@@ -181,10 +183,7 @@ class DiffuserQuality(Strict):
     seed: int = Field(ge=0)
 
 
-class DiffuserQualities(Strict):
-    umaze: DiffuserQuality
-    large: DiffuserQuality
-    halfcheetah: DiffuserQuality
+DiffuserQualities = per_environment("DiffuserQualities", DiffuserQuality)
 
 
 class Params(Strict):

@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+import torch
+
+from diffirl.envs.maze import LARGE_MAZE, U_MAZE
+from diffirl.metrics import episode_return_correlation
+from diffirl.rewards.losses import matern_kernel, mmd, mse
+from diffirl.rewards.true_reward import TrueRewardGuide, true_reward
+from diffirl.rewards.windows import k_windows
+
+
+@pytest.mark.parametrize("maze, best", [(U_MAZE, (3, 3)), (LARGE_MAZE, (7, 10))])
+def test_the_bottom_right_free_cell_is_the_best_one(maze, best):
+    centres = maze.cell_to_xy(maze.free_cells.astype(float))
+    rewards = true_reward(maze, centres)
+    assert tuple(maze.free_cells[np.argmax(rewards)]) == best
+    assert true_reward(maze, maze.cell_to_xy(np.array([1.0, 1.0]))) == pytest.approx(10.0)
+    assert true_reward(maze, maze.cell_to_xy(np.array(best, dtype=float))) == pytest.approx(5 * sum(best))
+
+
+def test_guide_is_the_true_return_of_the_unnormalised_plan_and_points_to_the_corner():
+    shift, scale = torch.tensor([0.0, 0.0, 0.5, -0.5, 0.0, 0.0]), torch.tensor([1.0, 1.0, 2.0, 2.0, 5.0, 5.0])
+    guide = TrueRewardGuide(U_MAZE, action_dim=2, shift=shift, scale=scale)
+    plans = torch.randn(3, 7, 6, requires_grad=True)
+    raw = plans * scale + shift
+    expected = torch.as_tensor(true_reward(U_MAZE, raw[..., 2:4].detach().numpy().astype(np.float64))).sum(-1)
+    torch.testing.assert_close(guide(plans).double(), expected, rtol=1e-5, atol=1e-4)
+    (gradient,) = torch.autograd.grad(guide(plans).sum(), plans)
+    assert torch.all(gradient[..., 2] > 0) and torch.all(gradient[..., 3] < 0)  # right (+x) and down (-y)
+    assert torch.all(gradient[..., :2] == 0) and torch.all(gradient[..., 4:] == 0)
+
+
+@pytest.mark.parametrize("n, length, k, expected", [(9, 300, 10, 270), (8, 380, 10, 304), (2, 10, 4, 4)])
+def test_k_windows_counts_match_the_thesis(n, length, k, expected):
+    windows = k_windows(np.zeros((n, length, 6)), k)
+    assert windows.shape == (expected, k, 6)
+
+
+def test_k_windows_keep_order_and_honour_the_stride():
+    trajectories = np.arange(2 * 7).reshape(2, 7, 1).astype(float)
+    windows = k_windows(trajectories, 3, stride=2)
+    assert windows[:, :, 0].tolist() == [[0, 1, 2], [2, 3, 4], [4, 5, 6], [7, 8, 9], [9, 10, 11], [11, 12, 13]]
+    with pytest.raises(ValueError, match="no window"):
+        k_windows(trajectories, 8)
+
+
+@pytest.mark.parametrize("kernel", ["gaussian", "matern"])
+def test_mmd_is_zero_for_identical_batches_and_grows_with_a_shift(kernel):
+    x = torch.randn(64, 5, generator=torch.Generator().manual_seed(0))
+    assert mmd(x, x.clone(), kernel).item() == pytest.approx(0.0, abs=1e-6)
+    values = [mmd(x, x + shift, kernel).item() for shift in (0.1, 0.5, 1.0)]
+    assert values[0] < values[1] < values[2]
+
+
+def test_unbiased_mmd_is_unbiased_on_gaussians_where_the_biased_one_is_not():
+    generator = torch.Generator().manual_seed(1)
+    unbiased, biased = [], []
+    for _ in range(300):
+        x, y = torch.randn(16, 3, generator=generator), torch.randn(16, 3, generator=generator)
+        unbiased.append(mmd(x, y, "gaussian", unbiased=True).item())
+        biased.append(mmd(x, y, "gaussian", unbiased=False).item())
+    unbiased, biased = np.array(unbiased), np.array(biased)
+    standard_error = unbiased.std() / np.sqrt(len(unbiased))
+    assert abs(unbiased.mean()) < 3 * standard_error  # the true MMD of equal distributions is 0
+    assert biased.mean() > 10 * biased.std() / np.sqrt(len(biased))
+
+
+def test_matern_one_half_is_the_exponential_kernel():
+    a, b = torch.randn(6, 4), torch.randn(5, 4)
+    distance = torch.cdist(a, b)
+    torch.testing.assert_close(matern_kernel(a, b, 0.5, 0.7), torch.exp(-distance / 0.7), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="nu"):
+        matern_kernel(a, b, 1.0, 0.7)
+
+
+def test_mse_and_mmd_are_differentiable():
+    plans = torch.randn(8, 10, 6, requires_grad=True)
+    windows = torch.randn(8, 10, 6)
+    for loss in (mse(plans, windows), mmd(plans, windows, "gaussian"), mmd(plans, windows, "matern", nu=1.5)):
+        (gradient,) = torch.autograd.grad(loss, plans)
+        assert torch.isfinite(gradient).all() and gradient.abs().sum() > 0
+
+
+def test_erc_is_zero_for_a_positive_affine_transform_and_one_for_a_negation():
+    returns = np.random.default_rng(0).normal(size=100)
+    assert episode_return_correlation(returns, 3.0 * returns + 7.0) == pytest.approx(0.0, abs=1e-7)
+    assert episode_return_correlation(returns, -returns) == pytest.approx(1.0)
+    assert 0.0 < episode_return_correlation(returns, np.random.default_rng(1).normal(size=100)) < 1.0
