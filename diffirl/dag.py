@@ -149,20 +149,112 @@ def diffuser_quality_stage(environment: str) -> Stage:
     )
 
 
+METHOD_CODE = (*DIFFUSER_CODE, "diffirl/method/*.py", "diffirl/rewards/*.py", "diffirl/checkpoints.py", "diffirl/metrics.py")
+
+
+def experts_stage(environment: str) -> Stage:
+    spec = ENVIRONMENTS[environment]
+    if spec.is_maze:
+        inputs = [str(paths.diffuser_model(environment))]
+        figures = (str(paths.true_reward_figure(environment)), str(paths.experts_figure(environment)))
+    else:
+        inputs, figures = [str(paths.dataset_file(environment, "expert"))], ()
+    experts = paths.experts_file(environment)
+    return Stage(
+        name=f"experts_{environment}",
+        cmd=f"python stages/experts.py {environment}",
+        deps=tuple(_stage_code("experts", *METHOD_CODE, "diffirl/reports/maze_plots.py", "diffirl/reports/method_figures.py") + inputs),
+        outs=(str(experts), str(experts.with_suffix(".json")), *figures),
+        params=(f"experts.{environment}", f"guidance.{environment}", f"diffusers.{environment}.device",
+                f"diffusers.{environment}.torch_threads"),
+        threads=2,
+    )
+
+
+def kwindows_stage(environment: str) -> Stage:
+    return Stage(
+        name=f"kwindows_{environment}",
+        cmd=f"python stages/kwindows.py {environment}",
+        deps=tuple(_stage_code("kwindows", "diffirl/method/experts.py", "diffirl/rewards/windows.py")
+                   + [str(paths.experts_file(environment))]),
+        outs=(str(paths.expert_windows_file(environment)),),
+        params=(f"kwindows.{environment}",),
+    )
+
+
+def learn_reward_stage(environment: str, loss: str) -> Stage:
+    return Stage(
+        name=f"learn_reward_{environment}_{loss}",
+        cmd=f"python stages/learn_reward.py {environment} {loss}",
+        deps=tuple(_stage_code("learn_reward", *METHOD_CODE)
+                   + [str(paths.diffuser_model(environment)), str(paths.expert_windows_file(environment))]),
+        outs=(str(paths.learnt_reward(environment, loss)),),
+        params=(f"reward_learning.{environment}", f"guidance.{environment}", f"diffusers.{environment}.device",
+                f"diffusers.{environment}.torch_threads"),
+        metrics=(str(paths.reward_training_metrics(environment, loss)),),
+        plots=((str(paths.reward_training_log(environment, loss)), "epoch", "loss"),),
+        threads=2,
+        gpu=True,
+    )
+
+
+def reward_figure_stage(environment: str) -> Stage:
+    return Stage(
+        name=f"reward_figure_{environment}",
+        cmd=f"python stages/reward_figure.py {environment}",
+        deps=tuple(_stage_code("reward_figure", "diffirl/reports/maze_plots.py", "diffirl/reports/method_figures.py")
+                   + [str(paths.reward_training_log(environment, loss)) for loss in paths.LOSSES]),
+        outs=(str(paths.reward_loss_figure(environment)),),
+        params=(),
+    )
+
+
+def evaluate_stage(environment: str) -> Stage:
+    spec = ENVIRONMENTS[environment]
+    return Stage(
+        name=f"evaluate_{environment}",
+        cmd=f"python stages/evaluate.py {environment}",
+        deps=tuple(_stage_code("evaluate", *METHOD_CODE, "diffirl/reports/maze_plots.py", "diffirl/reports/method_figures.py")
+                   + [str(paths.diffuser_model(environment)), str(paths.dataset_file(environment, spec.base_split))]
+                   + [str(paths.learnt_reward(environment, loss)) for loss in paths.LOSSES]),
+        outs=(str(paths.evaluation_rollouts(environment)), str(paths.rollout_figure(environment))),
+        params=(f"evaluation.{environment}", f"guidance.{environment}", f"diffusers.{environment}.device",
+                f"diffusers.{environment}.torch_threads"),
+        metrics=(str(paths.evaluation_metrics(environment)),),
+        threads=2,
+        gpu=True,
+    )
+
+
+def table1_stage() -> Stage:
+    return Stage(
+        name="table1",
+        cmd="python stages/table1.py",
+        deps=tuple(_stage_code("table1", "diffirl/reports/table1.py", "diffirl/reports/thesis.py")
+                   + [str(paths.evaluation_metrics("umaze"))]),
+        outs=(str(paths.TABLE1),),
+        params=(),
+    )
+
+
 def pipeline_stages() -> list[Stage]:
     stages = [dataset_stage(env) for env in ENVIRONMENTS]
     stages.append(table3_stage())
     stages += [dataset_figure_stage(env) for env in MAZE_ENVIRONMENTS]
     stages += [train_diffuser_stage(env) for env in ENVIRONMENTS]
     stages += [diffuser_quality_stage(env) for env in ENVIRONMENTS]
+    stages += [experts_stage(env) for env in ENVIRONMENTS]
+    stages += [kwindows_stage(env) for env in ENVIRONMENTS]
+    # reward learning and evaluation are declared for the U-Maze (Table 1) so far
+    stages += [learn_reward_stage("umaze", loss) for loss in paths.LOSSES]
+    stages += [reward_figure_stage("umaze"), evaluate_stage("umaze"), table1_stage()]
     return stages
 
 
 def final_targets() -> list[str]:
-    """Every output no other stage consumes: the tables and figures."""
+    """Every output no other stage consumes (the tables, figures and metrics, and data no stage uses yet)."""
     consumed = {dep for stage in pipeline_stages() for dep in stage.deps}
-    return [out for stage in pipeline_stages() for out in stage.all_outputs
-            if out not in consumed and out.startswith("reports/")]
+    return [out for stage in pipeline_stages() for out in stage.all_outputs if out not in consumed]
 
 
 def params_subtree(params: dict, dotted: str):
@@ -176,7 +268,9 @@ def params_subtree(params: dict, dotted: str):
 def render_dvc_yaml() -> str:
     stages = {}
     for stage in pipeline_stages():
-        entry = {"cmd": stage.cmd, "deps": list(stage.deps), "params": list(stage.params)}
+        entry = {"cmd": stage.cmd, "deps": list(stage.deps)}
+        if stage.params:
+            entry["params"] = list(stage.params)
         if stage.outs:
             entry["outs"] = list(stage.outs)
         if stage.metrics:

@@ -60,3 +60,60 @@ def diffuser_samples_figure(environment: str) -> Path:
 
 def diffuser_quality_metrics(environment: str) -> Path:
     return METRICS / f"diffuser_{environment}_quality.json"
+
+#: the thesis's figure numbers: the true reward over the maze, and the experts
+TRUE_REWARD_FIGURE_NUMBERS = {"umaze": 4, "large": 12}
+EXPERT_FIGURE_NUMBERS = {"umaze": 5, "large": 11}
+
+
+def experts_file(environment: str) -> Path:
+    return DATA / "experts" / f"{environment}.npz"
+
+
+def expert_windows_file(environment: str) -> Path:
+    return DATA / "experts" / f"{environment}_windows.npz"
+
+
+def true_reward_figure(environment: str) -> Path:
+    return FIGURES / f"fig{TRUE_REWARD_FIGURE_NUMBERS[environment]:02d}_{environment}_true_reward.png"
+
+
+def experts_figure(environment: str) -> Path:
+    return FIGURES / f"fig{EXPERT_FIGURE_NUMBERS[environment]:02d}_{environment}_experts.png"
+
+LOSSES = ("mse", "mmd_gauss", "mmd_matern")
+REWARD_LOSS_FIGURE_NUMBERS = {"umaze": 6, "large": 13, "halfcheetah": 18}
+ROLLOUT_FIGURE_NUMBERS = {"umaze": 7, "large": 14}
+TABLE1 = REPORTS / "table1.csv"
+
+
+def learnt_reward(environment: str, loss: str) -> Path:
+    return DATA / "rewards" / environment / f"{loss}.pt"
+
+
+def reward_checkpoint(environment: str, loss: str) -> Path:
+    return CHECKPOINTS / f"reward_{environment}_{loss}.pt"
+
+
+def reward_training_log(environment: str, loss: str) -> Path:
+    return PLOTS / f"reward_{environment}_{loss}.csv"
+
+
+def reward_training_metrics(environment: str, loss: str) -> Path:
+    return METRICS / f"reward_{environment}_{loss}.json"
+
+
+def reward_loss_figure(environment: str) -> Path:
+    return FIGURES / f"fig{REWARD_LOSS_FIGURE_NUMBERS[environment]:02d}_{environment}_reward_losses.png"
+
+
+def evaluation_rollouts(environment: str) -> Path:
+    return DATA / "evaluation" / f"{environment}.npz"
+
+
+def evaluation_metrics(environment: str) -> Path:
+    return METRICS / f"evaluation_{environment}.json"
+
+
+def rollout_figure(environment: str) -> Path:
+    return FIGURES / f"fig{ROLLOUT_FIGURE_NUMBERS[environment]:02d}_{environment}_rollouts.png"

@@ -1,4 +1,4 @@
-"""What every stage script does first: parse the environment argument and validate params."""
+"""What every stage script does first: parse its arguments and validate params."""
 
 from __future__ import annotations
 
@@ -9,21 +9,29 @@ from diffirl.envs.registry import UnknownEnvironmentError, get_environment
 from diffirl.params import ParameterError, load_params
 
 
-def parse(description: str, with_environment: bool = True, environments: tuple[str, ...] | None = None):
-    """Return (environment spec or None, validated params); exit with a clear message on error."""
+def parse(description: str, with_environment: bool = True, environments: tuple[str, ...] | None = None,
+          choice: tuple[str, tuple[str, ...]] | None = None):
+    """Return (environment spec or None, validated params[, chosen value]); exit with a clear message on error.
+
+    ``choice`` = (name, allowed values) adds a second positional argument, e.g. the loss.
+    """
     parser = argparse.ArgumentParser(description=description)
     if with_environment:
         parser.add_argument("environment", help="umaze, large or halfcheetah")
+    if choice:
+        parser.add_argument(choice[0], help=" | ".join(choice[1]))
     parser.add_argument("--params", default="params.yaml", help="parameter file (default: params.yaml)")
     args = parser.parse_args()
     try:
         spec = get_environment(args.environment) if with_environment else None
         if spec is not None and environments is not None and spec.name not in environments:
             raise UnknownEnvironmentError(f"this stage takes one of {', '.join(environments)}, not {spec.name!r}")
+        if choice and getattr(args, choice[0]) not in choice[1]:
+            raise ParameterError(f"unknown {choice[0]} {getattr(args, choice[0])!r}; choose one of {', '.join(choice[1])}")
         params = load_params(args.params)
     except (UnknownEnvironmentError, ParameterError) as error:
         sys.exit(f"error: {error}")
-    return spec, params
+    return (spec, params, getattr(args, choice[0])) if choice else (spec, params)
 
 
 def fail(error: Exception) -> None:

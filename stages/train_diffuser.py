@@ -1,8 +1,5 @@
 """Stage "train_diffuser": train one environment's base diffuser (resumes after a kill)."""
 
-import csv
-import io
-
 import numpy as np
 import torch
 from _common import fail, parse
@@ -12,17 +9,9 @@ from diffirl.data.format import DatasetError, read_dataset, read_provenance
 from diffirl.device import resolve_device
 from diffirl.diffusion.model_io import TrainedDiffuser, save_diffuser
 from diffirl.diffusion.training import DiffuserTrainer, settings_fingerprint
-from diffirl.io import write_json, write_text
+from diffirl.io import write_csv, write_json
 from diffirl.reports.diffuser_figures import loss_curve_figure, samples_figure
 from diffirl.reports.maze_plots import save_figure
-
-
-def log_csv(log: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["step", "loss"])
-    writer.writeheader()
-    writer.writerows(log)
-    return buffer.getvalue()
 
 
 if __name__ == "__main__":
@@ -44,7 +33,7 @@ if __name__ == "__main__":
                   result.diffusion.state_dict(), result.early_weights)
 
     losses = [row["loss"] for row in result.log]
-    write_text(paths.diffuser_training_log(spec.name), log_csv(result.log))
+    write_csv(paths.diffuser_training_log(spec.name), result.log, ["step", "loss"])
     write_json(paths.diffuser_training_metrics(spec.name), {
         "steps": len(result.log),
         "final_loss": float(np.mean(losses[-100:])),

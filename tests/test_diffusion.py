@@ -171,3 +171,31 @@ def test_no_diffusion_weight_receives_a_gradient_in_differentiable_mode():
     assert all(p.grad is None and not p.requires_grad for p in diffusion.parameters())
     # the guide enters through its input gradient, which its last bias does not affect
     assert guide.net[1].weight.grad is not None and guide.net[1].weight.grad.abs().sum() > 0
+
+
+def guide_gradients(grad_steps=None, checkpointing=False):
+    diffusion = freeze(tiny_diffusion(dtype=torch.float64, clip=False))
+    guide = MLPGuide().double()
+    noise = draw_noise(diffusion, 2, torch.Generator().manual_seed(6)).double()
+    plans = sample(diffusion, {0: torch.full((2, OBS), 0.3, dtype=torch.float64)}, 2, guide,
+                   Guidance(scale=0.5, n_guide_steps=2, t_stopgrad=1), noise=noise, differentiable=True,
+                   grad_steps=grad_steps, checkpointing=checkpointing)
+    (plans[:, :4] ** 2).sum().backward()
+    return plans.detach(), guide.net[1].weight.grad.clone()
+
+
+def test_checkpointing_gives_the_same_plans_and_gradients():
+    plans, gradient = guide_gradients()
+    checkpointed_plans, checkpointed_gradient = guide_gradients(checkpointing=True)
+    torch.testing.assert_close(checkpointed_plans, plans)
+    torch.testing.assert_close(checkpointed_gradient, gradient)
+
+
+def test_truncated_backpropagation_keeps_the_plans_and_changes_only_the_gradient():
+    plans, gradient = guide_gradients()
+    truncated_plans, truncated_gradient = guide_gradients(grad_steps=2)
+    all_steps_plans, all_steps_gradient = guide_gradients(grad_steps=T)
+    torch.testing.assert_close(truncated_plans, plans)
+    torch.testing.assert_close(all_steps_gradient, gradient)
+    assert not torch.allclose(truncated_gradient, gradient)
+    assert truncated_gradient.abs().sum() > 0

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
+import torch.utils.checkpoint
 
 from diffirl.diffusion.gaussian import Conditions, GaussianDiffusion
 
@@ -70,8 +71,16 @@ def sample(
     noise: torch.Tensor | None = None,
     generator: torch.Generator | None = None,
     differentiable: bool = False,
+    grad_steps: int | None = None,
+    checkpointing: bool = False,
 ) -> torch.Tensor:
-    """Sample ``batch`` normalised plans; pass ``noise`` (see :func:`draw_noise`) to fix the chain."""
+    """Sample ``batch`` normalised plans; pass ``noise`` (see :func:`draw_noise`) to fix the chain.
+
+    In differentiable mode, ``grad_steps`` keeps only the last that many reverse steps in
+    the graph (truncated backpropagation; None keeps all, the thesis's setting), and
+    ``checkpointing`` recomputes each reverse step in the backward pass instead of
+    storing its activations (same gradients, far less memory).
+    """
     if guide is not None and guidance is None:
         raise ValueError("a guide needs Guidance settings")
     device = diffusion.posterior_variance.device
@@ -80,17 +89,27 @@ def sample(
     if noise.shape[:2] != (diffusion.n_timesteps + 1, batch):
         raise ValueError(f"noise has shape {tuple(noise.shape)}, expected ({diffusion.n_timesteps + 1}, {batch}, ...)")
 
-    x = diffusion.condition(noise[0], conditions)
-    for k, t in enumerate(reversed(range(diffusion.n_timesteps)), start=1):
+    def reverse_step(x: torch.Tensor, t: int, z: torch.Tensor, tracked: bool) -> torch.Tensor:
         if guide is not None and t >= guidance.t_stopgrad:
             for _ in range(guidance.n_guide_steps):
-                gradient = _guide_gradient(guide, x, differentiable)
+                gradient = _guide_gradient(guide, x, tracked)
                 if guidance.scale_grad_by_std:
                     gradient = diffusion.posterior_log_variance[t].exp() * gradient
                 x = diffusion.condition(x + guidance.scale * gradient, conditions)
         steps = torch.full((batch,), t, dtype=torch.long, device=device)
-        with torch.set_grad_enabled(differentiable):
+        with torch.set_grad_enabled(tracked):
             mean, log_variance = diffusion.posterior(x, steps)
-        x = mean + (0.5 * log_variance).exp() * noise[k] if t > 0 else mean
-        x = diffusion.condition(x, conditions)
+        x = mean + (0.5 * log_variance).exp() * z if t > 0 else mean
+        return diffusion.condition(x, conditions)
+
+    first_tracked = 0 if grad_steps is None else max(0, diffusion.n_timesteps - grad_steps)
+    x = diffusion.condition(noise[0], conditions)
+    for k, t in enumerate(reversed(range(diffusion.n_timesteps)), start=1):
+        tracked = differentiable and k - 1 >= first_tracked
+        if not tracked:
+            x = reverse_step(x, t, noise[k], False).detach()
+        elif checkpointing:
+            x = torch.utils.checkpoint.checkpoint(reverse_step, x, t, noise[k], True, use_reentrant=False)
+        else:
+            x = reverse_step(x, t, noise[k], True)
     return x

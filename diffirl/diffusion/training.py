@@ -10,8 +10,6 @@ settings is ignored (training starts over), since resuming it would mix two runs
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,18 +18,17 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from diffirl.checkpoints import fingerprint, load_checkpoint, save_checkpoint
 from diffirl.data.format import Dataset
 from diffirl.diffusion.gaussian import GaussianDiffusion
 from diffirl.diffusion.model_io import build_diffusion
 from diffirl.diffusion.normalization import Normalizer
 from diffirl.diffusion.windows import WindowSampler, transitions, window_starts
-from diffirl.io import atomic_path
 from diffirl.params.schema import Diffuser
 
 
 def settings_fingerprint(settings: Diffuser, data_sha256: str) -> str:
-    text = json.dumps({"settings": settings.model_dump(mode="json"), "data": data_sha256}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return fingerprint(settings.model_dump(mode="json"), data_sha256)
 
 
 @dataclass
@@ -82,15 +79,11 @@ class DiffuserTrainer:
         }
 
     def save_checkpoint(self) -> None:
-        with atomic_path(self.checkpoint) as tmp:
-            torch.save(self._state(), tmp)
+        save_checkpoint(self.checkpoint, self._state())
 
     def try_resume(self) -> int:
-        if not self.checkpoint.is_file():
-            return 0
-        state = torch.load(self.checkpoint, map_location=self.device, weights_only=False)
-        if state.get("fingerprint") != self.fingerprint:
-            tqdm.write(f"ignoring {self.checkpoint}: written under other settings or data")
+        state = load_checkpoint(self.checkpoint, self.fingerprint, self.device)
+        if state is None:
             return 0
         self.model.load_state_dict(state["model"])
         self.ema.load_state_dict(state["ema"])

@@ -7,11 +7,11 @@ tuning advice.
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, create_model, model_validator
 
-PositiveInt = Field(gt=0)
+PositiveInt_ = Annotated[int, Field(gt=0)]
 
 
 class Strict(BaseModel):
@@ -186,10 +186,121 @@ class DiffuserQuality(Strict):
 DiffuserQualities = per_environment("DiffuserQualities", DiffuserQuality)
 
 
+class GuidanceSettings(Strict):
+    """Classifier guidance as the Diffuser's code applies it (STUDY section 6)."""
+
+    scale: float = Field(ge=0)
+    n_guide_steps: int = Field(ge=0)
+    t_stopgrad: int = Field(ge=0)
+    scale_grad_by_std: bool
+
+
+Guidances = per_environment("Guidances", GuidanceSettings)
+
+
+class ExpertSettings(Strict):
+    """How expert trajectories are made (STUDY section 8).
+
+    guided_rollouts: the diffuser guided by the true reward, replanning, from start cells;
+    goal_plans: plans inpainting ``goal_cell`` from start cells;
+    dataset_windows: random windows of the environment's expert dataset split.
+    """
+
+    procedure: Literal["guided_rollouts", "goal_plans", "dataset_windows"]
+    length: int = Field(gt=0)
+    #: (row, column) cell coordinates of the start points, for the maze procedures
+    start_cells: list[tuple[float, float]] = Field(default_factory=list)
+    goal_cell: Optional[tuple[float, float]] = None
+    #: one trajectory per start cell and seed (maze procedures); the sampling seed otherwise
+    seeds: list[int] = Field(min_length=1)
+    replan_every: int = Field(default=1, gt=0)
+    n_windows: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _procedure_has_what_it_needs(self) -> "ExpertSettings":
+        if self.procedure != "dataset_windows" and not self.start_cells:
+            raise ValueError(f"procedure {self.procedure!r} needs start_cells")
+        if self.procedure == "goal_plans" and self.goal_cell is None:
+            raise ValueError("procedure 'goal_plans' needs goal_cell")
+        if self.procedure == "dataset_windows" and self.n_windows == 0:
+            raise ValueError("procedure 'dataset_windows' needs n_windows > 0")
+        return self
+
+
+ExpertsSection = per_environment("ExpertsSection", ExpertSettings)
+
+
+class KWindowSettings(Strict):
+    """Algorithm 5: expert trajectories cut into K-step windows."""
+
+    k: int = Field(gt=0)
+    #: null: K (non-overlapping windows, as the thesis did)
+    stride: Optional[int] = Field(default=None, gt=0)
+
+
+KWindowsSection = per_environment("KWindowsSection", KWindowSettings)
+
+
+LossName = Literal["mse", "mmd_gauss", "mmd_matern"]
+
+
+class LossSettings(Strict):
+    learning_rate: float = Field(gt=0, lt=1)
+    epochs: int = Field(gt=0)
+
+
+class RewardLearning(Strict):
+    """Algorithm 4 (STUDY section 7): the reward MLP learnt through the guided chain."""
+
+    hidden: list[int] = Field(min_length=1)
+    batch_size: int = Field(gt=0)
+    losses: dict[LossName, LossSettings]
+    mmd_unbiased: bool
+    matern_nu: Literal[0.5, 1.5, 2.5]
+    matern_lengthscale: float = Field(gt=0)
+    #: backpropagate through the last M denoising steps only; "all" is the thesis's setting
+    backprop_steps: Union[Literal["all"], PositiveInt_] = "all"
+    gradient_checkpointing: bool
+    checkpoint_every: int = Field(gt=0)
+    seed: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _every_loss_named(self) -> "RewardLearning":
+        missing = {"mse", "mmd_gauss", "mmd_matern"} - set(self.losses)
+        if missing:
+            raise ValueError(f"losses must name mse, mmd_gauss and mmd_matern; missing {sorted(missing)}")
+        return self
+
+
+RewardLearningSection = per_environment("RewardLearningSection", RewardLearning)
+
+
+class EvaluationSettings(Strict):
+    """Guided rollouts of every method from fixed start points, scored by the true reward; ERC."""
+
+    start_cells: list[tuple[float, float]] = Field(min_length=1)
+    rollouts_per_start: int = Field(gt=0)
+    #: rollout length; null: the diffuser's horizon (what the thesis's returns imply, STUDY section 3)
+    steps: Optional[int] = Field(default=None, gt=0)
+    replan_every: int = Field(gt=0)
+    #: windows of the base dataset on which ERC compares true and learnt returns
+    erc_windows: int = Field(gt=2)
+    seed: int = Field(ge=0)
+
+
+class EvaluationSection(Strict):
+    umaze: EvaluationSettings
+
+
 class Params(Strict):
     scale: Literal["smoke", "default", "paper"]
     datasets: Datasets
     diffusers: Diffusers
     diffuser_quality: DiffuserQualities
+    guidance: Guidances
+    experts: ExpertsSection
+    kwindows: KWindowsSection
+    reward_learning: RewardLearningSection
+    evaluation: EvaluationSection
     table3: Table3
     figures: Figures

@@ -1,0 +1,95 @@
+"""Expert trajectories (STUDY section 8), each with its provenance.
+
+A trajectory is (length, transition_dim) raw rows [action, observation], like a plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from diffirl.data.format import Dataset
+from diffirl.diffusion.model_io import TrainedDiffuser
+from diffirl.diffusion.sampling import Guidance
+from diffirl.envs.registry import EnvironmentSpec
+from diffirl.io import atomic_path
+from diffirl.params.schema import ExpertSettings, GuidanceSettings
+from diffirl.planning.rollouts import plan, planned_rollouts
+from diffirl.rewards.true_reward import TrueRewardGuide, true_reward
+
+
+@dataclass
+class Experts:
+    trajectories: np.ndarray  # (n, length, action_dim + observation_dim)
+    start_point: np.ndarray  # (n,) index into the start cells, or the dataset row a window starts at
+    seed: np.ndarray  # (n,)
+    kind: str  # "rollout" | "plan" | "dataset"
+
+    def save(self, path: Path) -> None:
+        with atomic_path(path) as tmp, open(tmp, "wb") as file:
+            np.savez(file, trajectories=self.trajectories, start_point=self.start_point, seed=self.seed,
+                     kind=np.array(self.kind))
+
+    @classmethod
+    def load(cls, path: Path) -> "Experts":
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"expert file {path} does not exist")
+        with np.load(path) as data:
+            return cls(data["trajectories"], data["start_point"], data["seed"], str(data["kind"]))
+
+
+def as_guidance(settings: GuidanceSettings) -> Guidance:
+    return Guidance(settings.scale, settings.n_guide_steps, settings.t_stopgrad, settings.scale_grad_by_std)
+
+
+def true_reward_guide(trained: TrainedDiffuser, spec: EnvironmentSpec) -> TrueRewardGuide:
+    return TrueRewardGuide(spec.maze, trained.action_dim, trained.normalizer.shift, trained.normalizer.scale).to(trained.device)
+
+
+def start_states(spec: EnvironmentSpec, cells: list[tuple[float, float]]) -> np.ndarray:
+    """At rest at the given cell coordinates; a start inside a wall is refused."""
+    xy = spec.maze.cell_to_xy(np.array(cells, dtype=np.float64))
+    if spec.maze.in_wall(xy).any():
+        raise ValueError(f"start cells {cells} include a wall cell of the {spec.name} maze")
+    return np.concatenate([xy, np.zeros_like(xy)], axis=1)
+
+
+def guided_rollout_experts(trained, spec, settings: ExpertSettings, guidance: GuidanceSettings, progress=True) -> Experts:
+    starts = start_states(spec, settings.start_cells)
+    guide = true_reward_guide(trained, spec)
+    reward = lambda s, a, n: true_reward(spec.maze, s[..., :2])
+    trajectories, start_point, seeds = [], [], []
+    for seed in settings.seeds:  # one batched run of every start point per seed
+        rollouts = planned_rollouts(trained, spec, starts, settings.length, settings.replan_every, reward, guide,
+                                    as_guidance(guidance), seed=seed, progress=progress)
+        trajectories.append(np.concatenate([rollouts.actions, rollouts.observations[:, :-1]], axis=-1))
+        start_point += list(range(len(starts)))
+        seeds += [seed] * len(starts)
+    return Experts(np.concatenate(trajectories), np.array(start_point), np.array(seeds), "rollout")
+
+
+def goal_plan_experts(trained, spec, settings: ExpertSettings) -> Experts:
+    if settings.length > trained.diffusion.horizon:
+        raise ValueError(f"goal plans of {settings.length} steps exceed the horizon {trained.diffusion.horizon}")
+    starts = start_states(spec, settings.start_cells)
+    goal = start_states(spec, [settings.goal_cell])
+    trajectories, start_point, seeds = [], [], []
+    for seed in settings.seeds:
+        generator = torch.Generator(device=trained.device).manual_seed(seed)
+        actions, observations = plan(trained, starts, generator=generator, goals=np.repeat(goal, len(starts), axis=0))
+        trajectories.append(np.concatenate([actions, observations], axis=-1)[:, : settings.length])
+        start_point += list(range(len(starts)))
+        seeds += [seed] * len(starts)
+    return Experts(np.concatenate(trajectories), np.array(start_point), np.array(seeds), "plan")
+
+
+def dataset_window_experts(expert_data: Dataset, settings: ExpertSettings) -> Experts:
+    rows = np.concatenate([expert_data.actions, expert_data.observations], axis=1)
+    starts = np.concatenate([np.arange(e.start, e.stop - settings.length + 1) for e in expert_data.episodes()
+                             if e.stop - e.start >= settings.length])
+    chosen = np.random.default_rng(settings.seeds[0]).choice(starts, settings.n_windows, replace=len(starts) < settings.n_windows)
+    trajectories = rows[chosen[:, None] + np.arange(settings.length)]
+    return Experts(trajectories, chosen, np.full(len(chosen), settings.seeds[0]), "dataset")

@@ -1,0 +1,40 @@
+"""The learnt return model: an MLP over the whole flattened (normalised) plan, returning one value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from diffirl.io import atomic_path
+
+
+class RewardMLP(nn.Module):
+    def __init__(self, horizon: int, transition_dim: int, hidden: list[int]):
+        super().__init__()
+        self.horizon, self.transition_dim, self.hidden = horizon, transition_dim, list(hidden)
+        widths = [horizon * transition_dim, *hidden]
+        layers: list[nn.Module] = [nn.Flatten()]
+        for width_in, width_out in zip(widths[:-1], widths[1:]):
+            layers += [nn.Linear(width_in, width_out), nn.ReLU()]
+        layers.append(nn.Linear(widths[-1], 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, plans: torch.Tensor) -> torch.Tensor:
+        return self.net(plans).squeeze(-1)
+
+    def save(self, path: str | Path, extra: dict | None = None) -> None:
+        payload = {"horizon": self.horizon, "transition_dim": self.transition_dim, "hidden": self.hidden,
+                   "weights": self.state_dict(), **(extra or {})}
+        with atomic_path(path) as tmp:
+            torch.save(payload, tmp)
+
+    @classmethod
+    def load(cls, path: str | Path, device: torch.device | str = "cpu") -> "RewardMLP":
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"learnt reward {path} does not exist")
+        payload = torch.load(path, map_location="cpu", weights_only=False)
+        model = cls(payload["horizon"], payload["transition_dim"], payload["hidden"])
+        model.load_state_dict(payload["weights"])
+        return model.to(device).eval()

@@ -1,0 +1,48 @@
+"""Stage "experts": one environment's expert trajectories (and, for mazes, Figures 4/5 or 12/11)."""
+
+import json
+
+import torch
+from _common import fail, parse
+
+from diffirl import paths
+from diffirl.data.format import DatasetError, read_dataset
+from diffirl.device import resolve_device
+from diffirl.diffusion.model_io import TrainedDiffuser
+from diffirl.io import write_json
+from diffirl.method.experts import dataset_window_experts, goal_plan_experts, guided_rollout_experts
+from diffirl.reports.maze_plots import save_figure
+from diffirl.reports.method_figures import experts_figure, true_reward_figure
+
+if __name__ == "__main__":
+    spec, params = parse(__doc__)
+    settings = getattr(params.experts, spec.name)
+    diffuser = getattr(params.diffusers, spec.name)
+    torch.set_num_threads(diffuser.torch_threads)
+    if (settings.procedure == "dataset_windows") == spec.is_maze:
+        fail(ValueError(f"experts.{spec.name}.procedure = {settings.procedure!r} does not fit this environment"))
+    try:
+        if settings.procedure == "dataset_windows":
+            experts = dataset_window_experts(read_dataset(paths.dataset_file(spec.name, "expert")), settings)
+        else:
+            trained = TrainedDiffuser(paths.diffuser_model(spec.name), resolve_device(diffuser.device))
+            if settings.procedure == "guided_rollouts":
+                experts = guided_rollout_experts(trained, spec, settings, getattr(params.guidance, spec.name))
+            else:
+                experts = goal_plan_experts(trained, spec, settings)
+    except (DatasetError, FileNotFoundError, ValueError, RuntimeError) as error:
+        fail(error)
+    experts.save(paths.experts_file(spec.name))
+    write_json(paths.experts_file(spec.name).with_suffix(".json"), {
+        "procedure": settings.procedure, "kind": experts.kind, "trajectories": len(experts.trajectories),
+        "length": experts.trajectories.shape[1], "settings": settings.model_dump(mode="json"),
+    })
+    if spec.is_maze:
+        action_dim = trained.action_dim
+        number = paths.TRUE_REWARD_FIGURE_NUMBERS[spec.name]
+        save_figure(true_reward_figure(spec.maze, f"Figure {number}: true reward 5i + 5j, {spec.name}"),
+                    paths.true_reward_figure(spec.name))
+        number = paths.EXPERT_FIGURE_NUMBERS[spec.name]
+        save_figure(experts_figure(spec.maze, experts, action_dim, f"Figure {number}: {spec.name} experts"),
+                    paths.experts_figure(spec.name))
+    print(json.dumps({"trajectories": len(experts.trajectories), "shape": list(experts.trajectories.shape)}))

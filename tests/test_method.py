@@ -1,0 +1,165 @@
+import numpy as np
+import pytest
+import torch
+
+from diffirl.diffusion.sampling import Guidance
+from diffirl.envs import get_environment
+from diffirl.method.evaluation import erc_of
+from diffirl.method.experts import dataset_window_experts, goal_plan_experts, guided_rollout_experts, start_states
+from diffirl.method.reward_learning import RewardLearner
+from diffirl.params.schema import ExpertSettings, GuidanceSettings, RewardLearning
+from diffirl.reports.table1 import build_table1
+from diffirl.rewards.true_reward import true_reward
+from tests.test_diffusion import sine_dataset
+from tests.test_planning import tiny_trained
+
+GUIDANCE = GuidanceSettings(scale=0.1, n_guide_steps=2, t_stopgrad=1, scale_grad_by_std=True)
+
+
+def learning_settings(**overrides) -> RewardLearning:
+    values = dict(hidden=[16], batch_size=8, mmd_unbiased=False, matern_nu=0.5, matern_lengthscale=0.69,
+                  backprop_steps="all", gradient_checkpointing=False, checkpoint_every=1, seed=0,
+                  losses={name: {"learning_rate": 0.01, "epochs": 6} for name in ("mse", "mmd_gauss", "mmd_matern")})
+    return RewardLearning(**(values | overrides))
+
+
+def test_start_states_refuse_walls():
+    spec = get_environment("umaze")
+    np.testing.assert_allclose(start_states(spec, [(1, 1)])[0], [-1.0, 1.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="wall"):
+        start_states(spec, [(2, 1)])
+
+
+def test_guided_rollout_experts_record_their_provenance(tmp_path):
+    spec = get_environment("umaze")
+    trained = tiny_trained(tmp_path, "umaze", 4, 2)
+    settings = ExpertSettings(procedure="guided_rollouts", length=5, start_cells=[(1, 1), (3, 1)], seeds=[0, 7])
+    experts = guided_rollout_experts(trained, spec, settings, GUIDANCE, progress=False)
+    assert experts.trajectories.shape == (4, 5, 6) and experts.kind == "rollout"
+    assert experts.start_point.tolist() == [0, 1, 0, 1] and experts.seed.tolist() == [0, 0, 7, 7]
+    np.testing.assert_allclose(experts.trajectories[:, 0, 2:], start_states(spec, [(1, 1), (3, 1)] * 2))
+    experts.save(tmp_path / "e.npz")
+    loaded = type(experts).load(tmp_path / "e.npz")
+    np.testing.assert_array_equal(loaded.trajectories, experts.trajectories)
+    assert loaded.kind == "rollout"
+
+
+def test_goal_plans_end_at_the_goal(tmp_path):
+    spec = get_environment("large")
+    trained = tiny_trained(tmp_path, "large", 4, 2)
+    settings = ExpertSettings(procedure="goal_plans", length=8, start_cells=[(1, 1), (5, 1)], goal_cell=(7, 10), seeds=[0])
+    experts = goal_plan_experts(trained, spec, settings)
+    goal = spec.maze.cell_to_xy(np.array([7.0, 10.0]))
+    np.testing.assert_allclose(experts.trajectories[:, -1, 2:4], np.stack([goal, goal]), atol=1e-5)
+    assert experts.kind == "plan"
+
+
+def test_dataset_window_experts_are_windows_of_the_data():
+    dataset = sine_dataset(episodes=3, length=20)
+    settings = ExpertSettings(procedure="dataset_windows", length=4, seeds=[1], n_windows=10)
+    experts = dataset_window_experts(dataset, settings)
+    assert experts.trajectories.shape == (10, 4, 5)
+    for row, start in zip(experts.trajectories, experts.start_point):
+        np.testing.assert_allclose(row[:, 2:], dataset.observations[start:start + 4])
+        assert start % 20 + 4 <= 20
+
+
+@pytest.fixture(scope="module")
+def sine_diffuser(tmp_path_factory):
+    """A tiny diffuser trained for a few seconds on a 2-action, 4-state sine dataset, and that data."""
+    from diffirl.data.format import make_dataset
+    from diffirl.diffusion.model_io import TrainedDiffuser, save_diffuser
+    from diffirl.diffusion.training import DiffuserTrainer
+    from tests.test_diffusion import tiny_settings
+
+    directory = tmp_path_factory.mktemp("sine")
+    base = sine_dataset(episodes=6, length=24)
+    data = make_dataset(base.observations[:, [0, 1, 2, 0]], base.actions, base.rewards, base.terminals, base.timeouts)
+    settings = tiny_settings(n_train_steps=300, condition_on_goal=False)
+    result = DiffuserTrainer(settings, data, directory / "c.pt", "fp", torch.device("cpu"), progress=False).train()
+    save_diffuser(directory / "d.pt", settings, 4, 2, result.normalizer, result.diffusion.state_dict(), None)
+    return TrainedDiffuser(directory / "d.pt"), data
+
+
+def make_learner(tmp_path, trained_and_data, loss="mse", epochs=8, name="ckpt.pt", **overrides):
+    trained, data = trained_and_data
+    rows = np.concatenate([data.actions, data.observations], axis=1)
+    starts = np.random.default_rng(0).choice(len(rows) - 24, 16)
+    windows = rows[starts[:, None] + np.arange(4)]
+    windows[:, 1:, 2:4] += 1.0  # the experts drift up and right of what the data (and the unguided diffuser) do
+    settings = learning_settings(**overrides)
+    settings = settings.model_copy(update={"losses": {k: v.model_copy(update={"epochs": epochs}) for k, v in settings.losses.items()}})
+    guidance = Guidance(5.0, 2, 0, False)
+    return RewardLearner(trained, windows, settings, loss, guidance, tmp_path / name, "fp", progress=False)
+
+
+@pytest.mark.parametrize("loss", ["mse", "mmd_gauss", "mmd_matern"])
+def test_reward_learning_lowers_its_loss_and_touches_only_reward_parameters(tmp_path, sine_diffuser, loss):
+    learner = make_learner(tmp_path, sine_diffuser, loss)
+    diffusion_before = {k: v.clone() for k, v in learner.trained.diffusion.state_dict().items()}
+    reward_before = [p.detach().clone() for p in learner.model.parameters()]
+
+    def loss_on_fixed_noise() -> float:  # the same chains before and after, so only the reward differs
+        learner.generator.manual_seed(123)
+        return learner.batch_loss(learner.windows).item()
+
+    before = loss_on_fixed_noise()
+    learner.train()
+    assert loss_on_fixed_noise() < 0.98 * before
+    for key, value in learner.trained.diffusion.state_dict().items():
+        assert torch.equal(value, diffusion_before[key]), key
+    assert all(p.grad is None for p in learner.trained.diffusion.parameters())
+    assert any(not torch.equal(a, b) for a, b in zip(reward_before, learner.model.parameters()))
+
+
+def test_a_non_finite_loss_stops_learning_and_keeps_the_last_good_checkpoint(tmp_path, sine_diffuser):
+    learner = make_learner(tmp_path, sine_diffuser, epochs=2)
+    learner.train()
+    saved = (tmp_path / "ckpt.pt").read_bytes()
+    broken = make_learner(tmp_path, sine_diffuser, epochs=4)
+    broken.windows[0, 1, 0] = float("nan")
+    with pytest.raises(FloatingPointError, match="epoch 3.*last good checkpoint"):
+        broken.train()
+    assert (tmp_path / "ckpt.pt").read_bytes() == saved
+
+
+def test_resumed_reward_learning_equals_a_straight_run(tmp_path, sine_diffuser):
+    make_learner(tmp_path, sine_diffuser, epochs=2, name="a.pt").train()
+    resumed = make_learner(tmp_path, sine_diffuser, epochs=4, name="a.pt")
+    assert resumed.train()["resumed_from_epoch"] == 2
+    straight = make_learner(tmp_path, sine_diffuser, epochs=4, name="b.pt")
+    straight.train()
+    for a, b in zip(resumed.model.parameters(), straight.model.parameters()):
+        assert torch.equal(a, b)
+    assert [r["loss"] for r in resumed.log] == [r["loss"] for r in straight.log]
+
+
+def test_truncated_backpropagation_and_checkpointing_train_too(tmp_path, sine_diffuser):
+    learner = make_learner(tmp_path, sine_diffuser, epochs=3, backprop_steps=2, gradient_checkpointing=True)
+    learner.train()
+    assert len(learner.log) == 3 and all(np.isfinite(r["loss"]) for r in learner.log)
+
+
+def test_erc_of_a_reward_that_is_the_true_return_is_zero(tmp_path):
+    spec = get_environment("umaze")
+    trained = tiny_trained(tmp_path, "umaze", 4, 2)
+
+    class TrueInNormalisedSpace(torch.nn.Module):
+        def forward(self, plans):
+            raw = trained.normalizer.unnormalize(plans)
+            return torch.as_tensor(true_reward(spec.maze, raw[..., 2:4].double().numpy())).sum(-1)
+
+    windows = np.random.default_rng(0).uniform(-1.5, 1.5, size=(50, 8, 6))
+    assert erc_of(TrueInNormalisedSpace(), trained, spec, windows) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_table1_puts_our_numbers_beside_the_thesis_and_keeps_missing_rows_empty():
+    evaluation = {"base": {"label": "Base Diffuser", "return_mean": 1.0, "return_std": 0.5, "erc": None, "rollouts": 3},
+                  "mse": {"label": "Diffuser (Learnt MSE Reward)", "return_mean": 2.0, "return_std": 0.1, "erc": 0.3,
+                          "rollouts": 3}}
+    table = build_table1(evaluation).set_index("method")
+    assert len(table) == 8
+    assert table.loc["Base Diffuser", "return_mean"] == 1.0
+    assert table.loc["Diffuser (Learnt MSE Reward)", "erc"] == 0.3
+    assert table.loc["Diffuser (Learnt MSE Reward)", "thesis_erc"] == 0.689
+    assert np.isnan(table.loc["GAIL", "return_mean"]) and table.loc["GAIL", "thesis_return_mean"] == 3782.45
