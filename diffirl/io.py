@@ -8,6 +8,8 @@ behind (and no stale output from an earlier run at a path it was rewriting).
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import os
 import tempfile
@@ -49,9 +51,13 @@ def atomic_outputs(paths: list[str | os.PathLike]) -> Iterator[list[Path]]:
             temporary.unlink(missing_ok=True)
 
 
+def json_text(payload: object) -> str:
+    return json.dumps(payload, indent=2, sort_keys=True) + "\n"
+
+
 def write_json(path: str | os.PathLike, payload: object) -> None:
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+        tmp.write_text(json_text(payload))
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
@@ -60,9 +66,6 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def write_csv(path: str | os.PathLike, rows: list[dict], fieldnames: list[str]) -> None:
-    import csv
-    import io
-
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=fieldnames)
     writer.writeheader()

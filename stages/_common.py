@@ -36,3 +36,16 @@ def parse(description: str, with_environment: bool = True, environments: tuple[s
 
 def fail(error: Exception) -> None:
     sys.exit(f"error: {error}")
+
+
+def load_trained_diffuser(spec, params):
+    """The environment's trained diffuser, frozen, on the device its settings ask for, torch threads set."""
+    import torch
+
+    from diffirl import paths
+    from diffirl.device import resolve_device
+    from diffirl.diffusion.model_io import TrainedDiffuser
+
+    settings = getattr(params.diffusers, spec.name)
+    torch.set_num_threads(settings.torch_threads)
+    return TrainedDiffuser(paths.diffuser_model(spec.name), resolve_device(settings.device))

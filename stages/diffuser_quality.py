@@ -2,12 +2,10 @@
 
 import numpy as np
 import torch
-from _common import fail, parse
+from _common import fail, load_trained_diffuser, parse
 
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
-from diffirl.device import resolve_device
-from diffirl.diffusion.model_io import TrainedDiffuser
 from diffirl.io import write_json
 from diffirl.metrics import action_norms, discounted_return, fixed_length_segments, mean_std
 from diffirl.planning.quality import dynamics_errors, wall_fraction
@@ -16,17 +14,15 @@ from diffirl.planning.rollouts import plan, planned_rollouts
 if __name__ == "__main__":
     spec, params = parse(__doc__)
     settings = getattr(params.diffuser_quality, spec.name)
-    torch.set_num_threads(getattr(params.diffusers, spec.name).torch_threads)
     try:
         dataset = read_dataset(paths.dataset_file(spec.name, spec.base_split))
-        device = resolve_device(getattr(params.diffusers, spec.name).device)
-        trained = TrainedDiffuser(paths.diffuser_model(spec.name), device)
+        trained = load_trained_diffuser(spec, params)
     except (DatasetError, FileNotFoundError, RuntimeError) as error:
         fail(error)
 
     rng = np.random.default_rng(settings.seed)
     starts = dataset.observations[rng.choice(len(dataset), settings.n_plans, replace=False)]
-    generator = torch.Generator(device=device).manual_seed(settings.seed)
+    generator = torch.Generator(device=trained.device).manual_seed(settings.seed)
     actions, observations = plan(trained, starts, generator=generator)
     errors = dynamics_errors(spec, actions, observations)
     metrics = {

@@ -3,13 +3,10 @@
 import json
 
 import numpy as np
-import torch
-from _common import fail, parse
+from _common import fail, load_trained_diffuser, parse
 
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
-from diffirl.device import resolve_device
-from diffirl.diffusion.model_io import TrainedDiffuser
 from diffirl.io import atomic_path, write_json
 from diffirl.method.evaluation import METHOD_LABELS, evaluate_maze
 from diffirl.method.experts import as_guidance
@@ -20,12 +17,9 @@ from diffirl.reports.method_figures import rollouts_figure
 if __name__ == "__main__":
     spec, params = parse(__doc__, environments=("umaze",))
     settings = getattr(params.evaluation, spec.name)
-    diffuser = getattr(params.diffusers, spec.name)
-    torch.set_num_threads(diffuser.torch_threads)
     try:
-        device = resolve_device(diffuser.device)
-        trained = TrainedDiffuser(paths.diffuser_model(spec.name), device)
-        learnt = {loss: RewardMLP.load(paths.learnt_reward(spec.name, loss), device) for loss in paths.LOSSES}
+        trained = load_trained_diffuser(spec, params)
+        learnt = {loss: RewardMLP.load(paths.learnt_reward(spec.name, loss), trained.device) for loss in paths.LOSSES}
         dataset = read_dataset(paths.dataset_file(spec.name, spec.base_split))
         metrics, positions, start_index = evaluate_maze(trained, spec, settings, as_guidance(getattr(params.guidance, spec.name)),
                                                         learnt, dataset)

@@ -2,13 +2,10 @@
 
 import json
 
-import torch
-from _common import fail, parse
+from _common import fail, load_trained_diffuser, parse
 
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
-from diffirl.device import resolve_device
-from diffirl.diffusion.model_io import TrainedDiffuser
 from diffirl.io import write_json
 from diffirl.method.experts import dataset_window_experts, goal_plan_experts, guided_rollout_experts
 from diffirl.reports.maze_plots import save_figure
@@ -17,15 +14,13 @@ from diffirl.reports.method_figures import experts_figure, true_reward_figure
 if __name__ == "__main__":
     spec, params = parse(__doc__)
     settings = getattr(params.experts, spec.name)
-    diffuser = getattr(params.diffusers, spec.name)
-    torch.set_num_threads(diffuser.torch_threads)
     if (settings.procedure == "dataset_windows") == spec.is_maze:
         fail(ValueError(f"experts.{spec.name}.procedure = {settings.procedure!r} does not fit this environment"))
     try:
         if settings.procedure == "dataset_windows":
             experts = dataset_window_experts(read_dataset(paths.dataset_file(spec.name, "expert")), settings)
         else:
-            trained = TrainedDiffuser(paths.diffuser_model(spec.name), resolve_device(diffuser.device))
+            trained = load_trained_diffuser(spec, params)
             if settings.procedure == "guided_rollouts":
                 experts = guided_rollout_experts(trained, spec, settings, getattr(params.guidance, spec.name))
             else:

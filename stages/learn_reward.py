@@ -1,13 +1,10 @@
 """Stage "learn_reward": Algorithm 4 for one environment and one loss (resumes after a kill)."""
 
 import numpy as np
-import torch
-from _common import fail, parse
+from _common import fail, load_trained_diffuser, parse
 
 from diffirl import paths
 from diffirl.checkpoints import fingerprint
-from diffirl.device import resolve_device
-from diffirl.diffusion.model_io import TrainedDiffuser
 from diffirl.io import write_csv, write_json
 from diffirl.method.experts import as_guidance
 from diffirl.method.reward_learning import RewardLearner
@@ -17,10 +14,8 @@ from diffirl.data.format import sha256_of
 if __name__ == "__main__":
     spec, params, loss = parse(__doc__, choice=("loss", paths.LOSSES))
     settings = getattr(params.reward_learning, spec.name)
-    diffuser = getattr(params.diffusers, spec.name)
-    torch.set_num_threads(diffuser.torch_threads)
     try:
-        trained = TrainedDiffuser(paths.diffuser_model(spec.name), resolve_device(diffuser.device))
+        trained = load_trained_diffuser(spec, params)
         with np.load(paths.expert_windows_file(spec.name)) as data:
             windows = data["windows"]
         guidance = getattr(params.guidance, spec.name)

@@ -199,3 +199,12 @@ def test_truncated_backpropagation_keeps_the_plans_and_changes_only_the_gradient
     torch.testing.assert_close(all_steps_gradient, gradient)
     assert not torch.allclose(truncated_gradient, gradient)
     assert truncated_gradient.abs().sum() > 0
+
+
+def test_covered_rows_marks_exactly_the_rows_some_window_covers():
+    from diffirl.diffusion.windows import covered_rows
+
+    starts = np.array([0, 1, 2, 10, 30])
+    expected = np.zeros(40, dtype=bool)
+    expected[np.unique(starts[:, None] + np.arange(5))] = True
+    np.testing.assert_array_equal(covered_rows(starts, 5, 40), expected)

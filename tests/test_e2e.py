@@ -1,6 +1,5 @@
 """The whole foundation DAG at smoke scale, in a copy of the project, through both front ends."""
 
-import json
 import shutil
 import subprocess
 from pathlib import Path

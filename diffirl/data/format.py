@@ -18,13 +18,14 @@ records how it was made (:func:`provenance`).
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import h5py
 import numpy as np
 
-from diffirl.io import atomic_outputs, write_json
+from diffirl.io import atomic_outputs, json_text
 
 KEYS = ("observations", "actions", "rewards", "terminals", "timeouts")
 
@@ -160,7 +161,7 @@ def write_datasets(items: list[tuple[Path, Dataset, dict]]) -> None:
             data_tmp, sidecar_tmp = temporaries[2 * index], temporaries[2 * index + 1]
             _write_hdf5(data_tmp, dataset)
             record = {**record, "sha256": sha256_of(data_tmp), **summarise(dataset)}
-            write_json(sidecar_tmp, record)
+            sidecar_tmp.write_text(json_text(record))
 
 
 def sidecar_path(path: str | Path) -> Path:
@@ -168,8 +169,6 @@ def sidecar_path(path: str | Path) -> Path:
 
 
 def read_provenance(path: str | Path) -> dict:
-    import json
-
     sidecar = sidecar_path(path)
     if not sidecar.is_file():
         raise DatasetError(f"provenance sidecar {sidecar} does not exist")

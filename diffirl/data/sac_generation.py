@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 
 import gymnasium as gym
-import numpy as np
 import torch
 from stable_baselines3 import SAC
 from stable_baselines3.common.callbacks import BaseCallback

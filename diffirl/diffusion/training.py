@@ -23,7 +23,7 @@ from diffirl.data.format import Dataset
 from diffirl.diffusion.gaussian import GaussianDiffusion
 from diffirl.diffusion.model_io import build_diffusion
 from diffirl.diffusion.normalization import Normalizer
-from diffirl.diffusion.windows import WindowSampler, transitions, window_starts
+from diffirl.diffusion.windows import WindowSampler, covered_rows, transitions, window_starts
 from diffirl.params.schema import Diffuser
 
 
@@ -51,12 +51,9 @@ class DiffuserTrainer:
         torch.manual_seed(settings.seed)
         rows = transitions(dataset)
         starts, self.skipped = window_starts(dataset, settings.horizon, settings.max_episodes)
-        used_rows = np.unique(starts[:, None] + np.arange(settings.horizon))
-        self.normalizer = Normalizer.fit(settings.normalizer, rows[used_rows])
+        self.normalizer = Normalizer.fit(settings.normalizer, rows[covered_rows(starts, settings.horizon, len(rows))])
         normalized = self.normalizer.normalize(torch.as_tensor(rows, dtype=torch.float32)).to(device)
         self.sampler = WindowSampler(normalized, starts, settings.horizon, settings.seed)
-        self.sampler.offsets = self.sampler.offsets.to(device)
-        self.sampler.starts = self.sampler.starts.to(device)
         self.action_dim = dataset.actions.shape[1]
         self.model = build_diffusion(settings, dataset.observations.shape[1], self.action_dim).to(device)
         self.ema = copy.deepcopy(self.model).requires_grad_(False)

@@ -32,18 +32,26 @@ def window_starts(dataset: Dataset, horizon: int, max_episodes: int | None = Non
     return np.concatenate(starts), skipped
 
 
+def covered_rows(starts: np.ndarray, horizon: int, n_rows: int) -> np.ndarray:
+    """Boolean mask of the rows that at least one window covers (a difference array, O(n))."""
+    delta = np.zeros(n_rows + 1, dtype=np.int64)
+    np.add.at(delta, starts, 1)
+    np.add.at(delta, starts + horizon, -1)
+    return np.cumsum(delta[:-1]) > 0
+
+
 class WindowSampler:
     """Draws batches of normalised windows with its own generator (whose state a checkpoint saves)."""
 
     def __init__(self, rows: torch.Tensor, starts: np.ndarray, horizon: int, seed: int):
         self.rows = rows
-        self.starts = torch.as_tensor(starts, dtype=torch.long)
-        self.offsets = torch.arange(horizon)
+        self.starts = torch.as_tensor(starts, dtype=torch.long, device=rows.device)
+        self.offsets = torch.arange(horizon, device=rows.device)
         self.generator = torch.Generator().manual_seed(seed)
 
     def __len__(self) -> int:
         return len(self.starts)
 
     def batch(self, size: int) -> torch.Tensor:
-        chosen = self.starts[torch.randint(len(self.starts), (size,), generator=self.generator)]
+        chosen = self.starts[torch.randint(len(self.starts), (size,), generator=self.generator).to(self.rows.device)]
         return self.rows[chosen[:, None] + self.offsets[None, :]]

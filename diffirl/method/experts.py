@@ -14,6 +14,7 @@ import torch
 from diffirl.data.format import Dataset
 from diffirl.diffusion.model_io import TrainedDiffuser
 from diffirl.diffusion.sampling import Guidance
+from diffirl.diffusion.windows import transitions, window_starts
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.io import atomic_path
 from diffirl.params.schema import ExpertSettings, GuidanceSettings
@@ -87,9 +88,8 @@ def goal_plan_experts(trained, spec, settings: ExpertSettings) -> Experts:
 
 
 def dataset_window_experts(expert_data: Dataset, settings: ExpertSettings) -> Experts:
-    rows = np.concatenate([expert_data.actions, expert_data.observations], axis=1)
-    starts = np.concatenate([np.arange(e.start, e.stop - settings.length + 1) for e in expert_data.episodes()
-                             if e.stop - e.start >= settings.length])
+    rows = transitions(expert_data)
+    starts, _ = window_starts(expert_data, settings.length)
     chosen = np.random.default_rng(settings.seeds[0]).choice(starts, settings.n_windows, replace=len(starts) < settings.n_windows)
     trajectories = rows[chosen[:, None] + np.arange(settings.length)]
     return Experts(trajectories, chosen, np.full(len(chosen), settings.seeds[0]), "dataset")

@@ -5,22 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 from diffirl.data.format import Dataset
+from diffirl.diffusion.windows import window_starts
 from diffirl.envs.maze import MazeLayout
 from diffirl.reports.maze_plots import trajectory_grid
 
 
 def sample_windows(dataset: Dataset, window: int, count: int, seed: int) -> list[np.ndarray]:
     """``count`` random ``window``-step pieces of episodes, as (window, 2) positions."""
-    episodes = [e for e in dataset.episodes() if e.stop - e.start >= window]
-    if not episodes:
-        raise ValueError(f"no episode is {window} steps long; lower figures.dataset_samples.*.window")
-    rng = np.random.default_rng(seed)
-    windows = []
-    for _ in range(count):
-        episode = episodes[rng.integers(len(episodes))]
-        start = episode.start + int(rng.integers(episode.stop - episode.start - window + 1))
-        windows.append(dataset.observations[start : start + window, :2])
-    return windows
+    try:
+        starts, _ = window_starts(dataset, window)
+    except ValueError:
+        raise ValueError(f"no episode is {window} steps long; lower figures.dataset_samples.*.window") from None
+    chosen = np.random.default_rng(seed).choice(starts, count)
+    return [dataset.observations[start : start + window, :2] for start in chosen]
 
 
 def dataset_samples_figure(dataset: Dataset, maze: MazeLayout, n_panels: int, window: int, seed: int, title: str):

@@ -10,6 +10,7 @@ import numpy as np  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
 from diffirl.envs.maze import MazeLayout  # noqa: E402
+from diffirl.io import atomic_path  # noqa: E402
 
 TIME_COLOURS = "coolwarm"  # blue -> red
 
@@ -52,8 +53,6 @@ def trajectory_grid(maze: MazeLayout, trajectories: list[np.ndarray], title: str
 
 
 def save_figure(fig, path) -> None:
-    from diffirl.io import atomic_path
-
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=120)
     plt.close(fig)
