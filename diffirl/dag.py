@@ -226,12 +226,50 @@ def evaluate_stage(environment: str) -> Stage:
     )
 
 
+BASELINE_CODE = ("diffirl/baselines/*.py", "diffirl/method/experts.py", "diffirl/rewards/true_reward.py")
+
+
+def train_baseline_stage(environment: str, algorithm: str) -> Stage:
+    outs = [str(paths.baseline_policy(environment, algorithm))]
+    if algorithm == "airl":
+        outs.append(str(paths.airl_reward_net(environment)))
+    # imitation logs different statistics per algorithm; each has a loss-like column to draw
+    y = {"bc": "bc/loss", "gail": "mean/disc/disc_loss", "airl": "mean/disc/disc_loss"}[algorithm]
+    return Stage(
+        name=f"train_baseline_{environment}_{algorithm}",
+        cmd=f"python stages/train_baseline.py {environment} {algorithm}",
+        deps=tuple(_stage_code("train_baseline", *BASELINE_CODE) + [str(paths.experts_file(environment))]),
+        outs=tuple(outs),
+        params=(f"baselines.{environment}",),
+        metrics=(str(paths.baseline_training_metrics(environment, algorithm)),),
+        plots=((str(paths.baseline_training_log(environment, algorithm)), "step", y),),
+    )
+
+
+def evaluate_baselines_stage(environment: str) -> Stage:
+    spec = ENVIRONMENTS[environment]
+    erc_splits = (spec.base_split,) if spec.is_maze else ("medium-replay", "expert")
+    figure = (str(paths.baselines_rollout_figure(environment)),) if spec.is_maze else ()
+    return Stage(
+        name=f"evaluate_baselines_{environment}",
+        cmd=f"python stages/evaluate_baselines.py {environment}",
+        deps=tuple(_stage_code("evaluate_baselines", *BASELINE_CODE, *METHOD_CODE, "diffirl/reports/maze_plots.py",
+                               "diffirl/reports/method_figures.py")
+                   + [str(paths.baseline_policy(environment, algorithm)) for algorithm in paths.BASELINES]
+                   + [str(paths.airl_reward_net(environment))]
+                   + [str(paths.dataset_file(environment, split)) for split in erc_splits]),
+        outs=figure,
+        params=(f"evaluation.{environment}", f"diffusers.{environment}.horizon"),
+        metrics=(str(paths.baselines_metrics(environment)),),
+    )
+
+
 def table1_stage() -> Stage:
     return Stage(
         name="table1",
         cmd="python stages/table1.py",
         deps=tuple(_stage_code("table1", "diffirl/reports/table1.py", "diffirl/reports/thesis.py")
-                   + [str(paths.evaluation_metrics("umaze"))]),
+                   + [str(paths.evaluation_metrics("umaze")), str(paths.baselines_metrics("umaze"))]),
         outs=(str(paths.TABLE1),),
         params=(),
     )
@@ -247,7 +285,10 @@ def pipeline_stages() -> list[Stage]:
     stages += [kwindows_stage(env) for env in ENVIRONMENTS]
     # reward learning and evaluation are declared for the U-Maze (Table 1) so far
     stages += [learn_reward_stage("umaze", loss) for loss in paths.LOSSES]
-    stages += [reward_figure_stage("umaze"), evaluate_stage("umaze"), table1_stage()]
+    stages += [reward_figure_stage("umaze"), evaluate_stage("umaze")]
+    stages += [train_baseline_stage(env, algorithm) for env in ENVIRONMENTS for algorithm in paths.BASELINES]
+    stages += [evaluate_baselines_stage(env) for env in ENVIRONMENTS]
+    stages.append(table1_stage())
     return stages
 
 

@@ -117,3 +117,30 @@ def evaluation_metrics(environment: str) -> Path:
 
 def rollout_figure(environment: str) -> Path:
     return FIGURES / f"fig{ROLLOUT_FIGURE_NUMBERS[environment]:02d}_{environment}_rollouts.png"
+
+BASELINES = ("bc", "gail", "airl")
+
+
+def baseline_policy(environment: str, algorithm: str) -> Path:
+    return DATA / "baselines" / environment / f"{algorithm}_policy.pt"
+
+
+def airl_reward_net(environment: str) -> Path:
+    """AIRL's learnt reward without its shaping term, as an `imitation` reward network."""
+    return DATA / "baselines" / environment / "airl_reward.pt"
+
+
+def baseline_training_log(environment: str, algorithm: str) -> Path:
+    return PLOTS / f"baseline_{environment}_{algorithm}.csv"
+
+
+def baseline_training_metrics(environment: str, algorithm: str) -> Path:
+    return METRICS / f"baseline_{environment}_{algorithm}_training.json"
+
+
+def baselines_metrics(environment: str) -> Path:
+    return METRICS / f"baselines_{environment}.json"
+
+
+def baselines_rollout_figure(environment: str) -> Path:
+    return FIGURES / f"baselines_{environment}_rollouts.png"

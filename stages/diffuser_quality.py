@@ -6,6 +6,7 @@ from _common import fail, load_trained_diffuser, parse
 
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
+from diffirl.diffusion.windows import window_starts
 from diffirl.io import write_json
 from diffirl.metrics import action_norms, discounted_return, fixed_length_segments, mean_std
 from diffirl.planning.quality import dynamics_errors, wall_fraction
@@ -33,6 +34,13 @@ if __name__ == "__main__":
     }
     if spec.is_maze:
         metrics["planned_positions_in_walls"] = wall_fraction(spec, observations)
+        # Goal-conditioned plans as in training: the goal is the state horizon-1 steps later in the same episode.
+        horizon = trained.diffusion.horizon
+        windows, _ = window_starts(dataset, horizon)
+        chosen = windows[rng.choice(len(windows), settings.n_plans, replace=False)]
+        goals = dataset.observations[chosen + horizon - 1]
+        _, goal_observations = plan(trained, dataset.observations[chosen], generator=generator, goals=goals)
+        metrics["planned_positions_in_walls_with_goal"] = wall_fraction(spec, goal_observations)
     if settings.n_rollouts:
         reset_states = np.stack([dataset.observations[e.start] for e in dataset.episodes()])
         rollout_starts = reset_states[rng.choice(len(reset_states), settings.n_rollouts)]

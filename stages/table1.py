@@ -1,4 +1,4 @@
-"""Stage "table1": Table 1 (U-Maze) from the evaluation metrics, the thesis's numbers beside ours."""
+"""Stage "table1": Table 1 (U-Maze) from the diffuser and baseline evaluations, the thesis's numbers beside ours."""
 
 import json
 
@@ -12,7 +12,8 @@ if __name__ == "__main__":
     parse(__doc__, with_environment=False)
     try:
         evaluation = json.loads(paths.evaluation_metrics("umaze").read_text())
-    except FileNotFoundError as error:
+        evaluation |= json.loads(paths.baselines_metrics("umaze").read_text())
+    except (FileNotFoundError, json.JSONDecodeError) as error:
         fail(error)
     table = build_table1(evaluation)
     with atomic_path(paths.TABLE1) as tmp:

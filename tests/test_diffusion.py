@@ -22,7 +22,7 @@ def tiny_diffusion(dtype=torch.float32, predict_epsilon=False, clip=True) -> Gau
 
 def tiny_settings(**overrides) -> Diffuser:
     values = dict(horizon=H, n_diffusion_steps=T, dim=8, dim_mults=[1, 2], predict_epsilon=False, clip_denoised=True,
-                  action_weight=1.0, normalizer="limits", condition_on_goal=True, n_train_steps=400, batch_size=16,
+                  action_weight=1.0, normalizer="limits", goal_condition_rate=1.0, n_train_steps=400, batch_size=16,
                   learning_rate=3e-3, ema_decay=0.9, ema_start=10, ema_every=1, checkpoint_every=100,
                   early_sample_step=100, n_figure_samples=1, seed=0, device="cpu", torch_threads=1)
     return Diffuser(**(values | overrides))

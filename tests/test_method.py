@@ -4,7 +4,7 @@ import torch
 
 from diffirl.diffusion.sampling import Guidance
 from diffirl.envs import get_environment
-from diffirl.method.evaluation import erc_of
+from diffirl.method.evaluation import ErcWindows, erc_of
 from diffirl.method.experts import dataset_window_experts, goal_plan_experts, guided_rollout_experts, start_states
 from diffirl.method.reward_learning import RewardLearner
 from diffirl.params.schema import ExpertSettings, GuidanceSettings, RewardLearning
@@ -75,7 +75,7 @@ def sine_diffuser(tmp_path_factory):
     directory = tmp_path_factory.mktemp("sine")
     base = sine_dataset(episodes=6, length=24)
     data = make_dataset(base.observations[:, [0, 1, 2, 0]], base.actions, base.rewards, base.terminals, base.timeouts)
-    settings = tiny_settings(n_train_steps=300, condition_on_goal=False)
+    settings = tiny_settings(n_train_steps=300, goal_condition_rate=0.0)
     result = DiffuserTrainer(settings, data, directory / "c.pt", "fp", torch.device("cpu"), progress=False).train()
     save_diffuser(directory / "d.pt", settings, 4, 2, result.normalizer, result.diffusion.state_dict(), None)
     return TrainedDiffuser(directory / "d.pt"), data
@@ -149,8 +149,9 @@ def test_erc_of_a_reward_that_is_the_true_return_is_zero(tmp_path):
             raw = trained.normalizer.unnormalize(plans)
             return torch.as_tensor(true_reward(spec.maze, raw[..., 2:4].double().numpy())).sum(-1)
 
-    windows = np.random.default_rng(0).uniform(-1.5, 1.5, size=(50, 8, 6))
-    assert erc_of(TrueInNormalisedSpace(), trained, spec, windows) == pytest.approx(0.0, abs=1e-6)
+    rows = np.random.default_rng(0).uniform(-1.5, 1.5, size=(50, 8, 6))
+    windows = ErcWindows(rows, true_reward(spec.maze, rows[..., 2:4]).sum(axis=1))
+    assert erc_of(TrueInNormalisedSpace(), trained, windows) == pytest.approx(0.0, abs=1e-6)
 
 
 def test_table1_puts_our_numbers_beside_the_thesis_and_keeps_missing_rows_empty():

@@ -70,7 +70,7 @@ def test_wall_fraction_counts_positions_in_walls():
 
 def tiny_trained(tmp_path, name, observation_dim, action_dim, predict_epsilon=False) -> TrainedDiffuser:
     settings = Diffuser(horizon=8, n_diffusion_steps=4, dim=8, dim_mults=[1, 2], predict_epsilon=predict_epsilon,
-                        clip_denoised=not predict_epsilon, action_weight=1.0, normalizer="limits", condition_on_goal=False,
+                        clip_denoised=not predict_epsilon, action_weight=1.0, normalizer="limits", goal_condition_rate=0.0,
                         n_train_steps=1, batch_size=1, learning_rate=1e-3, ema_decay=0.9, ema_start=0, ema_every=1,
                         checkpoint_every=1, early_sample_step=1, n_figure_samples=1, seed=0, device="cpu",
                         torch_threads=1)

@@ -93,7 +93,8 @@ class DiffuserTrainer:
     # --- one step ---------------------------------------------------------------------------
     def _conditions(self, batch: torch.Tensor) -> dict[int, torch.Tensor]:
         conditions = {0: batch[:, 0, self.action_dim:]}
-        if self.settings.condition_on_goal:
+        rate = self.settings.goal_condition_rate
+        if rate > 0 and (rate == 1 or torch.rand((), generator=self.noise_generator, device=batch.device) < rate):
             conditions[self.settings.horizon - 1] = batch[:, -1, self.action_dim:]
         return conditions
 

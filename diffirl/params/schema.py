@@ -136,8 +136,10 @@ class Diffuser(Strict):
     clip_denoised: bool
     action_weight: float = Field(gt=0)
     normalizer: Literal["limits", "gaussian"]
-    #: inpaint the last state too while training (goal-conditioned maze training)
-    condition_on_goal: bool
+    #: the fraction of training batches that also inpaint the last (goal) state. 1 is the thesis's
+    #: goal-conditioned maze training; below 1 the model also learns the start-only plans that
+    #: reward guidance samples (with 1, a start-only plan's last state is noise it never saw)
+    goal_condition_rate: float = Field(ge=0, le=1)
     #: use only the first episodes of the base dataset (null: all)
     max_episodes: Optional[int] = Field(default=None, gt=0)
     n_train_steps: int = Field(gt=0)
@@ -275,21 +277,82 @@ class RewardLearning(Strict):
 RewardLearningSection = per_environment("RewardLearningSection", RewardLearning)
 
 
-class EvaluationSettings(Strict):
-    """Guided rollouts of every method from fixed start points, scored by the true reward; ERC."""
+class PPOSettings(Strict):
+    """The generator of GAIL and AIRL (stable-baselines3 PPO, MLP policy)."""
 
-    start_cells: list[tuple[float, float]] = Field(min_length=1)
+    learning_rate: float = Field(gt=0, lt=1)
+    #: environment steps each of the ``n_envs`` environments collects per PPO update
+    n_steps: int = Field(gt=1)
+    batch_size: int = Field(gt=1)
+    n_epochs: int = Field(gt=0)
+    gamma: float = Field(gt=0, le=1)
+    ent_coef: float = Field(ge=0)
+    clip_range: float = Field(gt=0)
+    vf_coef: float = Field(gt=0)
+
+
+class AdversarialSettings(Strict):
+    """GAIL or AIRL (`imitation.algorithms.adversarial`)."""
+
+    total_timesteps: int = Field(gt=0)
+    demo_batch_size: int = Field(gt=0)
+    gen_replay_buffer_capacity: int = Field(gt=0)
+    n_disc_updates_per_round: int = Field(gt=0)
+    ppo: PPOSettings
+
+
+class BCSettings(Strict):
+    epochs: int = Field(gt=0)
+    batch_size: int = Field(gt=0)
+
+
+class BaselineSettings(Strict):
+    """BC, GAIL and AIRL on the experts the reward learner sees (STUDY section 8)."""
+
+    #: length of a training episode; PointMaze episodes start where PointMaze itself would
+    episode_steps: int = Field(gt=0)
+    n_envs: int = Field(gt=0)
+    bc: BCSettings
+    gail: AdversarialSettings
+    airl: AdversarialSettings
+    seed: int = Field(ge=0)
+    torch_threads: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _rounds_fit(self) -> "BaselineSettings":
+        for name in ("gail", "airl"):
+            algorithm = getattr(self, name)
+            per_round = self.n_envs * algorithm.ppo.n_steps
+            if algorithm.total_timesteps < per_round:
+                raise ValueError(f"{name}.total_timesteps ({algorithm.total_timesteps}) is less than one round of "
+                                 f"n_envs x ppo.n_steps = {per_round}")
+            if per_round % algorithm.ppo.batch_size:
+                raise ValueError(f"{name}.ppo.batch_size ({algorithm.ppo.batch_size}) must divide "
+                                 f"n_envs x ppo.n_steps = {per_round}")
+        return self
+
+
+BaselinesSection = per_environment("BaselinesSection", BaselineSettings)
+
+
+class EvaluationSettings(Strict):
+    """Closed-loop rollouts of every method from fixed start states, scored by the true reward; ERC."""
+
+    #: (row, column) maze cells to start from, each ``rollouts_per_start`` times; empty: the
+    #: environment's own initial states (HalfCheetah), ``rollouts_per_start`` of them
+    start_cells: list[tuple[float, float]] = Field(default_factory=list)
     rollouts_per_start: int = Field(gt=0)
     #: rollout length; null: the diffuser's horizon (what the thesis's returns imply, STUDY section 3)
     steps: Optional[int] = Field(default=None, gt=0)
     replan_every: int = Field(gt=0)
+    #: the discount of the reported discounted return (the plain sum is reported too)
+    gamma: float = Field(default=1.0, gt=0, le=1)
     #: windows of the base dataset on which ERC compares true and learnt returns
     erc_windows: int = Field(gt=2)
     seed: int = Field(ge=0)
 
 
-class EvaluationSection(Strict):
-    umaze: EvaluationSettings
+EvaluationSection = per_environment("EvaluationSection", EvaluationSettings)
 
 
 class Params(Strict):
@@ -301,6 +364,7 @@ class Params(Strict):
     experts: ExpertsSection
     kwindows: KWindowsSection
     reward_learning: RewardLearningSection
+    baselines: BaselinesSection
     evaluation: EvaluationSection
     table3: Table3
     figures: Figures

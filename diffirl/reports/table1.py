@@ -1,7 +1,6 @@
-"""Table 1 (U-Maze): return of guided rollouts and ERC for every method, the thesis's beside ours.
+"""Table 1 (U-Maze): return of closed-loop rollouts and ERC for every method, the thesis's beside ours.
 
-Rows of methods this pipeline has not run yet (the baselines, until their stage exists)
-carry the thesis's numbers and empty cells for ours.
+A row of a method missing from the evaluation carries the thesis's numbers and empty cells for ours.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The thesis's baselines (BC, GAIL, AIRL) with `imitation` and stable-baselines3."""

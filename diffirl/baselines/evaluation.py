@@ -1,0 +1,42 @@
+"""The baselines through the shared evaluator, and the ERC of AIRL's reward network."""
+
+from __future__ import annotations
+
+import numpy as np
+from imitation.rewards.reward_nets import RewardNet
+from stable_baselines3.common.policies import ActorCriticPolicy
+
+from diffirl.baselines.training import as_controller
+from diffirl.envs.closed_loop import closed_loop_rollouts
+from diffirl.envs.registry import EnvironmentSpec
+from diffirl.method.evaluation import METHOD_LABELS, ErcWindows, evaluation_reward, evaluation_starts, rollout_scores
+from diffirl.metrics import episode_return_correlation
+from diffirl.params.schema import EvaluationSettings
+
+
+def evaluate_policies(spec: EnvironmentSpec, settings: EvaluationSettings, policies: dict[str, ActorCriticPolicy],
+                      steps: int, progress: bool = True):
+    """Return (metrics per baseline, rollout positions per baseline, start index of each rollout)."""
+    batch, start_index = evaluation_starts(spec, settings)
+    metrics, positions = {}, {}
+    for name, policy in policies.items():
+        rollouts = closed_loop_rollouts(spec, batch, steps, as_controller(policy), evaluation_reward(spec),
+                                        seed=settings.seed, progress=progress)
+        metrics[name] = rollout_scores(METHOD_LABELS[name], rollouts, settings.gamma)
+        positions[name] = rollouts.observations[..., :2]
+    return metrics, positions, start_index
+
+
+def reward_net_returns(reward_net: RewardNet, rows: np.ndarray, action_dim: int) -> np.ndarray:
+    """Undiscounted return of each raw window under an `imitation` reward network, fed raw units."""
+    count, horizon, _ = rows.shape
+    actions, states = rows[..., :action_dim], rows[..., action_dim:]
+    next_states = np.concatenate([states[:, 1:], states[:, -1:]], axis=1)  # the last is unused by r(s, a)
+    flat = lambda a: a.reshape(count * horizon, -1)
+    rewards = reward_net.predict_processed(flat(states), flat(actions), flat(next_states),
+                                           np.zeros(count * horizon, dtype=bool))
+    return rewards.reshape(count, horizon).sum(axis=1)
+
+
+def airl_erc(reward_net: RewardNet, windows: ErcWindows, action_dim: int) -> float:
+    return episode_return_correlation(windows.true_returns, reward_net_returns(reward_net, windows.rows, action_dim))

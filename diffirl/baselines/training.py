@@ -1,0 +1,140 @@
+"""Training BC, GAIL and AIRL on expert demonstrations (STUDY section 8).
+
+BC is `imitation.algorithms.bc`; GAIL and AIRL are `imitation.algorithms.adversarial`
+over a stable-baselines3 PPO generator, each with a reward network that normalises its
+inputs with running statistics (AIRL's is shaped: reward plus potential). Every policy
+is an SB3 ``ActorCriticPolicy`` and is saved the same way, so one loader serves all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import torch
+from imitation.algorithms import bc
+from imitation.algorithms.adversarial.airl import AIRL
+from imitation.algorithms.adversarial.gail import GAIL
+from imitation.data import rollout
+from imitation.data.types import Trajectory
+from imitation.rewards.reward_nets import BasicRewardNet, BasicShapedRewardNet, RewardNet
+from imitation.util import logger as imitation_logger
+from imitation.util.networks import RunningNorm
+from stable_baselines3 import PPO
+from stable_baselines3.common.policies import ActorCriticPolicy
+from stable_baselines3.common.vec_env import DummyVecEnv
+
+from diffirl.envs.gym_wrappers import make_policy_env
+from diffirl.envs.registry import EnvironmentSpec
+from diffirl.io import atomic_path
+from diffirl.params.schema import AdversarialSettings, BaselineSettings
+
+Algorithm = Literal["bc", "gail", "airl"]
+ALGORITHMS: tuple[Algorithm, ...] = ("bc", "gail", "airl")
+
+
+@dataclass
+class TrainedBaseline:
+    policy: ActorCriticPolicy
+    #: AIRL's learnt reward without its shaping term (what AIRL recovers); None for BC and GAIL
+    reward_net: RewardNet | None = None
+
+
+def training_envs(spec: EnvironmentSpec, settings: BaselineSettings) -> DummyVecEnv:
+    venv = DummyVecEnv([lambda: make_policy_env(spec, settings.episode_steps)] * settings.n_envs)
+    venv.seed(settings.seed)
+    return venv
+
+
+def csv_logger(folder: Path) -> imitation_logger.HierarchicalLogger:
+    """imitation's (and PPO's) training statistics, to ``folder``/progress.csv only."""
+    return imitation_logger.configure(folder, format_strs=["csv"])
+
+
+def train_bc(spec: EnvironmentSpec, settings: BaselineSettings, demonstrations: list[Trajectory],
+             log_dir: Path, progress: bool = True) -> TrainedBaseline:
+    env = make_policy_env(spec, settings.episode_steps)
+    trainer = bc.BC(observation_space=env.observation_space, action_space=env.action_space,
+                    demonstrations=rollout.flatten_trajectories(demonstrations),
+                    batch_size=settings.bc.batch_size, rng=np.random.default_rng(settings.seed), device="cpu",
+                    custom_logger=csv_logger(log_dir))
+    env.close()
+    trainer.train(n_epochs=settings.bc.epochs, progress_bar=progress)
+    return TrainedBaseline(trainer.policy)
+
+
+def _generator(venv: DummyVecEnv, settings: AdversarialSettings, seed: int) -> PPO:
+    ppo = settings.ppo
+    return PPO("MlpPolicy", venv, learning_rate=ppo.learning_rate, n_steps=ppo.n_steps, batch_size=ppo.batch_size,
+               n_epochs=ppo.n_epochs, gamma=ppo.gamma, ent_coef=ppo.ent_coef, clip_range=ppo.clip_range,
+               vf_coef=ppo.vf_coef, seed=seed, device="cpu", verbose=0)
+
+
+def train_adversarial(spec: EnvironmentSpec, settings: BaselineSettings, algorithm: Literal["gail", "airl"],
+                      demonstrations: list[Trajectory], log_dir: Path) -> TrainedBaseline:
+    algorithm_settings: AdversarialSettings = getattr(settings, algorithm)
+    venv = training_envs(spec, settings)
+    generator = _generator(venv, algorithm_settings, settings.seed)
+    net_class, trainer_class = (BasicRewardNet, GAIL) if algorithm == "gail" else (BasicShapedRewardNet, AIRL)
+    reward_net = net_class(venv.observation_space, venv.action_space, normalize_input_layer=RunningNorm)
+    trainer = trainer_class(
+        demonstrations=demonstrations,
+        demo_batch_size=algorithm_settings.demo_batch_size,
+        gen_replay_buffer_capacity=algorithm_settings.gen_replay_buffer_capacity,
+        n_disc_updates_per_round=algorithm_settings.n_disc_updates_per_round,
+        venv=venv, gen_algo=generator, reward_net=reward_net,
+        custom_logger=csv_logger(log_dir),
+    )
+    trainer.train(algorithm_settings.total_timesteps)  # imitation shows a progress bar over rounds
+    venv.close()
+    return TrainedBaseline(generator.policy, trainer.reward_test if algorithm == "airl" else None)
+
+
+def train_baseline(spec: EnvironmentSpec, settings: BaselineSettings, algorithm: Algorithm,
+                   demonstrations: list[Trajectory], log_dir: Path, progress: bool = True) -> TrainedBaseline:
+    """Train one baseline; its per-round statistics go to ``log_dir``/progress.csv."""
+    torch.manual_seed(settings.seed)
+    torch.set_num_threads(settings.torch_threads)
+    if algorithm == "bc":
+        return train_bc(spec, settings, demonstrations, log_dir, progress)
+    if algorithm in ("gail", "airl"):
+        return train_adversarial(spec, settings, algorithm, demonstrations, log_dir)
+    raise ValueError(f"unknown baseline {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+
+
+# --- saving and loading -----------------------------------------------------------------------
+def save_policy(policy: ActorCriticPolicy, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        policy.save(tmp)
+
+
+def load_policy(path: Path) -> ActorCriticPolicy:
+    """Like ``ActorCriticPolicy.load``, which torch >= 2.6 refuses (its file holds gymnasium spaces).
+
+    Every baseline is rebuilt as a plain ``ActorCriticPolicy`` (BC's FeedForward32Policy only fixes
+    its net_arch, which the saved constructor arguments carry).
+    """
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"baseline policy {path} does not exist")
+    saved = torch.load(path, map_location="cpu", weights_only=False)  # written by save_policy, this pipeline
+    policy = ActorCriticPolicy(**saved["data"])
+    policy.load_state_dict(saved["state_dict"])
+    return policy.eval()
+
+
+def save_reward_net(reward_net: RewardNet, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        torch.save(reward_net, tmp)
+
+
+def load_reward_net(path: Path) -> RewardNet:
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"AIRL reward network {path} does not exist")
+    return torch.load(path, map_location="cpu", weights_only=False)  # a whole imitation module, ours
+
+
+def as_controller(policy: ActorCriticPolicy):
+    """The policy as a closed-loop controller: deterministic actions for a batch of states."""
+    return lambda t, states: policy.predict(states, deterministic=True)[0]

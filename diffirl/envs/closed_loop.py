@@ -1,0 +1,68 @@
+"""Batched closed-loop rollouts in the real simulator: the one evaluator of every method.
+
+N environments step together, each from an exactly set start state. A controller maps
+(step index, current states) to actions; a diffuser planner and a trained policy are both
+controllers, so every method is scored by the same loop and the same reward function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from tqdm import tqdm
+
+from diffirl.envs.registry import EnvironmentSpec
+from diffirl.envs.simulators import make_env, set_state, state_of
+
+#: (states, actions, next_states) -> per-step rewards, each (N, ...) in raw units
+RewardFunction = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+#: (step index, (N, observation_dim) current states) -> (N, action_dim) actions
+Controller = Callable[[int, np.ndarray], np.ndarray]
+
+
+@dataclass
+class Rollouts:
+    observations: np.ndarray  # (N, steps + 1, observation_dim)
+    actions: np.ndarray  # (N, steps, action_dim)
+    rewards: np.ndarray  # (N, steps)
+
+    @property
+    def returns(self) -> np.ndarray:
+        return self.rewards.sum(axis=1)
+
+
+def reset_states(spec: EnvironmentSpec, count: int, seed: int) -> np.ndarray:
+    """The environment's own initial states for seeds ``seed .. seed + count - 1``."""
+    env = make_env(spec)
+    try:
+        return np.stack([state_of(spec, env.reset(seed=seed + k)[0]) for k in range(count)])
+    finally:
+        env.close()
+
+
+def closed_loop_rollouts(spec: EnvironmentSpec, start_states: np.ndarray, steps: int, controller: Controller,
+                         reward: RewardFunction | None = None, seed: int = 0, progress: bool = True) -> Rollouts:
+    """Roll out from each start state; ``reward`` defaults to the environment's own reward."""
+    count = len(start_states)
+    envs = [make_env(spec) for _ in range(count)]
+    try:
+        for k, env in enumerate(envs):
+            env.reset(seed=seed + k)
+            set_state(env, spec, start_states[k])
+        action_dim = envs[0].action_space.shape[0]
+        observations = np.zeros((count, steps + 1, start_states.shape[1]))
+        actions = np.zeros((count, steps, action_dim))
+        env_rewards = np.zeros((count, steps))
+        observations[:, 0] = start_states
+        for t in tqdm(range(steps), desc=f"rollouts {spec.name}", unit="step", disable=not progress, mininterval=2):
+            actions[:, t] = controller(t, observations[:, t])
+            for k, env in enumerate(envs):
+                next_observation, env_rewards[k, t], *_ = env.step(actions[k, t])
+                observations[k, t + 1] = state_of(spec, next_observation)
+    finally:
+        for env in envs:
+            env.close()
+    rewards = env_rewards if reward is None else reward(observations[:, :-1], actions, observations[:, 1:])
+    return Rollouts(observations, actions, np.asarray(rewards, dtype=np.float64))

@@ -1,0 +1,42 @@
+"""Stage "train_baseline": BC, GAIL or AIRL for one environment, on the experts the reward learner sees."""
+
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+from _common import fail, parse
+
+from diffirl import paths
+from diffirl.baselines.demonstrations import to_trajectories
+from diffirl.baselines.training import save_policy, save_reward_net, train_baseline
+from diffirl.envs.gym_wrappers import make_policy_env
+from diffirl.io import write_json, write_text
+from diffirl.method.experts import Experts
+
+if __name__ == "__main__":
+    spec, params, algorithm = parse(__doc__, choice=("algorithm", paths.BASELINES))
+    settings = getattr(params.baselines, spec.name)
+    try:
+        experts = Experts.load(paths.experts_file(spec.name))
+        action_dim = make_policy_env(spec, settings.episode_steps).action_space.shape[0]
+        demonstrations = to_trajectories(experts, action_dim)
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory() as log_dir:
+            trained = train_baseline(spec, settings, algorithm, demonstrations, Path(log_dir))
+            log = pd.read_csv(Path(log_dir) / "progress.csv")
+        seconds = time.perf_counter() - started
+    except (FileNotFoundError, ValueError) as error:
+        fail(error)
+    log.insert(0, "step", range(1, len(log) + 1))  # one row per BC log interval or adversarial round
+    save_policy(trained.policy, paths.baseline_policy(spec.name, algorithm))
+    if trained.reward_net is not None:
+        save_reward_net(trained.reward_net, paths.airl_reward_net(spec.name))
+    write_text(paths.baseline_training_log(spec.name, algorithm), log.to_csv(index=False))
+    write_json(paths.baseline_training_metrics(spec.name, algorithm), {
+        "algorithm": algorithm, "demonstrations": len(demonstrations),
+        "transitions": int(sum(len(d.acts) for d in demonstrations)),
+        "timesteps": None if algorithm == "bc" else getattr(settings, algorithm).total_timesteps,
+        "seconds": round(seconds, 1),
+    })
+    print(f"{algorithm} on {spec.name}: {len(demonstrations)} demonstrations, {seconds:.0f} s")

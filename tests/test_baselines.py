@@ -1,0 +1,107 @@
+import numpy as np
+import pytest
+import torch
+from imitation.rewards.reward_nets import BasicRewardNet
+
+from diffirl.baselines.demonstrations import to_rows, to_trajectories
+from diffirl.baselines.evaluation import evaluate_policies, reward_net_returns
+from diffirl.baselines.training import load_policy, load_reward_net, save_policy, save_reward_net, train_baseline
+from diffirl.envs import get_environment
+from diffirl.envs.gym_wrappers import PointMazeState
+from diffirl.method.experts import Experts, start_states
+from diffirl.params.schema import BCSettings, EvaluationSettings
+
+UMAZE = get_environment("umaze")
+
+
+def linear_expert(steps: int = 40, count: int = 6, seed: int = 0) -> Experts:
+    """Closed-loop trajectories of a = clip(K (goal - x) - D v) in the U-Maze's bottom corridor."""
+    rng = np.random.default_rng(seed)
+    env = PointMazeState(UMAZE, steps)
+    trajectories = []
+    for k in range(count):
+        state, _ = env.reset(seed=k, options={"state": [rng.uniform(-1.2, 0.0), -1.0, 0.0, 0.0]})
+        rows = []
+        for _ in range(steps):
+            action = np.clip(2.0 * (np.array([1.0, -1.0]) - state[:2]) - 0.3 * state[2:], -1, 1)
+            rows.append(np.concatenate([action, state]))
+            state, *_ = env.step(action)
+        trajectories.append(rows)
+    return Experts(np.array(trajectories), np.arange(count), np.zeros(count, dtype=int), "rollout")
+
+
+def test_trajectories_hold_n_plus_one_observations_and_round_trip():
+    experts = linear_expert(steps=7, count=2)
+    trajectories = to_trajectories(experts, action_dim=2)
+    assert all(len(t.obs) == 7 and len(t.acts) == 6 for t in trajectories)
+    rows = to_rows(trajectories)
+    np.testing.assert_array_equal(rows[:, :, 2:], experts.trajectories[:, :, 2:])
+    np.testing.assert_allclose(rows[:, :-1, :2], experts.trajectories[:, :-1, :2], rtol=1e-6)
+    assert np.isnan(rows[:, -1, :2]).all()
+    # observation t and action t belong to the same row: the action was taken in that state
+    np.testing.assert_array_equal(trajectories[0].obs[3], experts.trajectories[0, 3, 2:])
+
+
+def test_wrapper_starts_exactly_at_the_given_state_and_hides_the_goal():
+    env = PointMazeState(UMAZE, max_episode_steps=3)
+    state = np.array([-0.7, -1.05, 0.4, -0.2])
+    observation, _ = env.reset(seed=3, options={"state": state})
+    np.testing.assert_array_equal(observation, state)
+    assert env.observation_space.shape == (4,) and env.observation_space.contains(observation)
+    first, *_ = env.step(np.zeros(2))
+    env.reset(seed=99, options={"state": state})  # another goal: the same dynamics
+    second, *_ = env.step(np.zeros(2))
+    np.testing.assert_allclose(first, second)
+    env.reset(seed=0, options={"state": state})
+    truncations = [env.step(np.zeros(2))[3] for _ in range(3)]
+    assert truncations == [False, False, True]
+
+
+def test_bc_recovers_a_linear_expert(smoke_params, tmp_path):
+    experts = linear_expert()
+    settings = smoke_params.baselines.umaze.model_copy(update={"bc": BCSettings(epochs=60, batch_size=32)})
+    trained = train_baseline(UMAZE, settings, "bc", to_trajectories(experts, 2), tmp_path, progress=False)
+    states = experts.trajectories[:, :, 2:].reshape(-1, 4)
+    expert_actions = experts.trajectories[:, :, :2].reshape(-1, 2)
+    predicted = trained.policy.predict(states, deterministic=True)[0]
+    baseline_error = np.mean((expert_actions - expert_actions.mean(axis=0)) ** 2)
+    assert np.mean((predicted - expert_actions) ** 2) < 0.1 * baseline_error
+
+
+@pytest.mark.parametrize("algorithm", ["gail", "airl"])
+def test_smoke_adversarial_training_gives_a_policy_the_evaluator_scores(smoke_params, tmp_path, algorithm):
+    experts = linear_expert(steps=20, count=4)
+    settings = smoke_params.baselines.umaze
+    trained = train_baseline(UMAZE, settings, algorithm, to_trajectories(experts, 2), tmp_path, progress=False)
+    assert (tmp_path / "progress.csv").is_file()
+    save_policy(trained.policy, tmp_path / "policy.pt")
+    policy = load_policy(tmp_path / "policy.pt")
+    states = experts.trajectories[0, :, 2:]
+    np.testing.assert_allclose(policy.predict(states, deterministic=True)[0],
+                               trained.policy.predict(states, deterministic=True)[0])
+    evaluation = EvaluationSettings(start_cells=[(1, 1), (3, 1)], rollouts_per_start=2, steps=5, replan_every=1,
+                                    erc_windows=10, seed=0)
+    metrics, positions, start_index = evaluate_policies(UMAZE, evaluation, {algorithm: policy}, 5, progress=False)
+    assert metrics[algorithm]["rollouts"] == 4 and np.isfinite(metrics[algorithm]["return_mean"])
+    np.testing.assert_allclose(positions[algorithm][:, 0], start_states(UMAZE, [(1, 1), (3, 1)])[start_index, :2])
+    if algorithm == "airl":
+        assert trained.reward_net is not None
+        save_reward_net(trained.reward_net, tmp_path / "reward.pt")
+        windows = experts.trajectories[:, :5]
+        np.testing.assert_allclose(reward_net_returns(load_reward_net(tmp_path / "reward.pt"), windows, 2),
+                                   reward_net_returns(trained.reward_net, windows, 2), rtol=1e-5)
+
+
+def test_reward_net_returns_feed_raw_states_and_actions():
+    """A reward network reads the raw units it was trained on; here one linear in the raw x position."""
+    env = PointMazeState(UMAZE, 10)
+    net = BasicRewardNet(env.observation_space, env.action_space, use_action=False, hid_sizes=())
+    with torch.no_grad():
+        layer = next(m for m in net.modules() if isinstance(m, torch.nn.Linear))
+        layer.weight.zero_()
+        layer.weight[0, 0] = 1.0
+        layer.bias.zero_()
+    rows = np.zeros((2, 3, 6))
+    rows[0, :, 2] = [1.0, 2.0, 3.0]
+    rows[1, :, 2] = [-1.0, 0.5, 0.5]
+    np.testing.assert_allclose(reward_net_returns(net, rows, 2), [6.0, 0.0], atol=1e-5)
