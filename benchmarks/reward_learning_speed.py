@@ -1,7 +1,7 @@
 """Benchmark: time and peak memory of one reward-learning step (Algorithm 4) through the chain.
 
 Usage: python benchmarks/reward_learning_speed.py [--scales default paper] [--batch N]
-       [--backprop all 8] [--checkpointing off on] [--threads 2]
+       [--backprop all 8] [--checkpointing off on] [--precision float32 bfloat16] [--threads 2]
 
 One step = the guided chain from a batch of expert windows' first states, the loss on
 the first K planned steps, backpropagation into the reward MLP, and an Adam update.
@@ -20,10 +20,11 @@ import sys
 import time
 
 
-def measure(scale: str, batch: int | None, backprop: str, checkpointing: bool, threads: int) -> dict:
+def measure(scale: str, batch: int | None, backprop: str, checkpointing: bool, threads: int, precision: str) -> dict:
     import torch
 
     from diffirl.diffusion.model_io import build_diffusion
+    from diffirl.diffusion.precision import with_precision
     from diffirl.diffusion.sampling import Guidance, freeze, sample
     from diffirl.method.reward_model import RewardMLP
     from diffirl.params.load import validate_params
@@ -36,7 +37,7 @@ def measure(scale: str, batch: int | None, backprop: str, checkpointing: bool, t
     diffuser, learning, guidance = params.diffusers.umaze, params.reward_learning.umaze, params.guidance.umaze
     batch = batch or learning.batch_size
     k = params.kwindows.umaze.k
-    diffusion = freeze(build_diffusion(diffuser, 4, 2))
+    diffusion = with_precision(freeze(build_diffusion(diffuser, 4, 2)), precision)
     model = RewardMLP(diffuser.horizon, 6, learning.hidden)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     windows = torch.rand(batch, k, 6) * 2 - 1
@@ -53,7 +54,7 @@ def measure(scale: str, batch: int | None, backprop: str, checkpointing: bool, t
     seconds = time.perf_counter() - started
     return {
         "scale": scale, "horizon": diffuser.horizon, "diffusion_steps": diffuser.n_diffusion_steps, "batch": batch,
-        "backprop_steps": backprop, "checkpointing": checkpointing, "threads": threads,
+        "backprop_steps": backprop, "checkpointing": checkpointing, "precision": precision, "threads": threads,
         "step_s": round(seconds, 2), "s_per_window": round(seconds / batch, 4),
         "peak_rss_GB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
     }
@@ -65,24 +66,27 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=None, help="default: the scale's reward-learning batch")
     parser.add_argument("--backprop", nargs="+", default=["all", "8"])
     parser.add_argument("--checkpointing", nargs="+", default=["off", "on"], choices=["off", "on"])
+    parser.add_argument("--precision", nargs="+", default=["float32"], choices=["float32", "bfloat16"])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)  # internal: SCALE BACKPROP CHECKPOINTING
+    parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)  # internal: SCALE BACKPROP CHECKPOINTING PRECISION
     args = parser.parse_args()
     if args.one:
-        scale, backprop, checkpointing = args.one
-        print(json.dumps(measure(scale, args.batch, backprop, checkpointing == "on", args.threads)))
+        scale, backprop, checkpointing, precision = args.one
+        print(json.dumps(measure(scale, args.batch, backprop, checkpointing == "on", args.threads, precision)))
         return
     for scale in args.scales:
         for backprop in args.backprop:
             for checkpointing in args.checkpointing:
-                command = [sys.executable, __file__, "--one", scale, backprop, checkpointing, "--threads", str(args.threads)]
-                if args.batch:
-                    command += ["--batch", str(args.batch)]
-                result = subprocess.run(command, capture_output=True, text=True)
-                lines = result.stdout.strip().splitlines()
-                print(lines[-1] if result.returncode == 0 and lines else json.dumps(
-                    {"scale": scale, "backprop_steps": backprop, "checkpointing": checkpointing,
-                     "failed": result.stderr.strip().splitlines()[-1:]}), flush=True)
+                for precision in args.precision:
+                    command = [sys.executable, __file__, "--one", scale, backprop, checkpointing, precision,
+                               "--threads", str(args.threads)]
+                    if args.batch:
+                        command += ["--batch", str(args.batch)]
+                    result = subprocess.run(command, capture_output=True, text=True)
+                    lines = result.stdout.strip().splitlines()
+                    print(lines[-1] if result.returncode == 0 and lines else json.dumps(
+                        {"scale": scale, "backprop_steps": backprop, "checkpointing": checkpointing, "precision": precision,
+                         "failed": result.stderr.strip().splitlines()[-1:]}), flush=True)
 
 
 if __name__ == "__main__":

@@ -164,3 +164,18 @@ def test_table1_puts_our_numbers_beside_the_thesis_and_keeps_missing_rows_empty(
     assert table.loc["Diffuser (Learnt MSE Reward)", "erc"] == 0.3
     assert table.loc["Diffuser (Learnt MSE Reward)", "thesis_erc"] == 0.689
     assert np.isnan(table.loc["GAIL", "return_mean"]) and table.loc["GAIL", "thesis_return_mean"] == 3782.45
+
+
+def test_bfloat16_network_keeps_the_reward_gradient_direction_and_shares_the_frozen_weights(tmp_path, sine_diffuser):
+    gradients = {}
+    for precision in ("float32", "bfloat16"):
+        learner = make_learner(tmp_path, sine_diffuser, network_precision=precision, name=f"{precision}.pt")
+        learner.model.zero_grad()
+        learner.batch_loss(learner.windows).backward()
+        gradients[precision] = torch.cat([p.grad.flatten() for p in learner.model.parameters() if p.grad is not None])
+        assert all(not p.requires_grad for p in learner.diffusion.parameters())
+    assert learner.diffusion is not learner.trained.diffusion
+    assert learner.diffusion.model.network is learner.trained.diffusion.model  # same weights, not a copy
+    cosine = torch.nn.functional.cosine_similarity(gradients["float32"], gradients["bfloat16"], dim=0)
+    assert cosine > 0.95
+    assert not torch.equal(gradients["float32"], gradients["bfloat16"])  # bfloat16 really ran

@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from diffirl.checkpoints import load_checkpoint, save_checkpoint
 from diffirl.diffusion.model_io import TrainedDiffuser
+from diffirl.diffusion.precision import with_precision
 from diffirl.diffusion.sampling import Guidance, draw_noise, sample
 from diffirl.method.reward_model import RewardMLP
 from diffirl.params.schema import RewardLearning
@@ -37,6 +38,7 @@ class RewardLearner:
         self.trained, self.settings, self.loss_name, self.guidance = trained, settings, loss_name, guidance
         self.checkpoint, self.fingerprint, self.progress = Path(checkpoint), fingerprint, progress
         self.device = trained.device
+        self.diffusion = with_precision(trained.diffusion, settings.network_precision)
         raw = torch.as_tensor(windows, dtype=torch.float32, device=self.device)
         self.windows = trained.normalizer.normalize(raw)
         self.k = windows.shape[1]
@@ -54,9 +56,9 @@ class RewardLearner:
 
     def batch_loss(self, windows: torch.Tensor) -> torch.Tensor:
         conditions = {0: windows[:, 0, self.trained.action_dim:]}
-        noise = draw_noise(self.trained.diffusion, len(windows), self.generator, self.device)
+        noise = draw_noise(self.diffusion, len(windows), self.generator, self.device)
         steps = None if self.settings.backprop_steps == "all" else self.settings.backprop_steps
-        plans = sample(self.trained.diffusion, conditions, len(windows), self.model, self.guidance, noise=noise,
+        plans = sample(self.diffusion, conditions, len(windows), self.model, self.guidance, noise=noise,
                        differentiable=True, grad_steps=steps, checkpointing=self.settings.gradient_checkpointing)
         return trajectory_loss(self.loss_name, plans[:, : self.k], windows, self.settings)
 
