@@ -214,10 +214,10 @@ def evaluate_stage(environment: str) -> Stage:
     return Stage(
         name=f"evaluate_{environment}",
         cmd=f"python stages/evaluate.py {environment}",
-        deps=tuple(_stage_code("evaluate", *METHOD_CODE, "diffirl/reports/maze_plots.py", "diffirl/reports/method_figures.py")
+        deps=tuple(_stage_code("evaluate", *METHOD_CODE)
                    + [str(paths.diffuser_model(environment)), str(paths.dataset_file(environment, spec.base_split))]
                    + [str(paths.learnt_reward(environment, loss)) for loss in paths.LOSSES]),
-        outs=(str(paths.evaluation_rollouts(environment)), str(paths.rollout_figure(environment))),
+        outs=(str(paths.evaluation_rollouts(environment)),),
         params=(f"evaluation.{environment}", f"guidance.{environment}", f"diffusers.{environment}.device",
                 f"diffusers.{environment}.torch_threads"),
         metrics=(str(paths.evaluation_metrics(environment)),),
@@ -249,18 +249,29 @@ def train_baseline_stage(environment: str, algorithm: str) -> Stage:
 def evaluate_baselines_stage(environment: str) -> Stage:
     spec = ENVIRONMENTS[environment]
     erc_splits = (spec.base_split,) if spec.is_maze else ("medium-replay", "expert")
-    figure = (str(paths.baselines_rollout_figure(environment)),) if spec.is_maze else ()
+    rollouts = (str(paths.baselines_rollouts(environment)),) if spec.is_maze else ()
     return Stage(
         name=f"evaluate_baselines_{environment}",
         cmd=f"python stages/evaluate_baselines.py {environment}",
-        deps=tuple(_stage_code("evaluate_baselines", *BASELINE_CODE, *METHOD_CODE, "diffirl/reports/maze_plots.py",
-                               "diffirl/reports/method_figures.py")
+        deps=tuple(_stage_code("evaluate_baselines", *BASELINE_CODE, *METHOD_CODE)
                    + [str(paths.baseline_policy(environment, algorithm)) for algorithm in paths.BASELINES]
                    + [str(paths.airl_reward_net(environment))]
                    + [str(paths.dataset_file(environment, split)) for split in erc_splits]),
-        outs=figure,
+        outs=rollouts,
         params=(f"evaluation.{environment}", f"diffusers.{environment}.horizon"),
         metrics=(str(paths.baselines_metrics(environment)),),
+    )
+
+
+def rollout_figure_stage(environment: str) -> Stage:
+    return Stage(
+        name=f"rollout_figure_{environment}",
+        cmd=f"python stages/rollout_figure.py {environment}",
+        deps=tuple(_stage_code("rollout_figure", "diffirl/method/evaluation.py", "diffirl/reports/maze_plots.py",
+                               "diffirl/reports/method_figures.py")
+                   + [str(paths.evaluation_rollouts(environment)), str(paths.baselines_rollouts(environment))]),
+        outs=(str(paths.rollout_figure(environment)),),
+        params=(),
     )
 
 
@@ -288,7 +299,7 @@ def pipeline_stages() -> list[Stage]:
     stages += [reward_figure_stage("umaze"), evaluate_stage("umaze")]
     stages += [train_baseline_stage(env, algorithm) for env in ENVIRONMENTS for algorithm in paths.BASELINES]
     stages += [evaluate_baselines_stage(env) for env in ENVIRONMENTS]
-    stages.append(table1_stage())
+    stages += [rollout_figure_stage("umaze"), table1_stage()]
     return stages
 
 

@@ -142,5 +142,5 @@ def baselines_metrics(environment: str) -> Path:
     return METRICS / f"baselines_{environment}.json"
 
 
-def baselines_rollout_figure(environment: str) -> Path:
-    return FIGURES / f"baselines_{environment}_rollouts.png"
+def baselines_rollouts(environment: str) -> Path:
+    return DATA / "evaluation" / f"baselines_{environment}.npz"

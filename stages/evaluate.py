@@ -1,18 +1,15 @@
-"""Stage "evaluate": guided rollouts of every method in a maze, their true returns, ERC, Figure 7."""
+"""Stage "evaluate": guided rollouts of every diffuser method in a maze, their true returns, ERC."""
 
 import json
 
-import numpy as np
 from _common import fail, load_trained_diffuser, parse
 
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
-from diffirl.io import atomic_path, write_json
-from diffirl.method.evaluation import METHOD_LABELS, evaluate_maze
+from diffirl.io import write_json
+from diffirl.method.evaluation import evaluate_maze, save_positions
 from diffirl.method.experts import as_guidance
 from diffirl.method.reward_model import RewardMLP
-from diffirl.reports.maze_plots import save_figure
-from diffirl.reports.method_figures import rollouts_figure
 
 if __name__ == "__main__":
     spec, params = parse(__doc__, environments=("umaze",))
@@ -25,11 +22,6 @@ if __name__ == "__main__":
                                                         learnt, dataset)
     except (DatasetError, FileNotFoundError, ValueError, RuntimeError) as error:
         fail(error)
-    with atomic_path(paths.evaluation_rollouts(spec.name)) as tmp, open(tmp, "wb") as file:
-        np.savez(file, start_index=start_index, **{f"positions_{name}": xy for name, xy in positions.items()})
+    save_positions(paths.evaluation_rollouts(spec.name), positions, start_index)
     write_json(paths.evaluation_metrics(spec.name), metrics)
-    number = paths.ROLLOUT_FIGURE_NUMBERS[spec.name]
-    save_figure(rollouts_figure(spec.maze, positions, start_index, METHOD_LABELS,
-                                f"Figure {number}: {spec.name} rollouts per start point (rows) and method (columns)"),
-                paths.rollout_figure(spec.name))
     print(json.dumps({name: [round(m["return_mean"], 1), m["erc"]] for name, m in metrics.items()}))

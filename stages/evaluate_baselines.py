@@ -9,9 +9,7 @@ from diffirl.baselines.evaluation import airl_erc, evaluate_policies
 from diffirl.baselines.training import load_policy, load_reward_net
 from diffirl.data.format import DatasetError, read_dataset
 from diffirl.io import write_json
-from diffirl.method.evaluation import METHOD_LABELS, erc_windows
-from diffirl.reports.maze_plots import save_figure
-from diffirl.reports.method_figures import rollouts_figure
+from diffirl.method.evaluation import erc_windows, save_positions
 
 if __name__ == "__main__":
     spec, params = parse(__doc__)
@@ -32,8 +30,5 @@ if __name__ == "__main__":
     metrics["airl"]["erc"] = airl_erc(reward_net, windows, datasets[0].actions.shape[1])
     write_json(paths.baselines_metrics(spec.name), metrics)
     if spec.is_maze:
-        labels = {algorithm: METHOD_LABELS[algorithm] for algorithm in paths.BASELINES}
-        save_figure(rollouts_figure(spec.maze, positions, start_index, labels,
-                                    f"{spec.name}: baseline rollouts per start point (rows) and method (columns)"),
-                    paths.baselines_rollout_figure(spec.name))
+        save_positions(paths.baselines_rollouts(spec.name), positions, start_index)
     print(json.dumps({name: [round(m["return_mean"], 1), m["erc"]] for name, m in metrics.items()}))

@@ -21,6 +21,7 @@ from diffirl.diffusion.sampling import Guidance
 from diffirl.diffusion.windows import transitions, window_starts
 from diffirl.envs.closed_loop import RewardFunction, Rollouts, reset_states
 from diffirl.envs.registry import EnvironmentSpec
+from diffirl.io import atomic_path
 from diffirl.method.experts import start_states, true_reward_guide
 from diffirl.metrics import action_norms, discounted_return, episode_return_correlation, mean_std
 from diffirl.params.schema import EvaluationSettings
@@ -63,6 +64,18 @@ def rollout_scores(label: str, rollouts: Rollouts, gamma: float) -> dict:
             "discounted_return": mean_std(discounted_return(rollouts.rewards, gamma)), "gamma": gamma,
             "action_norm": mean_std(action_norms(rollouts.actions)),
             "rollouts": len(rollouts.returns), "steps": rollouts.actions.shape[1]}
+
+
+def save_positions(path, positions: dict[str, np.ndarray], start_index: np.ndarray) -> None:
+    """Rollout positions per method (for the rollout figures), with each rollout's start point."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as file:
+        np.savez(file, start_index=start_index, **{f"positions_{name}": xy for name, xy in positions.items()})
+
+
+def load_positions(path) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    with np.load(path) as data:
+        positions = {key.removeprefix("positions_"): data[key] for key in data.files if key.startswith("positions_")}
+        return positions, data["start_index"]
 
 
 # --- ERC ----------------------------------------------------------------------------------

@@ -47,6 +47,13 @@ def loss_curves_figure(logs: dict[str, list[dict]], title: str):
     return fig
 
 
+def short_label(label: str) -> str:
+    """ "Diffuser (Learnt MSE Reward)" -> "MSE Reward"; other labels unchanged."""
+    if label.startswith("Diffuser (") and label.endswith(")"):
+        return label[len("Diffuser ("):-1].removeprefix("Learnt ")
+    return label
+
+
 def rollouts_figure(maze: MazeLayout, positions: dict[str, np.ndarray], start_index: np.ndarray, labels: dict, title: str):
     """Figures 7 and 14: one row per start point, one column per method (its first rollout there)."""
     methods = list(positions)
@@ -60,7 +67,7 @@ def rollouts_figure(maze: MazeLayout, positions: dict[str, np.ndarray], start_in
             draw_maze(ax, maze)
             draw_trajectory(ax, positions[method][k], size=3)
             if row == 0:
-                ax.set_title(labels[method].replace("Diffuser ", "").replace("Learnt ", ""), fontsize=7)
+                ax.set_title(short_label(labels[method]), fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
