@@ -248,7 +248,6 @@ def train_baseline_stage(environment: str, algorithm: str) -> Stage:
 
 def evaluate_baselines_stage(environment: str) -> Stage:
     spec = ENVIRONMENTS[environment]
-    erc_splits = (spec.base_split,) if spec.is_maze else ("medium-replay", "expert")
     rollouts = (str(paths.baselines_rollouts(environment)),) if spec.is_maze else ()
     return Stage(
         name=f"evaluate_baselines_{environment}",
@@ -256,7 +255,7 @@ def evaluate_baselines_stage(environment: str) -> Stage:
         deps=tuple(_stage_code("evaluate_baselines", *BASELINE_CODE, *METHOD_CODE)
                    + [str(paths.baseline_policy(environment, algorithm)) for algorithm in paths.BASELINES]
                    + [str(paths.airl_reward_net(environment))]
-                   + [str(paths.dataset_file(environment, split)) for split in erc_splits]),
+                   + [str(paths.dataset_file(environment, split)) for split in spec.erc_splits]),
         outs=rollouts,
         params=(f"evaluation.{environment}", f"diffusers.{environment}.horizon"),
         metrics=(str(paths.baselines_metrics(environment)),),

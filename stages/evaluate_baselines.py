@@ -15,12 +15,10 @@ if __name__ == "__main__":
     spec, params = parse(__doc__)
     settings = getattr(params.evaluation, spec.name)
     horizon = getattr(params.diffusers, spec.name).horizon
-    # the learnt rewards' ERC windows: the base dataset in a maze, unseen medium-replay + expert in HalfCheetah
-    erc_splits = (spec.base_split,) if spec.is_maze else ("medium-replay", "expert")
     try:
         policies = {algorithm: load_policy(paths.baseline_policy(spec.name, algorithm)) for algorithm in paths.BASELINES}
         reward_net = load_reward_net(paths.airl_reward_net(spec.name))
-        datasets = [read_dataset(paths.dataset_file(spec.name, split)) for split in erc_splits]
+        datasets = [read_dataset(paths.dataset_file(spec.name, split)) for split in spec.erc_splits]
         windows = erc_windows(spec, datasets, horizon, settings.erc_windows, settings.seed)
         metrics, positions, start_index = evaluate_policies(spec, settings, policies, settings.steps or horizon)
     except (DatasetError, FileNotFoundError, ValueError) as error:

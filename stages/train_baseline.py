@@ -1,6 +1,7 @@
 """Stage "train_baseline": BC, GAIL or AIRL for one environment, on the experts the reward learner sees."""
 
 import tempfile
+from contextlib import closing
 import time
 from pathlib import Path
 
@@ -19,8 +20,8 @@ if __name__ == "__main__":
     settings = getattr(params.baselines, spec.name)
     try:
         experts = Experts.load(paths.experts_file(spec.name))
-        action_dim = make_policy_env(spec, settings.episode_steps).action_space.shape[0]
-        demonstrations = to_trajectories(experts, action_dim)
+        with closing(make_policy_env(spec, settings.episode_steps)) as env:
+            demonstrations = to_trajectories(experts, env.action_space.shape[0])
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as log_dir:
             trained = train_baseline(spec, settings, algorithm, demonstrations, Path(log_dir))

@@ -27,12 +27,11 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from diffirl.envs.gym_wrappers import make_policy_env
+from diffirl.paths import BASELINES
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.io import atomic_path
 from diffirl.params.schema import AdversarialSettings, BaselineSettings
 
-Algorithm = Literal["bc", "gail", "airl"]
-ALGORITHMS: tuple[Algorithm, ...] = ("bc", "gail", "airl")
 
 
 @dataclass
@@ -92,7 +91,7 @@ def train_adversarial(spec: EnvironmentSpec, settings: BaselineSettings, algorit
     return TrainedBaseline(generator.policy, trainer.reward_test if algorithm == "airl" else None)
 
 
-def train_baseline(spec: EnvironmentSpec, settings: BaselineSettings, algorithm: Algorithm,
+def train_baseline(spec: EnvironmentSpec, settings: BaselineSettings, algorithm: str,
                    demonstrations: list[Trajectory], log_dir: Path, progress: bool = True) -> TrainedBaseline:
     """Train one baseline; its per-round statistics go to ``log_dir``/progress.csv."""
     torch.manual_seed(settings.seed)
@@ -101,7 +100,7 @@ def train_baseline(spec: EnvironmentSpec, settings: BaselineSettings, algorithm:
         return train_bc(spec, settings, demonstrations, log_dir, progress)
     if algorithm in ("gail", "airl"):
         return train_adversarial(spec, settings, algorithm, demonstrations, log_dir)
-    raise ValueError(f"unknown baseline {algorithm!r}; choose one of {', '.join(ALGORITHMS)}")
+    raise ValueError(f"unknown baseline {algorithm!r}; choose one of {', '.join(BASELINES)}")
 
 
 # --- saving and loading -----------------------------------------------------------------------

@@ -38,6 +38,6 @@ def with_precision(diffusion: GaussianDiffusion, precision: Precision) -> Gaussi
     if precision != "bfloat16":
         raise ValueError(f"unknown precision {precision!r}; choose float32 or bfloat16")
     wrapped = copy.copy(diffusion)  # shares the frozen weights and the schedule buffers
-    wrapped._modules = dict(diffusion._modules)
+    wrapped._modules = dict(diffusion._modules)  # its own module table, so the next line leaves diffusion as it is
     wrapped.model = AutocastNetwork(diffusion.model, torch.bfloat16)
     return wrapped

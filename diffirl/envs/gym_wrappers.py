@@ -24,7 +24,7 @@ class PointMazeState(gym.Env):
     def __init__(self, spec: EnvironmentSpec, max_episode_steps: int):
         if not spec.is_maze:
             raise ValueError(f"PointMazeState needs a maze environment, got {spec.name!r}")
-        self.spec_ = spec
+        self.environment = spec  # not self.spec: gymnasium keeps its registration EnvSpec there
         self.maze_env = make_env(spec)
         self.max_episode_steps = max_episode_steps
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, shape=(4,), dtype=np.float64)
@@ -34,18 +34,18 @@ class PointMazeState(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         observation, _ = self.maze_env.reset(seed=seed)
-        state = state_of(self.spec_, observation)
+        state = state_of(self.environment, observation)
         if options and options.get("state") is not None:
             state = np.asarray(options["state"], dtype=np.float64)
-            set_state(self.maze_env, self.spec_, state)
+            set_state(self.maze_env, self.environment, state)
         self._elapsed = 0
         return state.copy(), {}
 
     def step(self, action):
         observation, *_ = self.maze_env.step(np.asarray(action, dtype=np.float32))
-        state = state_of(self.spec_, observation)
+        state = state_of(self.environment, observation)
         self._elapsed += 1
-        reward = float(true_reward(self.spec_.maze, state[None, :2])[0])
+        reward = float(true_reward(self.environment.maze, state[None, :2])[0])
         return state, reward, False, self._elapsed >= self.max_episode_steps, {}
 
     def close(self):
