@@ -56,6 +56,13 @@ def test_unknown_source_is_named(root):
         validate_params(raw)
 
 
+def test_goal_plans_longer_than_the_horizon_are_refused(root):
+    raw = settings(root)
+    raw["experts"]["large"]["length"] = raw["diffusers"]["large"]["horizon"] + 1
+    with pytest.raises(ParameterError, match=r"experts\.large\.length .* exceeds diffusers\.large\.horizon"):
+        validate_params(raw)
+
+
 def test_every_split_needs_a_remote(root):
     raw = settings(root)
     del raw["datasets"]["halfcheetah"]["d4rl"]["expert"]

@@ -166,9 +166,12 @@ class Diffuser(Strict):
         return self
 
 
+ENVIRONMENT_NAMES = ("umaze", "large", "halfcheetah")
+
+
 def per_environment(name: str, model: type[Strict]) -> type[Strict]:
     """A section holding one ``model`` for each of the three environments."""
-    return create_model(name, __base__=Strict, **{env: (model, ...) for env in ("umaze", "large", "halfcheetah")})
+    return create_model(name, __base__=Strict, **{env: (model, ...) for env in ENVIRONMENT_NAMES})
 
 
 Diffusers = per_environment("Diffusers", Diffuser)
@@ -371,3 +374,12 @@ class Params(Strict):
     evaluation: EvaluationSection
     table3: Table3
     figures: Figures
+
+    @model_validator(mode="after")
+    def _goal_plans_fit_the_horizon(self) -> "Params":
+        for name in ENVIRONMENT_NAMES:
+            experts, horizon = getattr(self.experts, name), getattr(self.diffusers, name).horizon
+            if experts.procedure == "goal_plans" and experts.length > horizon:
+                raise ValueError(f"experts.{name}.length ({experts.length}) exceeds diffusers.{name}.horizon "
+                                 f"({horizon}): a goal plan is one plan of the diffuser")
+        return self
