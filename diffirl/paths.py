@@ -118,6 +118,7 @@ def evaluation_metrics(environment: str) -> Path:
 def rollout_figure(environment: str) -> Path:
     return FIGURES / f"fig{ROLLOUT_FIGURE_NUMBERS[environment]:02d}_{environment}_rollouts.png"
 
+
 BASELINES = ("bc", "gail", "airl")
 
 

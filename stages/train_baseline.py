@@ -1,8 +1,8 @@
 """Stage "train_baseline": BC, GAIL or AIRL for one environment, on the experts the reward learner sees."""
 
 import tempfile
-from contextlib import closing
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pandas as pd

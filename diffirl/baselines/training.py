@@ -27,11 +27,10 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from diffirl.envs.gym_wrappers import make_policy_env
-from diffirl.paths import BASELINES
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.io import atomic_path
 from diffirl.params.schema import AdversarialSettings, BaselineSettings
-
+from diffirl.paths import BASELINES
 
 
 @dataclass

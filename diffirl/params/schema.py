@@ -11,6 +11,8 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, create_model, model_validator
 
+from diffirl.envs.registry import ENVIRONMENTS
+
 PositiveInt_ = Annotated[int, Field(gt=0)]
 
 
@@ -166,12 +168,9 @@ class Diffuser(Strict):
         return self
 
 
-ENVIRONMENT_NAMES = ("umaze", "large", "halfcheetah")
-
-
 def per_environment(name: str, model: type[Strict]) -> type[Strict]:
     """A section holding one ``model`` for each of the three environments."""
-    return create_model(name, __base__=Strict, **{env: (model, ...) for env in ENVIRONMENT_NAMES})
+    return create_model(name, __base__=Strict, **{env: (model, ...) for env in ENVIRONMENTS})
 
 
 Diffusers = per_environment("Diffusers", Diffuser)
@@ -377,7 +376,7 @@ class Params(Strict):
 
     @model_validator(mode="after")
     def _goal_plans_fit_the_horizon(self) -> "Params":
-        for name in ENVIRONMENT_NAMES:
+        for name in ENVIRONMENTS:
             experts, horizon = getattr(self.experts, name), getattr(self.diffusers, name).horizon
             if experts.procedure == "goal_plans" and experts.length > horizon:
                 raise ValueError(f"experts.{name}.length ({experts.length}) exceeds diffusers.{name}.horizon "

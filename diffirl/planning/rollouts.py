@@ -15,7 +15,6 @@ from diffirl.diffusion.sampling import Guidance, Guide, sample
 from diffirl.envs.closed_loop import RewardFunction, Rollouts, closed_loop_rollouts
 from diffirl.envs.registry import EnvironmentSpec
 
-__all__ = ["Rollouts", "plan", "planned_rollouts"]
 
 def plan(trained: TrainedDiffuser, states: np.ndarray, guide: Guide | None = None, guidance: Guidance | None = None,
          generator: torch.Generator | None = None, goals: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
