@@ -21,6 +21,7 @@ import yaml
 
 from diffirl import paths
 from diffirl.envs.registry import ENVIRONMENTS, MAZE_ENVIRONMENTS
+from diffirl.reports.results import RESULTS_TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
 DVC_YAML = ROOT / "dvc.yaml"
@@ -63,7 +64,7 @@ def code(*patterns: str) -> list[str]:
 
 
 def _stage_code(script: str, *modules: str) -> list[str]:
-    return code(f"stages/{script}.py", "stages/_common.py", "diffirl/params/*.py", "diffirl/envs/*.py",
+    return code(f"stages/{script}.py", "stages/_common.py", "diffirl/params/*.py", "diffirl/envs/*.py", "diffirl/methods.py",
                 "diffirl/__init__.py", "diffirl/io.py", "diffirl/paths.py", "diffirl/data/format.py", *modules)
 
 
@@ -149,7 +150,7 @@ def diffuser_quality_stage(environment: str) -> Stage:
     )
 
 
-METHOD_CODE = (*DIFFUSER_CODE, "diffirl/method/*.py", "diffirl/rewards/*.py", "diffirl/checkpoints.py", "diffirl/metrics.py")
+METHOD_CODE = (*DIFFUSER_CODE, "diffirl/methods.py", "diffirl/method/*.py", "diffirl/rewards/*.py", "diffirl/checkpoints.py", "diffirl/metrics.py")
 
 
 def experts_stage(environment: str) -> Stage:
@@ -158,7 +159,7 @@ def experts_stage(environment: str) -> Stage:
         inputs = [str(paths.diffuser_model(environment))]
         figures = (str(paths.true_reward_figure(environment)), str(paths.experts_figure(environment)))
     else:
-        inputs, figures = [str(paths.dataset_file(environment, "expert"))], ()
+        inputs, figures = [str(paths.dataset_file(environment, spec.expert_split))], ()
     experts = paths.experts_file(environment)
     return Stage(
         name=f"experts_{environment}",
@@ -202,20 +203,26 @@ def reward_figure_stage(environment: str) -> Stage:
     return Stage(
         name=f"reward_figure_{environment}",
         cmd=f"python stages/reward_figure.py {environment}",
-        deps=tuple(_stage_code("reward_figure", "diffirl/reports/maze_plots.py", "diffirl/reports/method_figures.py")
+        deps=tuple(_stage_code("reward_figure", "diffirl/methods.py", "diffirl/reports/maze_plots.py",
+                               "diffirl/reports/method_figures.py")
                    + [str(paths.reward_training_log(environment, loss)) for loss in paths.LOSSES]),
         outs=(str(paths.reward_loss_figure(environment)),),
         params=(),
     )
 
 
-def evaluate_stage(environment: str) -> Stage:
+def erc_inputs(environment: str) -> list[str]:
+    """What the one set of ERC windows is drawn from: the ERC splits, and the experts it must avoid."""
     spec = ENVIRONMENTS[environment]
+    return [str(paths.dataset_file(environment, split)) for split in spec.erc_splits] + [str(paths.experts_file(environment))]
+
+
+def evaluate_stage(environment: str) -> Stage:
     return Stage(
         name=f"evaluate_{environment}",
         cmd=f"python stages/evaluate.py {environment}",
         deps=tuple(_stage_code("evaluate", *METHOD_CODE)
-                   + [str(paths.diffuser_model(environment)), str(paths.dataset_file(environment, spec.base_split))]
+                   + [str(paths.diffuser_model(environment))] + erc_inputs(environment)
                    + [str(paths.learnt_reward(environment, loss)) for loss in paths.LOSSES]),
         outs=(str(paths.evaluation_rollouts(environment)),),
         params=(f"evaluation.{environment}", f"guidance.{environment}", f"diffusers.{environment}.device",
@@ -226,7 +233,7 @@ def evaluate_stage(environment: str) -> Stage:
     )
 
 
-BASELINE_CODE = ("diffirl/baselines/*.py", "diffirl/method/experts.py", "diffirl/rewards/true_reward.py")
+BASELINE_CODE = ("diffirl/baselines/*.py", "diffirl/methods.py", "diffirl/method/experts.py", "diffirl/rewards/true_reward.py")
 
 
 def train_baseline_stage(environment: str, algorithm: str) -> Stage:
@@ -247,40 +254,53 @@ def train_baseline_stage(environment: str, algorithm: str) -> Stage:
 
 
 def evaluate_baselines_stage(environment: str) -> Stage:
-    spec = ENVIRONMENTS[environment]
-    rollouts = (str(paths.baselines_rollouts(environment)),) if spec.is_maze else ()
     return Stage(
         name=f"evaluate_baselines_{environment}",
         cmd=f"python stages/evaluate_baselines.py {environment}",
         deps=tuple(_stage_code("evaluate_baselines", *BASELINE_CODE, *METHOD_CODE)
                    + [str(paths.baseline_policy(environment, algorithm)) for algorithm in paths.BASELINES]
-                   + [str(paths.airl_reward_net(environment))]
-                   + [str(paths.dataset_file(environment, split)) for split in spec.erc_splits]),
-        outs=rollouts,
+                   + [str(paths.airl_reward_net(environment))] + erc_inputs(environment)),
+        outs=(str(paths.baselines_rollouts(environment)),),
         params=(f"evaluation.{environment}", f"diffusers.{environment}.horizon"),
         metrics=(str(paths.baselines_metrics(environment)),),
     )
 
 
 def rollout_figure_stage(environment: str) -> Stage:
+    outs = [str(paths.rollout_figure(environment))]
+    if environment in paths.TRUE_REWARD_ROLLOUT_FIGURE_NUMBERS:
+        outs.append(str(paths.true_reward_rollout_figure(environment)))
     return Stage(
         name=f"rollout_figure_{environment}",
         cmd=f"python stages/rollout_figure.py {environment}",
-        deps=tuple(_stage_code("rollout_figure", "diffirl/method/evaluation.py", "diffirl/reports/maze_plots.py",
-                               "diffirl/reports/method_figures.py")
+        deps=tuple(_stage_code("rollout_figure", "diffirl/method/evaluation.py", "diffirl/methods.py",
+                               "diffirl/reports/maze_plots.py", "diffirl/reports/method_figures.py")
                    + [str(paths.evaluation_rollouts(environment)), str(paths.baselines_rollouts(environment))]),
-        outs=(str(paths.rollout_figure(environment)),),
+        outs=tuple(outs),
         params=(),
     )
 
 
-def table1_stage() -> Stage:
+def results_table_stage(number: int) -> Stage:
+    environment = RESULTS_TABLES[number].environment
     return Stage(
-        name="table1",
-        cmd="python stages/table1.py",
-        deps=tuple(_stage_code("table1", "diffirl/reports/table1.py", "diffirl/reports/thesis.py")
-                   + [str(paths.evaluation_metrics("umaze")), str(paths.baselines_metrics("umaze"))]),
-        outs=(str(paths.TABLE1),),
+        name=f"table{number}",
+        cmd=f"python stages/results_table.py {number}",
+        deps=tuple(_stage_code("results_table", "diffirl/methods.py", "diffirl/reports/results.py",
+                               "diffirl/reports/thesis.py")
+                   + [str(paths.evaluation_metrics(environment)), str(paths.baselines_metrics(environment))]),
+        outs=(str(paths.results_table(number)),),
+        params=(f"evaluation.{environment}.confidence",),
+    )
+
+
+def claims_stage() -> Stage:
+    return Stage(
+        name="claims",
+        cmd="python stages/claims.py",
+        deps=tuple(_stage_code("claims", "diffirl/methods.py", "diffirl/reports/claims.py", "diffirl/reports/results.py")
+                   + [str(paths.results_table(number)) for number in RESULTS_TABLES]),
+        outs=(str(paths.CLAIMS),),
         params=(),
     )
 
@@ -293,12 +313,14 @@ def pipeline_stages() -> list[Stage]:
     stages += [diffuser_quality_stage(env) for env in ENVIRONMENTS]
     stages += [experts_stage(env) for env in ENVIRONMENTS]
     stages += [kwindows_stage(env) for env in ENVIRONMENTS]
-    # reward learning and evaluation are declared for the U-Maze (Table 1) so far
-    stages += [learn_reward_stage("umaze", loss) for loss in paths.LOSSES]
-    stages += [reward_figure_stage("umaze"), evaluate_stage("umaze")]
+    stages += [learn_reward_stage(env, loss) for env in ENVIRONMENTS for loss in paths.LOSSES]
+    stages += [reward_figure_stage(env) for env in ENVIRONMENTS]
+    stages += [evaluate_stage(env) for env in ENVIRONMENTS]
     stages += [train_baseline_stage(env, algorithm) for env in ENVIRONMENTS for algorithm in paths.BASELINES]
     stages += [evaluate_baselines_stage(env) for env in ENVIRONMENTS]
-    stages += [rollout_figure_stage("umaze"), table1_stage()]
+    stages += [rollout_figure_stage(env) for env in paths.ROLLOUT_FIGURE_NUMBERS]
+    stages += [results_table_stage(number) for number in RESULTS_TABLES]
+    stages.append(claims_stage())
     return stages
 
 

@@ -71,3 +71,8 @@ def write_csv(path: str | os.PathLike, rows: list[dict], fieldnames: list[str]) 
     writer.writeheader()
     writer.writerows(rows)
     write_text(path, buffer.getvalue())
+
+
+def write_csv_frame(path: str | os.PathLike, frame) -> None:
+    """A pandas DataFrame as CSV (4 decimals), atomically."""
+    write_text(path, frame.to_csv(index=False, float_format="%.4f"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from diffirl.methods import BASELINES, LOSSES  # noqa: F401  (re-exported: the DAG names files by them)
+
 DATA = Path("data")
 REPORTS = Path("reports")
 FIGURES = REPORTS / "figures"
@@ -81,10 +83,16 @@ def true_reward_figure(environment: str) -> Path:
 def experts_figure(environment: str) -> Path:
     return FIGURES / f"fig{EXPERT_FIGURE_NUMBERS[environment]:02d}_{environment}_experts.png"
 
-LOSSES = ("mse", "mmd_gauss", "mmd_matern")
 REWARD_LOSS_FIGURE_NUMBERS = {"umaze": 6, "large": 13, "halfcheetah": 18}
 ROLLOUT_FIGURE_NUMBERS = {"umaze": 7, "large": 14}
-TABLE1 = REPORTS / "table1.csv"
+#: rollouts guided by the true reward alone (the Large Maze's stalls)
+TRUE_REWARD_ROLLOUT_FIGURE_NUMBERS = {"large": 10}
+CLAIMS = REPORTS / "claims.csv"
+
+
+def results_table(number: int) -> Path:
+    """Tables 1, 2, 4 and 5: the results of every method in one environment."""
+    return REPORTS / f"table{number}.csv"
 
 
 def learnt_reward(environment: str, loss: str) -> Path:
@@ -119,7 +127,9 @@ def rollout_figure(environment: str) -> Path:
     return FIGURES / f"fig{ROLLOUT_FIGURE_NUMBERS[environment]:02d}_{environment}_rollouts.png"
 
 
-BASELINES = ("bc", "gail", "airl")
+def true_reward_rollout_figure(environment: str) -> Path:
+    number = TRUE_REWARD_ROLLOUT_FIGURE_NUMBERS[environment]
+    return FIGURES / f"fig{number:02d}_{environment}_true_reward_rollouts.png"
 
 
 def baseline_policy(environment: str, algorithm: str) -> Path:

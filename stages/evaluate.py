@@ -1,27 +1,30 @@
-"""Stage "evaluate": guided rollouts of every diffuser method in a maze, their true returns, ERC."""
+"""Stage "evaluate": closed-loop rollouts of every diffuser method in one environment, their returns, ERC."""
 
 import json
 
 from _common import fail, load_trained_diffuser, parse
 
 from diffirl import paths
-from diffirl.data.format import DatasetError, read_dataset
+from diffirl.data.format import DatasetError
 from diffirl.io import write_json
-from diffirl.method.evaluation import evaluate_maze, save_positions
+from diffirl.method.evaluation import environment_erc_windows, evaluate_diffuser_methods, save_rollouts
 from diffirl.method.experts import as_guidance
 from diffirl.method.reward_model import RewardMLP
 
 if __name__ == "__main__":
-    spec, params = parse(__doc__, environments=("umaze",))
+    spec, params = parse(__doc__)
     settings = getattr(params.evaluation, spec.name)
     try:
         trained = load_trained_diffuser(spec, params)
         learnt = {loss: RewardMLP.load(paths.learnt_reward(spec.name, loss), trained.device) for loss in paths.LOSSES}
-        dataset = read_dataset(paths.dataset_file(spec.name, spec.base_split))
-        metrics, positions, start_index = evaluate_maze(trained, spec, settings, as_guidance(getattr(params.guidance, spec.name)),
-                                                        learnt, dataset)
+        snapshots = {loss: RewardMLP.load_snapshots(paths.learnt_reward(spec.name, loss), trained.device)
+                     for loss in paths.LOSSES}
+        windows = environment_erc_windows(spec, settings, trained.diffusion.horizon)
+        metrics, rollouts, start_index = evaluate_diffuser_methods(
+            trained, spec, settings, as_guidance(getattr(params.guidance, spec.name)), learnt,
+            {loss: kept for loss, kept in snapshots.items() if kept}, windows)
     except (DatasetError, FileNotFoundError, ValueError, RuntimeError) as error:
         fail(error)
-    save_positions(paths.evaluation_rollouts(spec.name), positions, start_index)
+    save_rollouts(paths.evaluation_rollouts(spec.name), rollouts, start_index)
     write_json(paths.evaluation_metrics(spec.name), metrics)
     print(json.dumps({name: [round(m["return_mean"], 1), m["erc"]] for name, m in metrics.items()}))

@@ -18,7 +18,7 @@ if __name__ == "__main__":
         fail(ValueError(f"experts.{spec.name}.procedure = {settings.procedure!r} does not fit this environment"))
     try:
         if settings.procedure == "dataset_windows":
-            experts = dataset_window_experts(read_dataset(paths.dataset_file(spec.name, "expert")), settings)
+            experts = dataset_window_experts(read_dataset(paths.dataset_file(spec.name, spec.expert_split)), settings)
         else:
             trained = load_trained_diffuser(spec, params)
             if settings.procedure == "guided_rollouts":

@@ -26,10 +26,11 @@ if __name__ == "__main__":
         record = learner.train()
     except (FileNotFoundError, ValueError, FloatingPointError, RuntimeError) as error:
         fail(error)
-    learner.model.save(paths.learnt_reward(spec.name, loss), {"loss": loss})
+    learner.model.save(paths.learnt_reward(spec.name, loss), {"loss": loss, "snapshots": learner.snapshots})
     write_csv(paths.reward_training_log(spec.name, loss), learner.log, ["epoch", "loss", "grad_norm"])
     write_json(paths.reward_training_metrics(spec.name, loss), {
         "loss": loss, "epochs": learner.epoch, "windows": len(windows),
         "first_loss": learner.log[0]["loss"], "final_loss": learner.log[-1]["loss"],
+        "snapshot_epochs": sorted(learner.snapshots),
         "resumed_from_epoch": record["resumed_from_epoch"], "seconds_this_run": round(record["seconds_this_run"], 1),
     })

@@ -1,4 +1,4 @@
-"""Stage "reward_figure": Figure 6 (U-Maze), the reward-learning loss curves, one panel per loss."""
+"""Stage "reward_figure": Figure 6, 13 or 18, the reward-learning loss curves of one environment, one panel per loss."""
 
 import pandas as pd
 from _common import fail, parse
@@ -8,7 +8,7 @@ from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.method_figures import loss_curves_figure
 
 if __name__ == "__main__":
-    spec, params = parse(__doc__, environments=("umaze",))
+    spec, params = parse(__doc__)
     try:
         logs = {loss: pd.read_csv(paths.reward_training_log(spec.name, loss)).to_dict("records") for loss in paths.LOSSES}
     except FileNotFoundError as error:

@@ -5,7 +5,7 @@ from _common import fail, parse
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
 from diffirl.envs import get_environment
-from diffirl.io import atomic_path
+from diffirl.io import write_csv_frame
 from diffirl.reports.table3 import build_table3
 
 if __name__ == "__main__":
@@ -16,6 +16,5 @@ if __name__ == "__main__":
     except DatasetError as error:
         fail(error)
     table = build_table3(datasets, params.table3.gamma, params.table3.segment_length)
-    with atomic_path(paths.TABLE3) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.4f")
+    write_csv_frame(paths.TABLE3, table)
     print(table.to_string(index=False))

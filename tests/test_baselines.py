@@ -80,10 +80,11 @@ def test_smoke_adversarial_training_gives_a_policy_the_evaluator_scores(smoke_pa
     np.testing.assert_allclose(policy.predict(states, deterministic=True)[0],
                                trained.policy.predict(states, deterministic=True)[0])
     evaluation = EvaluationSettings(start_cells=[(1, 1), (3, 1)], rollouts_per_start=2, steps=5, replan_every=1,
-                                    erc_windows=10, seed=0)
-    metrics, positions, start_index = evaluate_policies(UMAZE, evaluation, {algorithm: policy}, 5, progress=False)
+                                    erc_windows=10, confidence=0.95, seed=0)
+    metrics, rollouts, start_index = evaluate_policies(UMAZE, evaluation, {algorithm: policy}, progress=False)
     assert metrics[algorithm]["rollouts"] == 4 and np.isfinite(metrics[algorithm]["return_mean"])
-    np.testing.assert_allclose(positions[algorithm][:, 0], start_states(UMAZE, [(1, 1), (3, 1)])[start_index, :2])
+    assert rollouts[algorithm].actions.shape == (4, 5, 2)
+    np.testing.assert_allclose(rollouts[algorithm].observations[:, 0], start_states(UMAZE, [(1, 1), (3, 1)])[start_index])
     if algorithm == "airl":
         assert trained.reward_net is not None
         save_reward_net(trained.reward_net, tmp_path / "reward.pt")

@@ -7,8 +7,9 @@ from diffirl.envs import get_environment
 from diffirl.method.evaluation import ErcWindows, erc_of
 from diffirl.method.experts import dataset_window_experts, goal_plan_experts, guided_rollout_experts, start_states
 from diffirl.method.reward_learning import RewardLearner
+from diffirl.method.reward_model import RewardMLP
+from diffirl.methods import LOSSES
 from diffirl.params.schema import ExpertSettings, GuidanceSettings, RewardLearning
-from diffirl.reports.table1 import build_table1
 from diffirl.rewards.true_reward import true_reward
 from tests.test_diffusion import sine_dataset
 from tests.test_planning import tiny_trained
@@ -19,7 +20,7 @@ GUIDANCE = GuidanceSettings(scale=0.1, n_guide_steps=2, t_stopgrad=1, scale_grad
 def learning_settings(**overrides) -> RewardLearning:
     values = dict(hidden=[16], batch_size=8, mmd_unbiased=False, matern_nu=0.5, matern_lengthscale=0.69,
                   backprop_steps="all", gradient_checkpointing=False, checkpoint_every=1, seed=0,
-                  losses={name: {"learning_rate": 0.01, "epochs": 6} for name in ("mse", "mmd_gauss", "mmd_matern")})
+                  losses={name: {"learning_rate": 0.01, "epochs": 6} for name in LOSSES})
     return RewardLearning(**(values | overrides))
 
 
@@ -154,16 +155,20 @@ def test_erc_of_a_reward_that_is_the_true_return_is_zero(tmp_path):
     assert erc_of(TrueInNormalisedSpace(), trained, windows) == pytest.approx(0.0, abs=1e-6)
 
 
-def test_table1_puts_our_numbers_beside_the_thesis_and_keeps_missing_rows_empty():
-    evaluation = {"base": {"label": "Base Diffuser", "return_mean": 1.0, "return_std": 0.5, "erc": None, "rollouts": 3},
-                  "mse": {"label": "Diffuser (Learnt MSE Reward)", "return_mean": 2.0, "return_std": 0.1, "erc": 0.3,
-                          "rollouts": 3}}
-    table = build_table1(evaluation).set_index("method")
-    assert len(table) == 8
-    assert table.loc["Base Diffuser", "return_mean"] == 1.0
-    assert table.loc["Diffuser (Learnt MSE Reward)", "erc"] == 0.3
-    assert table.loc["Diffuser (Learnt MSE Reward)", "thesis_erc"] == 0.689
-    assert np.isnan(table.loc["GAIL", "return_mean"]) and table.loc["GAIL", "thesis_return_mean"] == 3782.45
+def test_snapshots_are_kept_saved_and_resumed(tmp_path, sine_diffuser):
+    learner = make_learner(tmp_path, sine_diffuser, epochs=5, name="snap.pt", snapshot_every=2)
+    learner.train()
+    assert sorted(learner.snapshots) == [2, 4, 5]  # every 2 epochs, and the final network
+    learner.model.save(tmp_path / "r.pt", {"snapshots": learner.snapshots})
+    kept = RewardMLP.load_snapshots(tmp_path / "r.pt")
+    final = RewardMLP.load(tmp_path / "r.pt")
+    assert list(kept) == [2, 4, 5]
+    for a, b in zip(kept[5].parameters(), final.parameters()):
+        assert torch.equal(a, b)
+    assert not torch.equal(next(kept[2].parameters()), next(final.parameters()))
+    resumed = make_learner(tmp_path, sine_diffuser, epochs=5, name="snap.pt", snapshot_every=2)
+    resumed.train()
+    assert sorted(resumed.snapshots) == [2, 4, 5]
 
 
 def test_bfloat16_network_keeps_the_reward_gradient_direction_and_shares_the_frozen_weights(tmp_path, sine_diffuser):

@@ -9,22 +9,22 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from diffirl.baselines.training import as_controller
 from diffirl.envs.closed_loop import closed_loop_rollouts
 from diffirl.envs.registry import EnvironmentSpec
-from diffirl.method.evaluation import METHOD_LABELS, ErcWindows, evaluation_reward, evaluation_starts, rollout_scores
+from diffirl.method.evaluation import ErcWindows, evaluation_reward, evaluation_starts, rollout_scores
+from diffirl.methods import METHODS
 from diffirl.metrics import episode_return_correlation
 from diffirl.params.schema import EvaluationSettings
 
 
 def evaluate_policies(spec: EnvironmentSpec, settings: EvaluationSettings, policies: dict[str, ActorCriticPolicy],
-                      steps: int, progress: bool = True):
-    """Return (metrics per baseline, rollout positions per baseline, start index of each rollout)."""
+                      progress: bool = True):
+    """Return (metrics per baseline, rollouts per baseline, start index of each rollout)."""
     batch, start_index = evaluation_starts(spec, settings)
-    metrics, positions = {}, {}
+    metrics, rollouts = {}, {}
     for name, policy in policies.items():
-        rollouts = closed_loop_rollouts(spec, batch, steps, as_controller(policy), evaluation_reward(spec),
-                                        seed=settings.seed, progress=progress)
-        metrics[name] = rollout_scores(METHOD_LABELS[name], rollouts, settings.gamma)
-        positions[name] = rollouts.observations[..., :2]
-    return metrics, positions, start_index
+        rollouts[name] = closed_loop_rollouts(spec, batch, settings.steps, as_controller(policy), evaluation_reward(spec),
+                                              seed=settings.seed, progress=progress)
+        metrics[name] = rollout_scores(METHODS[name].label, rollouts[name], settings.gamma)
+    return metrics, rollouts, start_index
 
 
 def reward_net_returns(reward_net: RewardNet, rows: np.ndarray, action_dim: int) -> np.ndarray:

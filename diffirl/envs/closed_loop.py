@@ -32,6 +32,11 @@ class Rollouts:
     def returns(self) -> np.ndarray:
         return self.rewards.sum(axis=1)
 
+    def split(self, groups: int) -> list["Rollouts"]:
+        """The batch cut into ``groups`` equal consecutive parts."""
+        return [Rollouts(*parts) for parts in zip(*(np.split(a, groups) for a in (self.observations, self.actions,
+                                                                                 self.rewards)))]
+
 
 def reset_states(spec: EnvironmentSpec, count: int, seed: int) -> np.ndarray:
     """The environment's own initial states for seeds ``seed .. seed + count - 1``."""
@@ -43,13 +48,19 @@ def reset_states(spec: EnvironmentSpec, count: int, seed: int) -> np.ndarray:
 
 
 def closed_loop_rollouts(spec: EnvironmentSpec, start_states: np.ndarray, steps: int, controller: Controller,
-                         reward: RewardFunction | None = None, seed: int = 0, progress: bool = True) -> Rollouts:
-    """Roll out from each start state; ``reward`` defaults to the environment's own reward."""
+                         reward: RewardFunction | None = None, seed: int = 0, progress: bool = True,
+                         seed_groups: int = 1) -> Rollouts:
+    """Roll out from each start state; ``reward`` defaults to the environment's own reward.
+
+    Environment k is seeded ``seed + k``; with ``seed_groups`` = G the batch is G equal
+    groups and row k of every group gets the same seed (one group per compared method).
+    """
     count = len(start_states)
+    group_size = count // seed_groups
     envs = [make_env(spec) for _ in range(count)]
     try:
         for k, env in enumerate(envs):
-            env.reset(seed=seed + k)
+            env.reset(seed=seed + k % group_size)
             set_state(env, spec, start_states[k])
         action_dim = envs[0].action_space.shape[0]
         observations = np.zeros((count, steps + 1, start_states.shape[1]))

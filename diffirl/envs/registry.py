@@ -17,6 +17,8 @@ class EnvironmentSpec:
     maze: MazeLayout | None = None
     #: the splits whose windows ERC compares returns on (STUDY section 8)
     erc_splits: tuple[str, ...] = ("base",)
+    #: the split expert windows are cut from, where experts are dataset windows
+    expert_split: str | None = None
 
     @property
     def is_maze(self) -> bool:
@@ -32,7 +34,7 @@ ENVIRONMENTS: dict[str, EnvironmentSpec] = {
     "large": EnvironmentSpec("large", "PointMaze_Large-v3", ("base",), LARGE_MAZE),
     # HalfCheetah's ERC windows: an unseen 50/50 mix of medium-replay and expert data
     "halfcheetah": EnvironmentSpec("halfcheetah", "HalfCheetah-v4", ("medium-replay", "medium", "expert"),
-                                   erc_splits=("medium-replay", "expert")),
+                                   erc_splits=("medium-replay", "expert"), expert_split="expert"),
 }
 
 MAZE_ENVIRONMENTS = tuple(name for name, spec in ENVIRONMENTS.items() if spec.is_maze)

@@ -1,11 +1,12 @@
-"""The evaluator shared by every method: start states, closed-loop rollouts, scores, ERC.
+"""The evaluator shared by every method and environment: start states, rollouts, scores, ERC.
 
-Diffuser methods plan with the same frozen diffuser, from the same start states, with
-the same seeds; only the guide differs (none, the true reward, or a learnt reward). The
-baselines are scored by the same functions with their policy as the controller. ERC
-compares true and learnt returns on random windows of data, each reward fed the inputs
-it is defined on (raw positions for the true reward, normalised plans for a learnt one,
-raw states and actions for AIRL's network).
+Diffuser methods plan with the same frozen diffuser, from the same start states, with the
+same chain noise (common random numbers): all of them run as groups of one batched chain
+per step, and only the guide differs between groups (none, the true reward, a learnt
+reward, or a learnt reward's training snapshot). The baselines are scored by the same
+functions with their policy as the controller. ERC compares true and learnt returns on one
+set of windows per environment, each reward fed the inputs it is defined on (raw positions
+for the true reward, normalised plans for a learnt one, raw states and actions for AIRL).
 """
 
 from __future__ import annotations
@@ -15,29 +16,23 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from diffirl.data.format import Dataset
+from diffirl import paths
+from diffirl.data.format import Dataset, read_dataset
 from diffirl.diffusion.model_io import TrainedDiffuser
-from diffirl.diffusion.sampling import Guidance
+from diffirl.diffusion.sampling import Guidance, Guide
 from diffirl.diffusion.windows import transitions, window_starts
 from diffirl.envs.closed_loop import RewardFunction, Rollouts, reset_states
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.io import atomic_path
-from diffirl.method.experts import start_states, true_reward_guide
+from diffirl.method.experts import Experts, start_states, true_reward_guide
+from diffirl.methods import METHODS, Method, diffuser_methods
 from diffirl.metrics import action_norms, discounted_return, episode_return_correlation, mean_std
 from diffirl.params.schema import EvaluationSettings
 from diffirl.planning.rollouts import planned_rollouts
 from diffirl.rewards.true_reward import true_reward
 
-METHOD_LABELS = {
-    "base": "Base Diffuser",
-    "true": "Diffuser (True Reward)",
-    "mse": "Diffuser (Learnt MSE Reward)",
-    "mmd_gauss": "Diffuser (Learnt MMD-Gauss Reward)",
-    "mmd_matern": "Diffuser (Learnt MMD-Matern Reward)",
-    "bc": "Behaviour Cloning",
-    "gail": "GAIL",
-    "airl": "AIRL",
-}
+#: the per-rollout statistics every evaluation records (the tables pick one)
+STATISTICS = ("returns", "discounted_returns", "action_norms")
 
 
 # --- rollouts -----------------------------------------------------------------------------
@@ -59,22 +54,34 @@ def evaluation_reward(spec: EnvironmentSpec) -> RewardFunction | None:
 
 
 def rollout_scores(label: str, rollouts: Rollouts, gamma: float) -> dict:
-    mean, std = mean_std(rollouts.returns)
-    return {"label": label, "return_mean": mean, "return_std": std, "returns": rollouts.returns.tolist(),
-            "discounted_return": mean_std(discounted_return(rollouts.rewards, gamma)), "gamma": gamma,
-            "action_norm": mean_std(action_norms(rollouts.actions)),
-            "rollouts": len(rollouts.returns), "steps": rollouts.actions.shape[1]}
+    """Summary and per-rollout statistics (std over rollouts, ddof 0)."""
+    per_rollout = {
+        "returns": rollouts.returns,
+        "discounted_returns": discounted_return(rollouts.rewards, gamma),
+        "action_norms": action_norms(rollouts.actions).mean(axis=1),
+    }
+    mean, std = mean_std(per_rollout["returns"])
+    return {"label": label, "return_mean": mean, "return_std": std,
+            "discounted_return": mean_std(per_rollout["discounted_returns"]), "gamma": gamma,
+            "action_norm": mean_std(per_rollout["action_norms"]),
+            "rollouts": len(rollouts.returns), "steps": rollouts.actions.shape[1],
+            **{name: values.tolist() for name, values in per_rollout.items()}}
 
 
-def save_positions(path, positions: dict[str, np.ndarray], start_index: np.ndarray) -> None:
-    """Rollout positions per method (for the rollout figures), with each rollout's start point."""
+def save_rollouts(path, rollouts: dict[str, Rollouts], start_index: np.ndarray) -> None:
+    """Every rollout's states (start state first) and actions per method, with its start point."""
+    arrays = {"start_index": start_index}
+    for name, r in rollouts.items():
+        arrays |= {f"observations_{name}": r.observations, f"actions_{name}": r.actions}
     with atomic_path(path) as tmp, open(tmp, "wb") as file:
-        np.savez(file, start_index=start_index, **{f"positions_{name}": xy for name, xy in positions.items()})
+        np.savez(file, **arrays)
 
 
 def load_positions(path) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """(x, y) of every rollout per method, and each rollout's start point (mazes)."""
     with np.load(path) as data:
-        positions = {key.removeprefix("positions_"): data[key] for key in data.files if key.startswith("positions_")}
+        positions = {key.removeprefix("observations_"): data[key][..., :2]
+                     for key in data.files if key.startswith("observations_")}
         return positions, data["start_index"]
 
 
@@ -85,18 +92,35 @@ class ErcWindows:
     true_returns: np.ndarray  # (count,)
 
 
-def random_windows(dataset: Dataset, horizon: int, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """``count`` random horizon-long windows of ``dataset``: raw rows and the dataset's rewards."""
+def allowed_window_starts(dataset: Dataset, horizon: int, excluded_rows: np.ndarray | None = None) -> np.ndarray:
+    """Starts of horizon-long windows inside episodes that touch none of ``excluded_rows``."""
     starts, _ = window_starts(dataset, horizon)
+    if excluded_rows is None or len(excluded_rows) == 0:
+        return starts
+    covered = np.zeros(len(dataset) + 1, dtype=np.int64)
+    covered[np.asarray(excluded_rows)] = 1
+    before = np.concatenate([[0], np.cumsum(covered)])  # before[i]: covered rows among 0 .. i-1
+    return starts[before[starts + horizon] == before[starts]]
+
+
+def random_windows(dataset: Dataset, horizon: int, count: int, seed: int,
+                   excluded_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` random horizon-long windows of ``dataset``: raw rows and the dataset's rewards."""
+    starts = allowed_window_starts(dataset, horizon, excluded_rows)
+    if len(starts) == 0:
+        raise ValueError(f"no {horizon}-step window of the dataset avoids the expert windows")
     chosen = np.random.default_rng(seed).choice(starts, count, replace=len(starts) < count)
     index = chosen[:, None] + np.arange(horizon)
     return transitions(dataset)[index], dataset.rewards[index]
 
 
-def erc_windows(spec: EnvironmentSpec, datasets: list[Dataset], horizon: int, count: int, seed: int) -> ErcWindows:
+def erc_windows(spec: EnvironmentSpec, datasets: list[Dataset], horizon: int, count: int, seed: int,
+                excluded_rows: list[np.ndarray | None] | None = None) -> ErcWindows:
     """Windows split evenly over ``datasets``, with their true returns in raw units."""
+    excluded_rows = excluded_rows or [None] * len(datasets)
     shares = np.diff(np.linspace(0, count, len(datasets) + 1).round().astype(int))
-    parts = [random_windows(d, horizon, n, seed + k) for k, (d, n) in enumerate(zip(datasets, shares))]
+    parts = [random_windows(d, horizon, n, seed + k, x)
+             for k, (d, n, x) in enumerate(zip(datasets, shares, excluded_rows))]
     rows = np.concatenate([p[0] for p in parts])
     if spec.is_maze:
         action_dim = datasets[0].actions.shape[1]
@@ -104,6 +128,27 @@ def erc_windows(spec: EnvironmentSpec, datasets: list[Dataset], horizon: int, co
     else:
         returns = np.concatenate([p[1] for p in parts]).sum(axis=1)
     return ErcWindows(rows, np.asarray(returns, dtype=np.float64))
+
+
+def expert_rows(experts: Experts) -> np.ndarray:
+    """The dataset rows that dataset-window experts were cut from (none for rollouts or plans)."""
+    if experts.kind != "dataset":
+        return np.zeros(0, dtype=np.int64)
+    length = experts.trajectories.shape[1]
+    return np.unique((experts.start_point[:, None] + np.arange(length)).ravel())
+
+
+def environment_erc_windows(spec: EnvironmentSpec, settings: EvaluationSettings, horizon: int) -> ErcWindows:
+    """The one set of ERC windows of an environment, for the learnt rewards and AIRL alike.
+
+    Drawn from ``spec.erc_splits``; rows the reward learner's experts came from are never
+    used, so every window is unseen in training.
+    """
+    datasets = [read_dataset(paths.dataset_file(spec.name, split)) for split in spec.erc_splits]
+    excluded = [None] * len(datasets)
+    if spec.expert_split in spec.erc_splits:
+        excluded[spec.erc_splits.index(spec.expert_split)] = expert_rows(Experts.load(paths.experts_file(spec.name)))
+    return erc_windows(spec, datasets, horizon, settings.erc_windows, settings.seed, excluded)
 
 
 def erc_of(model: torch.nn.Module, trained: TrainedDiffuser, windows: ErcWindows) -> float:
@@ -115,18 +160,75 @@ def erc_of(model: torch.nn.Module, trained: TrainedDiffuser, windows: ErcWindows
 
 
 # --- diffuser methods ---------------------------------------------------------------------
-def evaluate_maze(trained: TrainedDiffuser, spec: EnvironmentSpec, settings: EvaluationSettings, guidance: Guidance,
-                  learnt: dict[str, torch.nn.Module], dataset: Dataset, progress: bool = True):
-    """Return (metrics per method, rollout positions per method, start index of each rollout)."""
-    batch, start_index = evaluation_starts(spec, settings)
-    steps = settings.steps or trained.diffusion.horizon
-    guides = {"base": None, "true": true_reward_guide(trained, spec), **learnt}
-    windows = erc_windows(spec, [dataset], trained.diffusion.horizon, settings.erc_windows, settings.seed)
-    metrics, positions = {}, {}
-    for name, guide in guides.items():
-        rollouts = planned_rollouts(trained, spec, batch, steps, settings.replan_every, evaluation_reward(spec), guide,
-                                    guidance if guide is not None else None, seed=settings.seed, progress=progress)
-        metrics[name] = rollout_scores(METHOD_LABELS[name], rollouts, settings.gamma)
-        metrics[name]["erc"] = erc_of(guide, trained, windows) if name in learnt else None
-        positions[name] = rollouts.observations[..., :2]
-    return metrics, positions, start_index
+class GroupedGuide(torch.nn.Module):
+    """Several guides over one batch: guide g scores the g-th of equal consecutive groups.
+
+    A group without a guide gets a zero return, hence a zero nudge: exactly unguided.
+    """
+
+    def __init__(self, guides: list[Guide | None]):
+        super().__init__()
+        self.guides = guides
+
+    def forward(self, plans: torch.Tensor) -> torch.Tensor:
+        values = []
+        for guide, group in zip(self.guides, plans.chunk(len(self.guides))):
+            values.append(guide(group) if guide is not None else group.sum(dim=(1, 2)) * 0.0)
+        return torch.cat(values)
+
+
+def method_guide(method: Method, trained: TrainedDiffuser, spec: EnvironmentSpec,
+                 learnt: dict[str, torch.nn.Module]) -> Guide | None:
+    if method.guide == "true":
+        return true_reward_guide(trained, spec)
+    if method.guide == "learnt":
+        return learnt[method.name]
+    return None
+
+
+def snapshot_key(loss: str, epoch: int) -> str:
+    return f"{loss}@{epoch}"
+
+
+def evaluate_diffuser_methods(trained: TrainedDiffuser, spec: EnvironmentSpec, settings: EvaluationSettings,
+                              guidance: Guidance, learnt: dict[str, torch.nn.Module],
+                              snapshots: dict[str, dict[int, torch.nn.Module]], windows: ErcWindows,
+                              progress: bool = True) -> tuple[dict, dict[str, Rollouts], np.ndarray]:
+    """Return (metrics per method, rollouts per method, start index of each rollout).
+
+    ``snapshots`` (loss -> epoch -> network) add, per loss, a row for the best of its kept
+    networks (by the mean ``gamma``-discounted return of these very rollouts, as the thesis
+    chose its checkpoints: an optimistic pick, reported beside the last network).
+    """
+    starts, start_index = evaluation_starts(spec, settings)
+    guides: dict[str, Guide | None] = {m.name: method_guide(m, trained, spec, learnt) for m in diffuser_methods(spec.is_maze)}
+    final_epochs = {}
+    for loss, by_epoch in snapshots.items():
+        final_epochs[loss] = max(by_epoch)
+        guides |= {snapshot_key(loss, e): model for e, model in by_epoch.items() if e != final_epochs[loss]}
+    names = list(guides)
+    batch = np.concatenate([starts] * len(names))
+    rollouts = planned_rollouts(trained, spec, batch, settings.steps, settings.replan_every, evaluation_reward(spec),
+                                GroupedGuide(list(guides.values())), guidance, seed=settings.seed, progress=progress,
+                                noise_groups=len(names))
+    by_name = dict(zip(names, rollouts.split(len(names))))
+    for loss, epoch in final_epochs.items():
+        by_name[snapshot_key(loss, epoch)] = by_name[loss]
+
+    metrics = {}
+    for method in diffuser_methods(spec.is_maze):
+        metrics[method.name] = rollout_scores(method.label, by_name[method.name], settings.gamma)
+        metrics[method.name]["erc"] = erc_of(learnt[method.name], trained, windows) if method.is_learnt else None
+        if method.is_learnt:
+            metrics[method.name]["checkpoint"] = "last"
+    for loss, by_epoch in snapshots.items():
+        scores = {e: float(discounted_return(by_name[snapshot_key(loss, e)].rewards, settings.gamma).mean())
+                  for e in by_epoch}
+        best = max(scores, key=scores.get)
+        entry = rollout_scores(f"{METHODS[loss].label}, best of {len(scores)} checkpoints (epoch {best})",
+                               by_name[snapshot_key(loss, best)], settings.gamma)
+        metrics[f"{loss}_best"] = entry | {"erc": erc_of(by_epoch[best], trained, windows), "checkpoint": "best",
+                                           "selected_epoch": best, "checkpoint_scores": scores}
+    kept = {name: by_name[name] for name in metrics if name in by_name}
+    kept |= {f"{loss}_best": by_name[snapshot_key(loss, metrics[f'{loss}_best']['selected_epoch'])] for loss in snapshots}
+    return metrics, kept, start_index

@@ -21,14 +21,15 @@ from diffirl.diffusion.model_io import TrainedDiffuser
 from diffirl.diffusion.precision import with_precision
 from diffirl.diffusion.sampling import Guidance, draw_noise, sample
 from diffirl.method.reward_model import RewardMLP
+from diffirl.methods import METHODS
 from diffirl.params.schema import RewardLearning
 from diffirl.rewards.losses import mmd, mse
 
 
 def trajectory_loss(name: str, plans: torch.Tensor, windows: torch.Tensor, settings: RewardLearning) -> torch.Tensor:
-    if name == "mse":
+    kernel = METHODS[name].mmd_kernel
+    if kernel is None:
         return mse(plans, windows)
-    kernel = {"mmd_gauss": "gaussian", "mmd_matern": "matern"}[name]
     return mmd(plans, windows, kernel, settings.mmd_unbiased, settings.matern_nu, settings.matern_lengthscale)
 
 
@@ -49,6 +50,8 @@ class RewardLearner:
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.losses[loss_name].learning_rate)
         self.generator = torch.Generator(device=self.device).manual_seed(settings.seed)
         self.epoch, self.log = 0, []
+        #: epoch -> reward-network weights, every ``snapshot_every`` epochs
+        self.snapshots: dict[int, dict] = {}
 
     @property
     def epochs(self) -> int:
@@ -64,7 +67,8 @@ class RewardLearner:
 
     def _state(self) -> dict:
         return {"fingerprint": self.fingerprint, "epoch": self.epoch, "model": self.model.state_dict(),
-                "optimizer": self.optimizer.state_dict(), "rng": self.generator.get_state(), "log": self.log}
+                "optimizer": self.optimizer.state_dict(), "rng": self.generator.get_state(), "log": self.log,
+                "snapshots": self.snapshots}
 
     def _resume(self) -> int:
         state = load_checkpoint(self.checkpoint, self.fingerprint, self.device)
@@ -73,7 +77,7 @@ class RewardLearner:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["rng"].cpu())
-        self.epoch, self.log = state["epoch"], state["log"]
+        self.epoch, self.log, self.snapshots = state["epoch"], state["log"], state.get("snapshots", {})
         return self.epoch
 
     def train_epoch(self) -> dict:
@@ -105,6 +109,9 @@ class RewardLearner:
             self.log.append(row)
             bar.update(1)
             bar.set_postfix(loss=f"{row['loss']:.4g}")
+            every = self.settings.snapshot_every
+            if every and (self.epoch % every == 0 or self.epoch == self.epochs):
+                self.snapshots[self.epoch] = {k: v.detach().clone().cpu() for k, v in self.model.state_dict().items()}
             if self.epoch % self.settings.checkpoint_every == 0:
                 save_checkpoint(self.checkpoint, self._state())
         bar.close()

@@ -30,11 +30,27 @@ class RewardMLP(nn.Module):
         with atomic_path(path) as tmp:
             torch.save(payload, tmp)
 
-    @classmethod
-    def load(cls, path: str | Path, device: torch.device | str = "cpu") -> "RewardMLP":
+    @staticmethod
+    def _payload(path: str | Path) -> dict:
         if not Path(path).is_file():
             raise FileNotFoundError(f"learnt reward {path} does not exist")
-        payload = torch.load(path, map_location="cpu", weights_only=False)
+        return torch.load(path, map_location="cpu", weights_only=False)
+
+    @classmethod
+    def _with_weights(cls, payload: dict, weights: dict, device) -> "RewardMLP":
         model = cls(payload["horizon"], payload["transition_dim"], payload["hidden"])
-        model.load_state_dict(payload["weights"])
+        model.load_state_dict(weights)
         return model.to(device).eval()
+
+    @classmethod
+    def load(cls, path: str | Path, device: torch.device | str = "cpu") -> "RewardMLP":
+        """The final network."""
+        payload = cls._payload(path)
+        return cls._with_weights(payload, payload["weights"], device)
+
+    @classmethod
+    def load_snapshots(cls, path: str | Path, device: torch.device | str = "cpu") -> dict[int, "RewardMLP"]:
+        """The networks kept during training (``snapshot_every``), by epoch; empty if none were kept."""
+        payload = cls._payload(path)
+        return {epoch: cls._with_weights(payload, weights, device)
+                for epoch, weights in sorted(payload.get("snapshots", {}).items())}

@@ -12,6 +12,7 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, create_model, model_validator
 
 from diffirl.envs.registry import ENVIRONMENTS
+from diffirl.methods import LOSSES
 
 PositiveInt_ = Annotated[int, Field(gt=0)]
 
@@ -245,7 +246,7 @@ class KWindowSettings(Strict):
 KWindowsSection = per_environment("KWindowsSection", KWindowSettings)
 
 
-LossName = Literal["mse", "mmd_gauss", "mmd_matern"]
+LossName = Literal[LOSSES]
 
 
 class LossSettings(Strict):
@@ -269,13 +270,16 @@ class RewardLearning(Strict):
     #: with AMX/AVX512-BF16 and keeps the gradient's direction; float32 is the thesis's
     network_precision: Literal["float32", "bfloat16"] = "float32"
     checkpoint_every: int = Field(gt=0)
+    #: keep the reward network every this many epochs, for the best-of-checkpoints rows the
+    #: thesis reports (its HalfCheetah table); null: only the final network
+    snapshot_every: Optional[int] = Field(default=None, gt=0)
     seed: int = Field(ge=0)
 
     @model_validator(mode="after")
     def _every_loss_named(self) -> "RewardLearning":
-        missing = {"mse", "mmd_gauss", "mmd_matern"} - set(self.losses)
+        missing = set(LOSSES) - set(self.losses)
         if missing:
-            raise ValueError(f"losses must name mse, mmd_gauss and mmd_matern; missing {sorted(missing)}")
+            raise ValueError(f"losses must name {', '.join(LOSSES)}; missing {sorted(missing)}")
         return self
 
 
@@ -347,13 +351,16 @@ class EvaluationSettings(Strict):
     #: environment's own initial states (HalfCheetah), ``rollouts_per_start`` of them
     start_cells: list[tuple[float, float]] = Field(default_factory=list)
     rollouts_per_start: int = Field(gt=0)
-    #: rollout length; null: the diffuser's horizon (what the thesis's returns imply, STUDY section 3)
-    steps: Optional[int] = Field(default=None, gt=0)
+    #: rollout length in environment steps, independent of the diffuser's horizon (the planner
+    #: replans every ``replan_every`` steps); the thesis's returns fit rollouts as long as its horizons (README, Deviations)
+    steps: int = Field(gt=0)
     replan_every: int = Field(gt=0)
     #: the discount of the reported discounted return (the plain sum is reported too)
     gamma: float = Field(default=1.0, gt=0, le=1)
-    #: windows of the base dataset on which ERC compares true and learnt returns
+    #: windows of the environment's ERC splits on which ERC compares true and learnt returns
     erc_windows: int = Field(gt=2)
+    #: coverage of the paired differences' confidence intervals
+    confidence: float = Field(gt=0, lt=1)
     seed: int = Field(ge=0)
 
 

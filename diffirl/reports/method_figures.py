@@ -47,14 +47,8 @@ def loss_curves_figure(logs: dict[str, list[dict]], title: str):
     return fig
 
 
-def short_label(label: str) -> str:
-    """ "Diffuser (Learnt MSE Reward)" -> "MSE Reward"; other labels unchanged."""
-    if label.startswith("Diffuser (") and label.endswith(")"):
-        return label[len("Diffuser ("):-1].removeprefix("Learnt ")
-    return label
-
-
-def rollouts_figure(maze: MazeLayout, positions: dict[str, np.ndarray], start_index: np.ndarray, labels: dict, title: str):
+def rollouts_figure(maze: MazeLayout, positions: dict[str, np.ndarray], start_index: np.ndarray,
+                    labels: dict[str, str], title: str):
     """Figures 7 and 14: one row per start point, one column per method (its first rollout there)."""
     methods = list(positions)
     points = np.unique(start_index)
@@ -67,7 +61,27 @@ def rollouts_figure(maze: MazeLayout, positions: dict[str, np.ndarray], start_in
             draw_maze(ax, maze)
             draw_trajectory(ax, positions[method][k], size=3)
             if row == 0:
-                ax.set_title(short_label(labels[method]), fontsize=7)
+                ax.set_title(labels[method], fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def start_point_figure(maze: MazeLayout, positions: np.ndarray, start_index: np.ndarray, title: str):
+    """Figure 10: one panel per start point with every rollout from it, so that stalls show."""
+    points = np.unique(start_index)
+    columns = min(4, len(points))
+    rows = int(np.ceil(len(points) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 2.6 * rows * maze.height / maze.width + 0.6),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, point in zip(axes.flat, points):
+        ax.axis("on")
+        draw_maze(ax, maze)
+        for xy in positions[start_index == point]:
+            draw_trajectory(ax, xy, size=2)
+        ax.set_title(f"start {point}", fontsize=8)
     fig.suptitle(title)
     fig.tight_layout()
     return fig

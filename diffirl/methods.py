@@ -1,0 +1,70 @@
+"""Every method the study compares, declared once.
+
+A method is either a way of guiding the frozen diffuser (no guide, the true reward, or a
+reward learnt with one trajectory loss) or a baseline policy trained with `imitation`.
+Paths, params validation, reward learning, evaluation, the DAG and the tables all take
+their lists from here, so a new loss or baseline is one entry below plus its code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Optional
+
+
+@dataclass(frozen=True)
+class Method:
+    #: the short name used in params, file names and metrics keys
+    name: str
+    #: the row label of the results tables (the thesis's wording)
+    label: str
+    family: Literal["diffuser", "baseline"]
+    #: diffuser methods: what guides the chain
+    guide: Optional[Literal["true", "learnt"]] = None
+    #: learnt rewards: the trajectory loss (None: MSE; else the MMD kernel)
+    mmd_kernel: Optional[Literal["gaussian", "matern"]] = None
+    #: the method ends with an explicit reward, which ERC can score
+    has_reward: bool = False
+    #: only where the true reward is differentiable in plans (the mazes)
+    needs_true_reward_guide: bool = False
+
+    @property
+    def is_learnt(self) -> bool:
+        return self.guide == "learnt"
+
+    @property
+    def short_label(self) -> str:
+        """ "Diffuser (Learnt MSE Reward)" -> "MSE Reward"; baselines unchanged."""
+        if self.label.startswith("Diffuser (") and self.label.endswith(")"):
+            return self.label[len("Diffuser ("):-1].removeprefix("Learnt ")
+        return self.label
+
+
+METHODS: dict[str, Method] = {m.name: m for m in (
+    Method("base", "Base Diffuser", "diffuser"),
+    Method("true", "Diffuser (True Reward)", "diffuser", guide="true", needs_true_reward_guide=True),
+    Method("mse", "Diffuser (Learnt MSE Reward)", "diffuser", guide="learnt", has_reward=True),
+    Method("mmd_gauss", "Diffuser (Learnt MMD-Gauss Reward)", "diffuser", guide="learnt", mmd_kernel="gaussian",
+           has_reward=True),
+    Method("mmd_matern", "Diffuser (Learnt MMD-Matern Reward)", "diffuser", guide="learnt", mmd_kernel="matern",
+           has_reward=True),
+    Method("bc", "Behaviour Cloning", "baseline"),
+    Method("gail", "GAIL", "baseline"),
+    Method("airl", "AIRL", "baseline", has_reward=True),
+)}
+
+#: the learnt rewards, one per trajectory loss
+LOSSES: tuple[str, ...] = tuple(name for name, m in METHODS.items() if m.is_learnt)
+#: the `imitation` baselines
+BASELINES: tuple[str, ...] = tuple(name for name, m in METHODS.items() if m.family == "baseline")
+
+
+def diffuser_methods(has_true_reward_guide: bool) -> tuple[Method, ...]:
+    """The diffuser methods an environment evaluates (the true-reward guide only where one exists)."""
+    return tuple(m for m in METHODS.values()
+                 if m.family == "diffuser" and (has_true_reward_guide or not m.needs_true_reward_guide))
+
+
+def methods_for(has_true_reward_guide: bool) -> tuple[Method, ...]:
+    """Every method of an environment's results table, in the thesis's row order."""
+    return (*diffuser_methods(has_true_reward_guide), *(METHODS[name] for name in BASELINES))

@@ -1,0 +1,104 @@
+"""Tables 1, 2, 4 and 5: every method's results in one environment, the thesis's numbers beside ours.
+
+One function builds all four from the evaluation metrics. Rows follow the method registry
+(``diffirl.methods``), so a method the thesis lacks still gets a row, with empty
+``thesis_*`` cells. Every method starts from the same states with the same seeds, so each
+row also gives its mean *paired* difference to the base diffuser (and, where it exists, to
+true-reward guidance) with a t-interval: whether a difference is real, not only its size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from diffirl.envs.registry import ENVIRONMENTS
+from diffirl.methods import METHODS, methods_for
+from diffirl.reports import thesis
+
+
+@dataclass(frozen=True)
+class ResultsTable:
+    number: int
+    environment: str
+    #: the per-rollout statistic of the evaluation metrics the table reports
+    statistic: str
+    with_erc: bool
+
+    @property
+    def column(self) -> str:
+        """The statistic's column stem: ``return``, ``discounted_return`` or ``action_norm``."""
+        return self.statistic.removesuffix("s")
+
+    def describe(self, metrics: dict) -> str:
+        """The table's conventions, in words, from the metrics it was built from."""
+        entry = next(iter(metrics.values()))
+        what = {"returns": "undiscounted return",
+                "discounted_returns": f"discounted return (gamma {entry['gamma']})",
+                "action_norms": "per-rollout mean of the per-step action L2 norm"}[self.statistic]
+        scored = ("" if self.statistic == "action_norms"
+                  else ", each step scored by the state its action is taken in (the final state unscored)")
+        return (f"{what} of {entry['rollouts']} closed-loop rollouts of {entry['steps']} steps{scored}; "
+                f"std over rollouts with ddof 0; vs_*: mean paired difference to that method, with a t-interval")
+
+
+RESULTS_TABLES: dict[int, ResultsTable] = {t.number: t for t in (
+    ResultsTable(1, "umaze", "returns", with_erc=True),
+    ResultsTable(2, "large", "returns", with_erc=True),
+    ResultsTable(4, "halfcheetah", "discounted_returns", with_erc=True),
+    ResultsTable(5, "halfcheetah", "action_norms", with_erc=False),
+)}
+
+
+def paired_difference(values: np.ndarray, reference: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    """Mean of values - reference over paired rollouts, with a t-interval of the given coverage."""
+    difference = np.asarray(values, dtype=np.float64) - np.asarray(reference, dtype=np.float64)
+    mean = float(difference.mean())
+    if len(difference) < 2:
+        return mean, float("nan"), float("nan")
+    half_width = stats.t.ppf(0.5 + confidence / 2, len(difference) - 1) * difference.std(ddof=1) / np.sqrt(len(difference))
+    return mean, mean - float(half_width), mean + float(half_width)
+
+
+def table_rows(metrics: dict, has_true_guide: bool) -> list[tuple[str, str]]:
+    """(method name, metrics key) in the registry's order; a learnt reward's best checkpoint follows its last."""
+    rows = []
+    for method in methods_for(has_true_guide):
+        rows.append((method.name, method.name))
+        if f"{method.name}_best" in metrics:
+            rows.append((method.name, f"{method.name}_best"))
+    return rows
+
+
+def build_results_table(table: ResultsTable, metrics: dict, confidence: float = 0.95) -> pd.DataFrame:
+    """``metrics``: the environment's evaluation and baseline metrics, merged (keyed as they are written)."""
+    spec = ENVIRONMENTS[table.environment]
+    published = thesis.RESULTS.get(table.number, {})
+    references = [name for name in ("base", "true") if name in metrics]
+    description = table.describe(metrics) if metrics else ""
+    rows = []
+    for method, key in table_rows(metrics, spec.is_maze):
+        entry = metrics.get(key)
+        values = np.asarray(entry[table.statistic]) if entry else None
+        row = {"method": key, "label": entry["label"] if entry else METHODS[method].label,
+               "checkpoint": entry.get("checkpoint", "") if entry else "",
+               f"{table.column}_mean": values.mean() if entry else None,
+               f"{table.column}_std": values.std() if entry else None,
+               "rollouts": len(values) if entry else None}
+        if table.with_erc:
+            row["erc"] = entry.get("erc") if entry else None
+        for reference in references:
+            compared = entry and key != reference
+            diff = paired_difference(values, metrics[reference][table.statistic], confidence) if compared else (None,) * 3
+            row |= {f"vs_{reference}_mean": diff[0], f"vs_{reference}_low": diff[1], f"vs_{reference}_high": diff[2]}
+        quoted = published.get(method, {})
+        row[f"thesis_{table.column}_mean"] = quoted["value"][0] if quoted else None
+        row[f"thesis_{table.column}_std"] = quoted["value"][1] if quoted else None
+        if table.with_erc:
+            row["thesis_erc"] = quoted.get("erc") if quoted else None
+        row["statistic"] = description
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,22 @@
+"""Stage "results_table": Table 1, 2, 4 or 5 from one environment's evaluations, the thesis's numbers beside ours."""
+
+import json
+
+from _common import fail, parse
+
+from diffirl import paths
+from diffirl.io import write_csv_frame
+from diffirl.reports.results import RESULTS_TABLES, build_results_table
+
+if __name__ == "__main__":
+    _, params, number = parse(__doc__, with_environment=False, choice=("table", tuple(map(str, RESULTS_TABLES))))
+    table = RESULTS_TABLES[int(number)]
+    try:
+        metrics = json.loads(paths.evaluation_metrics(table.environment).read_text())
+        metrics |= json.loads(paths.baselines_metrics(table.environment).read_text())
+    except (FileNotFoundError, json.JSONDecodeError) as error:
+        fail(error)
+    confidence = getattr(params.evaluation, table.environment).confidence
+    frame = build_results_table(table, metrics, confidence)
+    write_csv_frame(paths.results_table(table.number), frame)
+    print(frame.drop(columns="statistic").to_string(index=False))

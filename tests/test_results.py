@@ -1,0 +1,95 @@
+"""Tables 1, 2, 4, 5 and the claims: rows from the registry, units, paired intervals, verdicts."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from diffirl.methods import BASELINES, LOSSES, METHODS, methods_for
+from diffirl.reports.claims import FAILS, HOLDS, MISSING, build_claims
+from diffirl.reports.results import RESULTS_TABLES, build_results_table, paired_difference
+
+
+def entry(name: str, returns, gamma=1.0, erc=None, **extra) -> dict:
+    returns = np.asarray(returns, dtype=float)
+    return {"label": METHODS[name.removesuffix("_best")].label, "returns": returns.tolist(),
+            "discounted_returns": (returns * 0.5).tolist(), "action_norms": (returns / 100).tolist(), "gamma": gamma,
+            "rollouts": len(returns), "steps": 128, "erc": erc, "return_mean": returns.mean(), **extra}
+
+
+def metrics_for(environment: str, shift: dict[str, float], rollouts: int = 20) -> dict:
+    base = np.random.default_rng(0).normal(100, 10, rollouts)
+    names = [m.name for m in methods_for(environment != "halfcheetah")]
+    return {name: entry(name, base + shift.get(name, 0.0) + np.random.default_rng(k).normal(0, 1, rollouts),
+                        erc=0.5 if METHODS[name].has_reward else None)
+            for k, name in enumerate(names)}
+
+
+def test_paired_interval_is_the_paired_t_interval():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(0, 1, 30), rng.normal(0.3, 1, 30)
+    mean, low, high = paired_difference(b, a, 0.95)
+    interval = stats.ttest_rel(b, a).confidence_interval(0.95)
+    assert mean == pytest.approx(np.mean(b - a))
+    assert (low, high) == pytest.approx((interval.low, interval.high))
+    assert np.isnan(paired_difference([1.0], [0.0], 0.95)[1])
+
+
+def test_table1_rows_follow_the_registry_with_the_thesis_beside_ours():
+    table = build_results_table(RESULTS_TABLES[1], metrics_for("umaze", {"true": 20})).set_index("method")
+    assert list(table.index) == [m.name for m in methods_for(True)]
+    assert table.loc["mse", "thesis_return_mean"] == 3578.47 and table.loc["mse", "thesis_erc"] == 0.689
+    assert table.loc["true", "vs_base_low"] > 0  # a real lift is detected
+    assert np.isnan(table.loc["base", "vs_base_mean"])  # no row is compared with itself
+    assert {"return_mean", "return_std", "erc", "vs_true_mean", "statistic"} <= set(table.columns)
+    assert "undiscounted return of 20 closed-loop rollouts of 128 steps" in table.loc["base", "statistic"]
+
+
+def test_halfcheetah_tables_use_their_own_statistic_and_leave_unquoted_cells_empty():
+    metrics = metrics_for("halfcheetah", {})
+    metrics["mse_best"] = entry("mse_best", np.full(20, 120.0), erc=0.4, checkpoint="best", selected_epoch=3)
+    table4 = build_results_table(RESULTS_TABLES[4], metrics).set_index("method")
+    assert "true" not in table4.index and "vs_true_mean" not in table4.columns
+    assert list(table4.index).index("mse_best") == list(table4.index).index("mse") + 1
+    assert table4.loc["mse_best", "discounted_return_mean"] == pytest.approx(60.0)
+    assert table4.loc["mse_best", "thesis_discounted_return_mean"] == -39.15
+    table5 = build_results_table(RESULTS_TABLES[5], metrics).set_index("method")
+    assert "erc" not in table5.columns
+    assert table5.loc["mse_best", "action_norm_mean"] == pytest.approx(1.2)
+    for name in BASELINES:  # the thesis's Table 5 has no baseline rows
+        assert np.isnan(table5.loc[name, "thesis_action_norm_mean"]) and table5.loc[name, "action_norm_mean"] > 0
+
+
+def test_a_missing_method_keeps_its_row_with_empty_numbers():
+    metrics = metrics_for("large", {})
+    del metrics["gail"]
+    table = build_results_table(RESULTS_TABLES[2], metrics).set_index("method")
+    assert np.isnan(table.loc["gail", "return_mean"]) and table.loc["gail", "thesis_return_mean"] == 16616.25
+
+
+def test_claims_are_decided_from_the_numbers():
+    umaze = {**metrics_for("umaze", {"true": 50, **{loss: 48 for loss in LOSSES}})}
+    for loss, erc in zip(LOSSES, (0.6, 0.5, 0.3)):
+        umaze[loss]["erc"] = erc
+    umaze["airl"]["erc"] = 0.7
+    large = metrics_for("large", {"bc": 30, "gail": 30, "airl": 30, LOSSES[0]: 10})
+    tables = {1: build_results_table(RESULTS_TABLES[1], umaze), 2: build_results_table(RESULTS_TABLES[2], large),
+              4: None, 5: None}
+    claims = build_claims(tables).set_index(["table", "claim"])
+    assert claims.loc[(1, "true-reward guidance beats the base diffuser"), "ours_verdict"] == HOLDS
+    assert claims.loc[(1, "MSE Reward guides within one std of true-reward guidance"), "ours_verdict"] == HOLDS
+    assert claims.loc[(1, "MMD-Matern's ERC is the lowest of the learnt rewards"), "ours_verdict"] == HOLDS
+    assert claims.loc[(2, "MSE Reward does not beat the base diffuser"), "ours_verdict"] == FAILS
+    assert claims.loc[(2, "MMD-Gauss Reward does not beat the base diffuser"), "ours_verdict"] == HOLDS
+    assert claims.loc[(2, "every baseline beats every learnt reward"), "ours_verdict"] == HOLDS
+    assert (claims.loc[4, "ours_verdict"] == MISSING).all()
+    # the thesis's own numbers support its claims (computed from the quoted tables, not typed)
+    assert (claims.loc[1, "thesis_verdict"] == HOLDS).all()
+    assert claims.loc[(4, "every baseline beats every learnt reward"), "thesis_verdict"] == MISSING
+
+
+def test_claims_on_a_read_back_csv(tmp_path):
+    path = tmp_path / "t.csv"
+    build_results_table(RESULTS_TABLES[1], metrics_for("umaze", {})).to_csv(path, index=False)
+    claims = build_claims({1: pd.read_csv(path)}).set_index(["table", "claim"])
+    assert claims.loc[(1, "true-reward guidance beats the base diffuser"), "ours_verdict"] == FAILS
