@@ -63,6 +63,11 @@ def code(*patterns: str) -> list[str]:
     return sorted(files)
 
 
+def reward_params(environment: str) -> tuple[str, ...]:
+    """The true-reward settings, for the stages that score, guide or log by a maze's true reward."""
+    return (f"true_reward.{environment}",) if ENVIRONMENTS[environment].is_maze else ()
+
+
 def _stage_code(script: str, *modules: str) -> list[str]:
     return code(f"stages/{script}.py", "stages/_common.py", "diffirl/params/*.py", "diffirl/envs/*.py", "diffirl/methods.py",
                 "diffirl/__init__.py", "diffirl/io.py", "diffirl/paths.py", "diffirl/data/format.py", *modules)
@@ -167,7 +172,7 @@ def experts_stage(environment: str) -> Stage:
         deps=tuple(_stage_code("experts", *METHOD_CODE, "diffirl/reports/maze_plots.py", "diffirl/reports/method_figures.py") + inputs),
         outs=(str(experts), str(experts.with_suffix(".json")), *figures),
         params=(f"experts.{environment}", f"guidance.{environment}", f"diffusers.{environment}.device",
-                f"diffusers.{environment}.torch_threads"),
+                f"diffusers.{environment}.torch_threads", *reward_params(environment)),
         threads=2,
     )
 
@@ -226,7 +231,7 @@ def evaluate_stage(environment: str) -> Stage:
                    + [str(paths.learnt_reward(environment, loss)) for loss in paths.LOSSES]),
         outs=(str(paths.evaluation_rollouts(environment)),),
         params=(f"evaluation.{environment}", f"guidance.{environment}", f"diffusers.{environment}.device",
-                f"diffusers.{environment}.torch_threads"),
+                f"diffusers.{environment}.torch_threads", *reward_params(environment)),
         metrics=(str(paths.evaluation_metrics(environment)),),
         threads=2,
         gpu=True,
@@ -247,7 +252,7 @@ def train_baseline_stage(environment: str, algorithm: str) -> Stage:
         cmd=f"python stages/train_baseline.py {environment} {algorithm}",
         deps=tuple(_stage_code("train_baseline", *BASELINE_CODE) + [str(paths.experts_file(environment))]),
         outs=tuple(outs),
-        params=(f"baselines.{environment}",),
+        params=(f"baselines.{environment}", *reward_params(environment)),
         metrics=(str(paths.baseline_training_metrics(environment, algorithm)),),
         plots=((str(paths.baseline_training_log(environment, algorithm)), "step", y),),
     )
@@ -261,7 +266,7 @@ def evaluate_baselines_stage(environment: str) -> Stage:
                    + [str(paths.baseline_policy(environment, algorithm)) for algorithm in paths.BASELINES]
                    + [str(paths.airl_reward_net(environment))] + erc_inputs(environment)),
         outs=(str(paths.baselines_rollouts(environment)),),
-        params=(f"evaluation.{environment}", f"diffusers.{environment}.horizon"),
+        params=(f"evaluation.{environment}", f"diffusers.{environment}.horizon", *reward_params(environment)),
         metrics=(str(paths.baselines_metrics(environment)),),
     )
 

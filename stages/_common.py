@@ -29,6 +29,8 @@ def parse(description: str, with_environment: bool = True, environments: tuple[s
         if choice and getattr(args, choice[0]) not in choice[1]:
             raise ParameterError(f"unknown {choice[0]} {getattr(args, choice[0])!r}; choose one of {', '.join(choice[1])}")
         params = load_params(args.params)
+        if spec is not None and spec.is_maze:
+            spec = spec.with_reward(**getattr(params.true_reward, spec.name).model_dump())
     except (UnknownEnvironmentError, ParameterError) as error:
         sys.exit(f"error: {error}")
     return (spec, params, getattr(args, choice[0])) if choice else (spec, params)

@@ -35,7 +35,7 @@ if __name__ == "__main__":
     if spec.is_maze:
         action_dim = trained.action_dim
         number = paths.TRUE_REWARD_FIGURE_NUMBERS[spec.name]
-        save_figure(true_reward_figure(spec.maze, f"Figure {number}: true reward 5i + 5j, {spec.name}"),
+        save_figure(true_reward_figure(spec.reward, f"Figure {number}: true reward {spec.reward.describe()}, {spec.name}"),
                     paths.true_reward_figure(spec.name))
         number = paths.EXPERT_FIGURE_NUMBERS[spec.name]
         save_figure(experts_figure(spec.maze, experts, action_dim, f"Figure {number}: {spec.name} experts"),

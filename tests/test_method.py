@@ -18,7 +18,8 @@ GUIDANCE = GuidanceSettings(scale=0.1, n_guide_steps=2, t_stopgrad=1, scale_grad
 
 
 def learning_settings(**overrides) -> RewardLearning:
-    values = dict(hidden=[16], batch_size=8, mmd_unbiased=False, matern_nu=0.5, matern_lengthscale=0.69,
+    values = dict(hidden=[16], batch_size=8, loss_units="normalised", mmd_unbiased={"gaussian": False, "matern": False},
+                  gaussian_bandwidth_factors=[0.25, 0.5, 1.0, 2.0, 4.0], matern_nu=0.5, matern_lengthscale=0.69,
                   backprop_steps="all", gradient_checkpointing=False, checkpoint_every=1, seed=0,
                   losses={name: {"learning_rate": 0.01, "epochs": 6} for name in LOSSES})
     return RewardLearning(**(values | overrides))
@@ -153,6 +154,23 @@ def test_erc_of_a_reward_that_is_the_true_return_is_zero(tmp_path):
     rows = np.random.default_rng(0).uniform(-1.5, 1.5, size=(50, 8, 6))
     windows = ErcWindows(rows, true_reward(spec.maze, rows[..., 2:4]).sum(axis=1))
     assert erc_of(TrueInNormalisedSpace(), trained, windows) == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_losses_compare_in_the_units_and_with_the_estimator_params_say(tmp_path, sine_diffuser, loss):
+    from diffirl.method.reward_learning import trajectory_loss
+    from diffirl.rewards.losses import mmd
+
+    raw = make_learner(tmp_path, sine_diffuser, loss, name="raw.pt", loss_units="raw",
+                       mmd_unbiased={"gaussian": True, "matern": True})
+    normalised = make_learner(tmp_path, sine_diffuser, loss, name="n.pt")
+    planned = raw.windows + 0.1 * torch.randn_like(raw.windows)
+    unnormalize = raw.trained.normalizer.unnormalize
+    expected = trajectory_loss(loss, unnormalize(planned), unnormalize(raw.windows), raw.settings)
+    torch.testing.assert_close(raw.compare(planned, raw.windows), expected)
+    assert not torch.isclose(raw.compare(planned, raw.windows), normalised.compare(planned, normalised.windows))
+    if loss == "mmd_matern":  # the estimator of the loss's own kernel is the one used
+        torch.testing.assert_close(expected, mmd(unnormalize(planned), unnormalize(raw.windows), "matern", unbiased=True))
 
 
 def test_snapshots_are_kept_saved_and_resumed(tmp_path, sine_diffuser):

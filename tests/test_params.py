@@ -117,3 +117,23 @@ def test_stage_stops_on_a_bad_parameter_before_doing_any_work(root, tmp_path):
     assert result.returncode != 0
     assert "datasets.umaze.generate.action_noise = -1" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("section, key, value, message", [
+    ("true_reward", ("umaze", "row_weight"), 0.0, None),  # with column_weight 0 below: a constant reward
+    ("true_reward", ("large", "guide_units"), "metres", r"true_reward\.large\.guide_units"),
+    ("reward_learning", ("umaze", "loss_units"), "pixels", r"reward_learning\.umaze\.loss_units"),
+    ("reward_learning", ("halfcheetah", "gaussian_bandwidth_factors"), [1.0, -2.0],
+     r"reward_learning\.halfcheetah\.gaussian_bandwidth_factors\.1"),
+    ("reward_learning", ("umaze", "mmd_unbiased"), {"gaussian": True}, "mmd_unbiased must name gaussian and matern"),
+    ("evaluation", ("umaze", "confidence"), 1.0, r"evaluation\.umaze\.confidence"),
+    ("evaluation", ("large", "steps"), None, r"evaluation\.large\.steps"),
+])
+def test_bad_method_and_evaluation_settings_are_named(root, section, key, value, message):
+    raw = settings(root)
+    raw[section][key[0]][key[1]] = value
+    if message is None:
+        raw[section][key[0]]["column_weight"] = 0.0
+        message = "row_weight and column_weight are both 0"
+    with pytest.raises(ParameterError, match=message):
+        validate_params(raw)

@@ -5,7 +5,7 @@ import torch
 from diffirl.envs.maze import LARGE_MAZE, U_MAZE
 from diffirl.metrics import episode_return_correlation
 from diffirl.rewards.losses import matern_kernel, mmd, mse
-from diffirl.rewards.true_reward import TrueRewardGuide, true_reward
+from diffirl.rewards.true_reward import CellReward, TrueRewardGuide, true_reward
 from diffirl.rewards.windows import k_windows
 
 
@@ -20,7 +20,7 @@ def test_the_bottom_right_free_cell_is_the_best_one(maze, best):
 
 def test_guide_is_the_true_return_of_the_unnormalised_plan_and_points_to_the_corner():
     shift, scale = torch.tensor([0.0, 0.0, 0.5, -0.5, 0.0, 0.0]), torch.tensor([1.0, 1.0, 2.0, 2.0, 5.0, 5.0])
-    guide = TrueRewardGuide(U_MAZE, action_dim=2, shift=shift, scale=scale)
+    guide = TrueRewardGuide(CellReward(U_MAZE), action_dim=2, shift=shift, scale=scale)
     plans = torch.randn(3, 7, 6, requires_grad=True)
     raw = plans * scale + shift
     expected = torch.as_tensor(true_reward(U_MAZE, raw[..., 2:4].detach().numpy().astype(np.float64))).sum(-1)
@@ -28,6 +28,42 @@ def test_guide_is_the_true_return_of_the_unnormalised_plan_and_points_to_the_cor
     (gradient,) = torch.autograd.grad(guide(plans).sum(), plans)
     assert torch.all(gradient[..., 2] > 0) and torch.all(gradient[..., 3] < 0)  # right (+x) and down (-y)
     assert torch.all(gradient[..., :2] == 0) and torch.all(gradient[..., 4:] == 0)
+
+
+def test_a_cell_reward_of_other_weights_is_what_the_formula_says():
+    reward = CellReward(U_MAZE, row_weight=2.0, column_weight=-1.0, constant=3.0)
+    xy = U_MAZE.cell_to_xy(np.array([[1.0, 3.0], [3.0, 1.5]]))
+    np.testing.assert_allclose(reward(xy), [2 * 1 - 3 + 3, 2 * 3 - 1.5 + 3])
+    assert reward.describe() == "2i + -1j + 3".replace("+ -", "- ") and "top-left wall cell" in reward.describe_frame()
+    assert CellReward(U_MAZE).describe() == "5i + 5j"
+
+
+def test_guide_units_set_how_strongly_the_same_weights_push():
+    """The published code applied 5(x + y) to the normalised plan; raw units scale that push by the normaliser."""
+    shift, scale = torch.tensor([0.0, 0.0, 0.5, -0.5, 0.0, 0.0]), torch.tensor([1.0, 1.0, 1.4, 2.0, 5.0, 5.0])
+    plans = torch.randn(2, 5, 6, requires_grad=True)
+    gradients = {}
+    for units in ("raw", "normalised"):
+        guide = TrueRewardGuide(CellReward(U_MAZE, guide_units=units), action_dim=2, shift=shift, scale=scale)
+        (gradients[units],) = torch.autograd.grad(guide(plans).sum(), plans)
+    torch.testing.assert_close(gradients["normalised"][..., 2:4], torch.tensor([5.0, -5.0]).expand(2, 5, 2))
+    torch.testing.assert_close(gradients["raw"][..., 2:4], gradients["normalised"][..., 2:4] * scale[2:4])
+
+
+def test_the_environment_carries_the_reward_params_set():
+    from diffirl.envs import get_environment
+
+    spec = get_environment("large").with_reward(row_weight=1.0, column_weight=0.0, constant=0.0, guide_units="raw")
+    assert spec.reward.describe() == "1i + 0j" and get_environment("large").reward.describe() == "5i + 5j"
+    with pytest.raises(ValueError, match="own reward"):
+        get_environment("halfcheetah").with_reward(row_weight=1.0)
+
+
+def test_mmd_bandwidths_and_estimator_are_settings():
+    x, y = torch.randn(6, 8, generator=torch.Generator().manual_seed(0)), torch.randn(5, 8)
+    assert not torch.isclose(mmd(x, y, "gaussian"), mmd(x, y, "gaussian", bandwidth_factors=(1.0,)))
+    assert mmd(x, x, "matern", unbiased=False) == pytest.approx(0.0, abs=1e-6)
+    assert mmd(x, x, "matern", unbiased=True) < 0  # the U-statistic drops the diagonal (the largest terms)
 
 
 @pytest.mark.parametrize("n, length, k, expected", [(9, 300, 10, 270), (8, 380, 10, 304), (2, 10, 4, 4)])

@@ -9,7 +9,7 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from diffirl.baselines.training import as_controller
 from diffirl.envs.closed_loop import closed_loop_rollouts
 from diffirl.envs.registry import EnvironmentSpec
-from diffirl.method.evaluation import ErcWindows, evaluation_reward, evaluation_starts, rollout_scores
+from diffirl.method.evaluation import ErcWindows, evaluation_reward, evaluation_starts, reward_description, rollout_scores
 from diffirl.methods import METHODS
 from diffirl.metrics import episode_return_correlation
 from diffirl.params.schema import EvaluationSettings
@@ -23,7 +23,7 @@ def evaluate_policies(spec: EnvironmentSpec, settings: EvaluationSettings, polic
     for name, policy in policies.items():
         rollouts[name] = closed_loop_rollouts(spec, batch, settings.steps, as_controller(policy), evaluation_reward(spec),
                                               seed=settings.seed, progress=progress)
-        metrics[name] = rollout_scores(METHODS[name].label, rollouts[name], settings.gamma)
+        metrics[name] = rollout_scores(METHODS[name].label, rollouts[name], settings.gamma, reward_description(spec))
     return metrics, rollouts, start_index
 
 

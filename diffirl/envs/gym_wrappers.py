@@ -3,7 +3,7 @@
 :class:`PointMazeState` turns a goal-conditioned PointMaze into a plain control task:
 its observation is the 4-dim state (x, y, vx, vy), the goal is neither observed nor
 allowed to change anything (no termination, no teleport, no goal resampling), its reward
-is the thesis's true reward, and ``reset(options={"state": s})`` starts exactly at ``s``.
+is the maze's true reward (``spec.reward``; for logging only), and ``reset(options={"state": s})`` starts exactly at ``s``.
 Without a given state it starts where PointMaze itself would (a random free cell).
 HalfCheetah-v4 is used as it is.
 """
@@ -15,7 +15,6 @@ import numpy as np
 
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.envs.simulators import make_env, set_state, state_of
-from diffirl.rewards.true_reward import true_reward
 
 
 class PointMazeState(gym.Env):
@@ -45,7 +44,7 @@ class PointMazeState(gym.Env):
         observation, *_ = self.maze_env.step(np.asarray(action, dtype=np.float32))
         state = state_of(self.environment, observation)
         self._elapsed += 1
-        reward = float(true_reward(self.environment.maze, state[None, :2])[0])
+        reward = float(self.environment.reward(state[None, :2])[0])
         return state, reward, False, self._elapsed >= self.max_episode_steps, {}
 
     def close(self):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from diffirl.envs.maze import LARGE_MAZE, U_MAZE, MazeLayout
+from diffirl.rewards.true_reward import CellReward
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,9 @@ class EnvironmentSpec:
     erc_splits: tuple[str, ...] = ("base",)
     #: the split expert windows are cut from, where experts are dataset windows
     expert_split: str | None = None
+    #: the mazes' true reward (the thesis's 5i + 5j unless params say otherwise); locomotion
+    #: environments are scored by their own reward
+    reward: CellReward | None = None
 
     @property
     def is_maze(self) -> bool:
@@ -28,10 +32,16 @@ class EnvironmentSpec:
     def base_split(self) -> str:
         return self.splits[0]
 
+    def with_reward(self, **weights) -> "EnvironmentSpec":
+        """This environment with the true reward of the given weights (``CellReward``'s fields)."""
+        if not self.is_maze:
+            raise ValueError(f"{self.name} has no cell reward: it is scored by its own reward")
+        return replace(self, reward=CellReward(self.maze, **weights))
+
 
 ENVIRONMENTS: dict[str, EnvironmentSpec] = {
-    "umaze": EnvironmentSpec("umaze", "PointMaze_UMaze-v3", ("base",), U_MAZE),
-    "large": EnvironmentSpec("large", "PointMaze_Large-v3", ("base",), LARGE_MAZE),
+    "umaze": EnvironmentSpec("umaze", "PointMaze_UMaze-v3", ("base",), U_MAZE, reward=CellReward(U_MAZE)),
+    "large": EnvironmentSpec("large", "PointMaze_Large-v3", ("base",), LARGE_MAZE, reward=CellReward(LARGE_MAZE)),
     # HalfCheetah's ERC windows: an unseen 50/50 mix of medium-replay and expert data
     "halfcheetah": EnvironmentSpec("halfcheetah", "HalfCheetah-v4", ("medium-replay", "medium", "expert"),
                                    erc_splits=("medium-replay", "expert"), expert_split="expert"),

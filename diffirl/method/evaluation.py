@@ -29,7 +29,6 @@ from diffirl.methods import METHODS, Method, diffuser_methods
 from diffirl.metrics import action_norms, discounted_return, episode_return_correlation, mean_std
 from diffirl.params.schema import EvaluationSettings
 from diffirl.planning.rollouts import planned_rollouts
-from diffirl.rewards.true_reward import true_reward
 
 #: the per-rollout statistics every evaluation records (the tables pick one)
 STATISTICS = ("returns", "discounted_returns", "action_norms")
@@ -47,14 +46,18 @@ def evaluation_starts(spec: EnvironmentSpec, settings: EvaluationSettings) -> tu
 
 
 def evaluation_reward(spec: EnvironmentSpec) -> RewardFunction | None:
-    """The thesis's true reward in a maze; the environment's own reward otherwise."""
+    """The maze's true reward (``spec.reward``); the environment's own reward otherwise."""
     if spec.is_maze:
-        return lambda states, actions, next_states: true_reward(spec.maze, states[..., :2])
+        return lambda states, actions, next_states: spec.reward(states[..., :2])
     return None
 
 
-def rollout_scores(label: str, rollouts: Rollouts, gamma: float) -> dict:
-    """Summary and per-rollout statistics (std over rollouts, ddof 0)."""
+def reward_description(spec: EnvironmentSpec) -> str:
+    return spec.reward.describe_frame() if spec.is_maze else f"{spec.gym_id}'s own reward"
+
+
+def rollout_scores(label: str, rollouts: Rollouts, gamma: float, reward: str) -> dict:
+    """Summary and per-rollout statistics (std over rollouts, ddof 0); ``reward`` says what scored them."""
     per_rollout = {
         "returns": rollouts.returns,
         "discounted_returns": discounted_return(rollouts.rewards, gamma),
@@ -64,7 +67,7 @@ def rollout_scores(label: str, rollouts: Rollouts, gamma: float) -> dict:
     return {"label": label, "return_mean": mean, "return_std": std,
             "discounted_return": mean_std(per_rollout["discounted_returns"]), "gamma": gamma,
             "action_norm": mean_std(per_rollout["action_norms"]),
-            "rollouts": len(rollouts.returns), "steps": rollouts.actions.shape[1],
+            "rollouts": len(rollouts.returns), "steps": rollouts.actions.shape[1], "reward": reward,
             **{name: values.tolist() for name, values in per_rollout.items()}}
 
 
@@ -124,7 +127,7 @@ def erc_windows(spec: EnvironmentSpec, datasets: list[Dataset], horizon: int, co
     rows = np.concatenate([p[0] for p in parts])
     if spec.is_maze:
         action_dim = datasets[0].actions.shape[1]
-        returns = true_reward(spec.maze, rows[..., action_dim:action_dim + 2]).sum(axis=1)
+        returns = spec.reward(rows[..., action_dim:action_dim + 2]).sum(axis=1)
     else:
         returns = np.concatenate([p[1] for p in parts]).sum(axis=1)
     return ErcWindows(rows, np.asarray(returns, dtype=np.float64))
@@ -217,7 +220,7 @@ def evaluate_diffuser_methods(trained: TrainedDiffuser, spec: EnvironmentSpec, s
 
     metrics = {}
     for method in diffuser_methods(spec.is_maze):
-        metrics[method.name] = rollout_scores(method.label, by_name[method.name], settings.gamma)
+        metrics[method.name] = rollout_scores(method.label, by_name[method.name], settings.gamma, reward_description(spec))
         metrics[method.name]["erc"] = erc_of(learnt[method.name], trained, windows) if method.is_learnt else None
         if method.is_learnt:
             metrics[method.name]["checkpoint"] = "last"
@@ -226,7 +229,7 @@ def evaluate_diffuser_methods(trained: TrainedDiffuser, spec: EnvironmentSpec, s
                   for e in by_epoch}
         best = max(scores, key=scores.get)
         entry = rollout_scores(f"{METHODS[loss].label}, best of {len(scores)} checkpoints (epoch {best})",
-                               by_name[snapshot_key(loss, best)], settings.gamma)
+                               by_name[snapshot_key(loss, best)], settings.gamma, reward_description(spec))
         metrics[f"{loss}_best"] = entry | {"erc": erc_of(by_epoch[best], trained, windows), "checkpoint": "best",
                                            "selected_epoch": best, "checkpoint_scores": scores}
     kept = {name: by_name[name] for name in metrics if name in by_name}

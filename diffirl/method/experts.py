@@ -19,7 +19,7 @@ from diffirl.envs.registry import EnvironmentSpec
 from diffirl.io import atomic_path
 from diffirl.params.schema import ExpertSettings, GuidanceSettings
 from diffirl.planning.rollouts import plan, planned_rollouts
-from diffirl.rewards.true_reward import TrueRewardGuide, true_reward
+from diffirl.rewards.true_reward import TrueRewardGuide
 
 
 @dataclass
@@ -47,7 +47,7 @@ def as_guidance(settings: GuidanceSettings) -> Guidance:
 
 
 def true_reward_guide(trained: TrainedDiffuser, spec: EnvironmentSpec) -> TrueRewardGuide:
-    return TrueRewardGuide(spec.maze, trained.action_dim, trained.normalizer.shift, trained.normalizer.scale).to(trained.device)
+    return TrueRewardGuide(spec.reward, trained.action_dim, trained.normalizer.shift, trained.normalizer.scale).to(trained.device)
 
 
 def start_states(spec: EnvironmentSpec, cells: list[tuple[float, float]]) -> np.ndarray:
@@ -61,7 +61,7 @@ def start_states(spec: EnvironmentSpec, cells: list[tuple[float, float]]) -> np.
 def guided_rollout_experts(trained, spec, settings: ExpertSettings, guidance: GuidanceSettings, progress=True) -> Experts:
     starts = start_states(spec, settings.start_cells)
     guide = true_reward_guide(trained, spec)
-    reward = lambda s, a, n: true_reward(spec.maze, s[..., :2])
+    reward = lambda s, a, n: spec.reward(s[..., :2])
     trajectories, start_point, seeds = [], [], []
     for seed in settings.seeds:  # one batched run of every start point per seed
         rollouts = planned_rollouts(trained, spec, starts, settings.length, settings.replan_every, reward, guide,

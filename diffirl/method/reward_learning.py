@@ -30,7 +30,8 @@ def trajectory_loss(name: str, plans: torch.Tensor, windows: torch.Tensor, setti
     kernel = METHODS[name].mmd_kernel
     if kernel is None:
         return mse(plans, windows)
-    return mmd(plans, windows, kernel, settings.mmd_unbiased, settings.matern_nu, settings.matern_lengthscale)
+    return mmd(plans, windows, kernel, settings.mmd_unbiased[kernel], settings.matern_nu, settings.matern_lengthscale,
+               tuple(settings.gaussian_bandwidth_factors))
 
 
 class RewardLearner:
@@ -63,7 +64,13 @@ class RewardLearner:
         steps = None if self.settings.backprop_steps == "all" else self.settings.backprop_steps
         plans = sample(self.diffusion, conditions, len(windows), self.model, self.guidance, noise=noise,
                        differentiable=True, grad_steps=steps, checkpointing=self.settings.gradient_checkpointing)
-        return trajectory_loss(self.loss_name, plans[:, : self.k], windows, self.settings)
+        return self.compare(plans[:, : self.k], windows)
+
+    def compare(self, planned: torch.Tensor, windows: torch.Tensor) -> torch.Tensor:
+        """The trajectory loss between normalised planned and expert windows, in ``loss_units``."""
+        if self.settings.loss_units == "raw":
+            planned, windows = self.trained.normalizer.unnormalize(planned), self.trained.normalizer.unnormalize(windows)
+        return trajectory_loss(self.loss_name, planned, windows, self.settings)
 
     def _state(self) -> dict:
         return {"fingerprint": self.fingerprint, "epoch": self.epoch, "model": self.model.state_dict(),

@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, create_model, model_validator
 
-from diffirl.envs.registry import ENVIRONMENTS
+from diffirl.envs.registry import ENVIRONMENTS, MAZE_ENVIRONMENTS
 from diffirl.methods import LOSSES
 
 PositiveInt_ = Annotated[int, Field(gt=0)]
@@ -203,6 +203,26 @@ class GuidanceSettings(Strict):
 Guidances = per_environment("Guidances", GuidanceSettings)
 
 
+class TrueRewardSettings(Strict):
+    """A maze's true reward r = row_weight * i + column_weight * j + constant per step, in the cell frame."""
+
+    row_weight: float
+    column_weight: float
+    constant: float
+    #: what the true-reward guide differentiates: the return of raw positions, or (the published
+    #: code) the weights applied to the normalised plan's coordinates (README, Deviations)
+    guide_units: Literal["raw", "normalised"]
+
+    @model_validator(mode="after")
+    def _not_constant(self) -> "TrueRewardSettings":
+        if self.row_weight == 0 and self.column_weight == 0:
+            raise ValueError("row_weight and column_weight are both 0: a constant reward cannot guide or be learnt")
+        return self
+
+
+TrueRewards = create_model("TrueRewards", __base__=Strict, **{env: (TrueRewardSettings, ...) for env in MAZE_ENVIRONMENTS})
+
+
 class ExpertSettings(Strict):
     """How expert trajectories are made (STUDY section 8).
 
@@ -260,7 +280,13 @@ class RewardLearning(Strict):
     hidden: list[int] = Field(min_length=1)
     batch_size: int = Field(gt=0)
     losses: dict[LossName, LossSettings]
-    mmd_unbiased: bool
+    #: the space plans and windows are compared in: the diffuser's normalised one, or raw units
+    #: (the published U-Maze scripts, where velocity outweighs position; README, Deviations)
+    loss_units: Literal["normalised", "raw"]
+    #: per MMD kernel, the unbiased (U-statistic) estimator instead of the biased (V-statistic) one
+    mmd_unbiased: dict[Literal["gaussian", "matern"], bool]
+    #: the Gaussian kernel's bandwidths, as multiples of the pooled batch's mean squared distance
+    gaussian_bandwidth_factors: list[Annotated[float, Field(gt=0)]] = Field(min_length=1)
     matern_nu: Literal[0.5, 1.5, 2.5]
     matern_lengthscale: float = Field(gt=0)
     #: backpropagate through the last M denoising steps only; "all" is the thesis's setting
@@ -280,6 +306,8 @@ class RewardLearning(Strict):
         missing = set(LOSSES) - set(self.losses)
         if missing:
             raise ValueError(f"losses must name {', '.join(LOSSES)}; missing {sorted(missing)}")
+        if set(self.mmd_unbiased) != {"gaussian", "matern"}:
+            raise ValueError(f"mmd_unbiased must name gaussian and matern, got {sorted(self.mmd_unbiased)}")
         return self
 
 
@@ -373,6 +401,7 @@ class Params(Strict):
     diffusers: Diffusers
     diffuser_quality: DiffuserQualities
     guidance: Guidances
+    true_reward: TrueRewards
     experts: ExpertsSection
     kwindows: KWindowsSection
     reward_learning: RewardLearningSection

@@ -7,17 +7,18 @@ import numpy as np
 from diffirl.envs.maze import MazeLayout
 from diffirl.method.experts import Experts
 from diffirl.reports.maze_plots import draw_maze, draw_trajectory, plt, trajectory_grid
-from diffirl.rewards.true_reward import true_reward
+from diffirl.rewards.true_reward import CellReward
 
 
-def true_reward_figure(maze: MazeLayout, title: str, resolution: int = 200):
+def true_reward_figure(reward: CellReward, title: str, resolution: int = 200):
+    maze = reward.maze
     x = np.linspace(-maze.width / 2, maze.width / 2, resolution)
     y = np.linspace(-maze.height / 2, maze.height / 2, int(resolution * maze.height / maze.width))
     grid = np.stack(np.meshgrid(x, y), axis=-1)
-    reward = np.ma.masked_where(maze.in_wall(grid), true_reward(maze, grid))
+    values = np.ma.masked_where(maze.in_wall(grid), reward(grid))
     fig, ax = plt.subplots(figsize=(1 + 0.6 * maze.width, 0.6 * maze.height))
     draw_maze(ax, maze)
-    image = ax.pcolormesh(x, y, reward, cmap="viridis", shading="auto")
+    image = ax.pcolormesh(x, y, values, cmap="viridis", shading="auto")
     fig.colorbar(image, ax=ax, label="true reward per step")
     ax.set_title(title, fontsize=9)
     fig.tight_layout()

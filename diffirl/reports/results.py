@@ -40,7 +40,8 @@ class ResultsTable:
                 "discounted_returns": f"discounted return (gamma {entry['gamma']})",
                 "action_norms": "per-rollout mean of the per-step action L2 norm"}[self.statistic]
         scored = ("" if self.statistic == "action_norms"
-                  else ", each step scored by the state its action is taken in (the final state unscored)")
+                  else f", {entry.get('reward', 'the true reward')}, each step scored by the state its action is taken in "
+                       f"(the final state unscored)")
         return (f"{what} of {entry['rollouts']} closed-loop rollouts of {entry['steps']} steps{scored}; "
                 f"std over rollouts with ddof 0; vs_*: mean paired difference to that method, with a t-interval")
 

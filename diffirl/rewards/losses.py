@@ -1,11 +1,12 @@
 """Trajectory-space distances between sampled plans and expert windows.
 
-All are computed on flattened (K x transition_dim) windows, in the normalised space the
-diffuser plans in (one documented space, unlike the published code's mix of units).
+All are computed on flattened (K x transition_dim) windows, in one space the caller chooses
+(``reward_learning.ENV.loss_units``: the diffuser's normalised space by default), never the
+published code's mix of units.
 
 * MSE: each plan against its own window.
 * MMD between the batch of plans and the batch of windows, with a Gaussian kernel summed
-  over bandwidths {m/4, m/2, m, 2m, 4m} around m, the mean pairwise squared distance of
+  over bandwidths f * m (default f in {1/4, 1/2, 1, 2, 4}) around m, the mean pairwise squared distance of
   the pooled batch (not differentiated), or a Matern kernel (nu in {0.5, 1.5, 2.5}) on
   rows scaled to unit norm; biased (V-statistic) or unbiased (U-statistic) estimator.
 """
@@ -48,12 +49,12 @@ def matern_kernel(a: torch.Tensor, b: torch.Tensor, nu: float, lengthscale: floa
 
 
 def mmd(x: torch.Tensor, y: torch.Tensor, kernel: str, unbiased: bool = False, nu: float = 0.5,
-        lengthscale: float = 0.69) -> torch.Tensor:
+        lengthscale: float = 0.69, bandwidth_factors: tuple[float, ...] = GAUSSIAN_BANDWIDTH_FACTORS) -> torch.Tensor:
     """Squared MMD between samples x (n, d) and y (m, d)."""
     x, y = x.flatten(1), y.flatten(1)
     if kernel == "gaussian":
         pooled = torch.cat([x, y])
-        k = lambda a, b: gaussian_kernel(a, b, pooled)
+        k = lambda a, b: gaussian_kernel(a, b, pooled, bandwidth_factors)
     elif kernel == "matern":
         x, y = x / x.norm(dim=1, keepdim=True).clamp_min(1e-12), y / y.norm(dim=1, keepdim=True).clamp_min(1e-12)
         k = lambda a, b: matern_kernel(a, b, nu, lengthscale)
