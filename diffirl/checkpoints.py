@@ -1,7 +1,8 @@
-"""Resumable training state on disk, tied to the settings and data that produced it."""
+"""Resumable training state on disk, tied to the settings, data and code that produced it."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -9,26 +10,50 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from diffirl.io import atomic_path
+from diffirl.io import write_torch
+
+PACKAGE = Path(__file__).resolve().parent
 
 
-def fingerprint(*parts: object) -> str:
-    """A hash of JSON-able settings and data identities: a checkpoint resumes only under the same one."""
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+@functools.cache
+def code_version() -> str:
+    """A hash of the package's source: a checkpoint written by other code is not resumed.
+
+    Coarse on purpose: any edit of ``diffirl`` (a loss multiplied by 100, a new sampler)
+    makes training start afresh rather than finish a run the old code began.
+    """
+    digest = hashlib.sha256()
+    for source in sorted(PACKAGE.rglob("*.py")):
+        digest.update(str(source.relative_to(PACKAGE)).encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint(*parts: object) -> dict[str, str]:
+    """Identities of JSON-able settings and data, and of the code: a checkpoint resumes only under the same."""
+    inputs = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    return {"settings and data": inputs, "code": code_version()}
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    write_torch(path, state)
 
 
-def load_checkpoint(path: Path, expected_fingerprint: str, device: torch.device | str = "cpu") -> dict | None:
-    """The saved state, or None if there is none or it was written under another fingerprint."""
+Fingerprint = dict[str, str] | str
+
+
+def load_checkpoint(path: Path, expected_fingerprint: Fingerprint, device: torch.device | str = "cpu") -> dict | None:
+    """The saved state, or None (saying why) if there is none or it was written under another fingerprint."""
     path = Path(path)
     if not path.is_file():
         return None
     state = torch.load(path, map_location=device, weights_only=False)
-    if state.get("fingerprint") != expected_fingerprint:
-        tqdm.write(f"ignoring {path}: written under other settings or data")
+    saved = state.get("fingerprint")
+    if saved != expected_fingerprint:
+        if isinstance(saved, dict) and isinstance(expected_fingerprint, dict):
+            changed = [name for name in expected_fingerprint if saved.get(name) != expected_fingerprint[name]]
+        else:
+            changed = ["settings, data or code"]
+        tqdm.write(f"not resuming from {path}: it was written under other {' and '.join(changed)}; starting afresh")
         return None
     return state

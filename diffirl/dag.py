@@ -24,7 +24,8 @@ from diffirl.envs.registry import ENVIRONMENTS, MAZE_ENVIRONMENTS
 from diffirl.reports.results import RESULTS_TABLES
 
 ROOT = Path(__file__).resolve().parent.parent
-DVC_YAML = ROOT / "dvc.yaml"
+#: rendered into the working directory (the project's root), wherever the package is installed
+DVC_YAML = Path("dvc.yaml")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,13 @@ def _temporary_sibling(path: Path) -> Path:
     return Path(name)
 
 
+def _default_mode() -> int:
+    """The mode a plain new file gets under the process's umask (mkstemp's own is 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path; on success rename it onto ``path``, on failure delete it."""
@@ -44,6 +51,9 @@ def atomic_outputs(paths: list[str | os.PathLike]) -> Iterator[list[Path]]:
     temporaries = [_temporary_sibling(final) for final in finals]
     try:
         yield temporaries
+        mode = _default_mode()
+        for temporary in temporaries:
+            os.chmod(temporary, mode)  # readable by the group, as any other file the user writes
         for temporary, final in zip(temporaries, finals):
             os.replace(temporary, final)
     finally:
@@ -71,6 +81,24 @@ def write_csv(path: str | os.PathLike, rows: list[dict], fieldnames: list[str]) 
     writer.writeheader()
     writer.writerows(rows)
     write_text(path, buffer.getvalue())
+
+
+def torch_bytes(payload: object) -> bytes:
+    """``torch.save`` of ``payload`` into memory: the same payload gives the same bytes.
+
+    (Saved to a file, torch names the archive's folder after the file, here a random
+    temporary name, so every rerun would change the model file's hash.)
+    """
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    return buffer.getvalue()
+
+
+def write_torch(path: str | os.PathLike, payload: object) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(torch_bytes(payload))
 
 
 def write_csv_frame(path: str | os.PathLike, frame) -> None:

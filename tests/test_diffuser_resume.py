@@ -21,6 +21,7 @@ def workspace(root, directory):
     params = compose("smoke", root / "scales")
     params["diffusers"]["umaze"].update(horizon=8, dim=16, dim_mults=[1, 2], n_diffusion_steps=5, n_train_steps=STEPS,
                                         checkpoint_every=50, early_sample_step=50, n_figure_samples=1)
+    params["kwindows"]["umaze"]["k"] = 4  # K-windows must fit the shortened horizon
     (directory / "params.yaml").write_text(yaml.safe_dump(params))
     dataset = sine_dataset(episodes=4, length=30)
     # a maze-shaped dataset: 2 actions, 4 state dimensions

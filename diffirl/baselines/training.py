@@ -28,7 +28,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 
 from diffirl.envs.gym_wrappers import make_policy_env
 from diffirl.envs.registry import EnvironmentSpec
-from diffirl.io import atomic_path
+from diffirl.io import write_torch
 from diffirl.params.schema import AdversarialSettings, BaselineSettings
 from diffirl.paths import BASELINES
 
@@ -104,8 +104,8 @@ def train_baseline(spec: EnvironmentSpec, settings: BaselineSettings, algorithm:
 
 # --- saving and loading -----------------------------------------------------------------------
 def save_policy(policy: ActorCriticPolicy, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        policy.save(tmp)
+    # what ActorCriticPolicy.save writes, saved so that the same policy gives the same bytes
+    write_torch(path, {"state_dict": policy.state_dict(), "data": policy._get_constructor_parameters()})
 
 
 def load_policy(path: Path) -> ActorCriticPolicy:
@@ -123,8 +123,7 @@ def load_policy(path: Path) -> ActorCriticPolicy:
 
 
 def save_reward_net(reward_net: RewardNet, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        torch.save(reward_net, tmp)
+    write_torch(path, reward_net)
 
 
 def load_reward_net(path: Path) -> RewardNet:

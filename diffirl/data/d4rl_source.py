@@ -65,17 +65,19 @@ def _goal_change_boundaries(goals: np.ndarray) -> np.ndarray:
     return np.concatenate([changed, [True]])
 
 
-def read_d4rl_file(path: Path, spec: EnvironmentSpec) -> Dataset:
+def read_d4rl_file(path: Path, spec: EnvironmentSpec, origin: str | None = None) -> Dataset:
+    """Read a D4RL file; errors name ``origin`` (the URL it came from) rather than a scratch path."""
+    origin = origin or str(path)
     try:
         with h5py.File(path, "r") as file:
             arrays = {key: file[key][()] for key in ("observations", "actions", "rewards", "terminals") if key in file}
             timeouts = file["timeouts"][()] if "timeouts" in file else None
             goals = file["infos/goal"][()] if "infos/goal" in file else None
     except OSError as error:
-        raise DatasetError(f"{path} is not a readable HDF5 file (corrupt or truncated?): {error}") from None
+        raise DatasetError(f"{origin} is not a readable HDF5 file (corrupt or truncated?): {error}") from None
     missing = {"observations", "actions", "rewards", "terminals"} - set(arrays)
     if missing:
-        raise DatasetError(f"{path} lacks D4RL arrays {sorted(missing)}")
+        raise DatasetError(f"{origin} lacks D4RL arrays {sorted(missing)}")
     n = len(arrays["rewards"])
     terminals = arrays["terminals"].astype(bool)
     timeouts = np.zeros(n, dtype=bool) if timeouts is None else timeouts.astype(bool)
@@ -96,7 +98,7 @@ def load_from_d4rl(spec: EnvironmentSpec, remotes: dict[str, RemoteFile], scratc
         raw = scratch / f".{split}.d4rl.hdf5"
         try:
             sha = download(remotes[split], raw)
-            datasets[split] = read_d4rl_file(raw, spec)
+            datasets[split] = read_d4rl_file(raw, spec, origin=str(remotes[split].url))
         finally:
             raw.unlink(missing_ok=True)
         extras[split] = {"url": str(remotes[split].url), "download_sha256": sha, "sha256_verified": remotes[split].sha256 is not None}

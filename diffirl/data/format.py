@@ -113,7 +113,22 @@ def read_dataset(path: str | Path) -> Dataset:
     except (OSError, KeyError) as error:
         raise DatasetError(f"dataset file {path} cannot be read as HDF5 (corrupt or truncated?): {error}") from None
     check_arrays(arrays, source=str(path))
+    check_against_sidecar(path)
     return Dataset(**arrays)
+
+
+def check_against_sidecar(path: str | Path) -> None:
+    """Refuse a dataset whose bytes are not those its provenance sidecar recorded (edited or corrupted)."""
+    sidecar = sidecar_path(path)
+    if not sidecar.is_file():
+        return
+    try:
+        recorded = json.loads(sidecar.read_text()).get("sha256")
+    except json.JSONDecodeError as error:
+        raise DatasetError(f"provenance sidecar {sidecar} is not valid JSON: {error}") from None
+    if recorded and recorded != sha256_of(path):
+        raise DatasetError(f"dataset file {path} does not match the sha256 its sidecar {sidecar.name} records "
+                           f"({recorded[:12]}...): it was changed after it was written; rerun its dataset stage")
 
 
 def sha256_of(path: str | Path) -> str:

@@ -10,7 +10,7 @@ from diffirl.diffusion.gaussian import GaussianDiffusion
 from diffirl.diffusion.normalization import Normalizer
 from diffirl.diffusion.sampling import freeze
 from diffirl.diffusion.unet import TemporalUnet
-from diffirl.io import atomic_path
+from diffirl.io import write_torch
 from diffirl.params.schema import Diffuser
 
 
@@ -38,8 +38,7 @@ def save_diffuser(path: str | Path, settings: Diffuser, observation_dim: int, ac
         "weights": weights,
         "early_weights": early_weights,
     }
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    write_torch(path, payload)
 
 
 class TrainedDiffuser:

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from diffirl.checkpoints import fingerprint, load_checkpoint, save_checkpoint
+from diffirl.checkpoints import Fingerprint, fingerprint, load_checkpoint, save_checkpoint
 from diffirl.data.format import Dataset
 from diffirl.diffusion.gaussian import GaussianDiffusion
 from diffirl.diffusion.model_io import build_diffusion
@@ -27,7 +27,7 @@ from diffirl.diffusion.windows import WindowSampler, covered_rows, transitions, 
 from diffirl.params.schema import Diffuser
 
 
-def settings_fingerprint(settings: Diffuser, data_sha256: str) -> str:
+def settings_fingerprint(settings: Diffuser, data_sha256: str) -> Fingerprint:
     return fingerprint(settings.model_dump(mode="json"), data_sha256)
 
 
@@ -44,7 +44,7 @@ class TrainingResult:
 
 
 class DiffuserTrainer:
-    def __init__(self, settings: Diffuser, dataset: Dataset, checkpoint: Path, fingerprint: str,
+    def __init__(self, settings: Diffuser, dataset: Dataset, checkpoint: Path, fingerprint: Fingerprint,
                  device: torch.device, progress: bool = True):
         self.settings, self.checkpoint, self.fingerprint = settings, Path(checkpoint), fingerprint
         self.device, self.progress = device, progress

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from diffirl.checkpoints import load_checkpoint, save_checkpoint
+from diffirl.checkpoints import Fingerprint, load_checkpoint, save_checkpoint
 from diffirl.diffusion.model_io import TrainedDiffuser
 from diffirl.diffusion.precision import with_precision
 from diffirl.diffusion.sampling import Guidance, draw_noise, sample
@@ -36,7 +36,7 @@ def trajectory_loss(name: str, plans: torch.Tensor, windows: torch.Tensor, setti
 
 class RewardLearner:
     def __init__(self, trained: TrainedDiffuser, windows: np.ndarray, settings: RewardLearning, loss_name: str,
-                 guidance: Guidance, checkpoint: Path, fingerprint: str, progress: bool = True):
+                 guidance: Guidance, checkpoint: Path, fingerprint: Fingerprint, progress: bool = True):
         self.trained, self.settings, self.loss_name, self.guidance = trained, settings, loss_name, guidance
         self.checkpoint, self.fingerprint, self.progress = Path(checkpoint), fingerprint, progress
         self.device = trained.device

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from diffirl.io import atomic_path
+from diffirl.io import write_torch
 
 
 class RewardMLP(nn.Module):
@@ -27,8 +27,7 @@ class RewardMLP(nn.Module):
     def save(self, path: str | Path, extra: dict | None = None) -> None:
         payload = {"horizon": self.horizon, "transition_dim": self.transition_dim, "hidden": self.hidden,
                    "weights": self.state_dict(), **(extra or {})}
-        with atomic_path(path) as tmp:
-            torch.save(payload, tmp)
+        write_torch(path, payload)
 
     @staticmethod
     def _payload(path: str | Path) -> dict:

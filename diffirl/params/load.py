@@ -16,21 +16,66 @@ class ParameterError(ValueError):
     """A missing, unknown, mistyped or out-of-range parameter."""
 
 
+#: longer values are shortened in messages (a whole section can be thousands of characters)
+MAX_VALUE_CHARS = 80
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key given twice in one mapping is an error, not "the last wins"."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def _dotted(location: tuple) -> str:
     return ".".join(str(part) for part in location)
 
 
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS - 5] + " ...}"
+
+
+def _union_member(part: object) -> bool:
+    """A location part pydantic adds for one member of a union type (e.g. ``literal['all']``, ``constrained-int``)."""
+    return isinstance(part, str) and ("[" in part or part.startswith("constrained") or part in ("int", "float", "str"))
+
+
+def _merged(problems: list[dict]) -> list[dict]:
+    """One problem per key: a value that fits no member of a union is one problem, not one per member."""
+    by_key: dict[tuple, dict] = {}
+    for problem in problems:
+        location = problem["loc"]
+        if location and _union_member(location[-1]):
+            location = location[:-1]
+        if location in by_key:
+            by_key[location]["msg"] += f" or {problem['msg'][0].lower()}{problem['msg'][1:]}"
+        else:
+            by_key[location] = {**problem, "loc": location}
+    return list(by_key.values())
+
+
 def describe_validation_error(error: ValidationError, source: str) -> str:
     lines = [f"invalid parameters in {source}:"]
-    for problem in error.errors():
+    for problem in _merged(error.errors()):
         key = _dotted(problem["loc"])
-        value = problem.get("input")
+        value = _short(problem.get("input"))
         if problem["type"] == "extra_forbidden":
-            lines.append(f"  {key} = {value!r}: unknown key")
+            lines.append(f"  {key} = {value}: unknown key")
         elif problem["type"] == "missing":
             lines.append(f"  {key}: missing")
+        elif not problem["loc"] or problem["type"] == "value_error":
+            lines.append(f"  {key or 'params'}: {problem['msg'].removeprefix('Value error, ')}")
         else:
-            lines.append(f"  {key} = {value!r}: {problem['msg']}")
+            lines.append(f"  {key} = {value}: {problem['msg']}")
+    if len(lines) == 2:  # one problem: one line
+        return f"{lines[0]} {lines[1].strip()}"
     return "\n".join(lines)
 
 
@@ -48,7 +93,7 @@ def load_params(path: str | Path = DEFAULT_PARAMS_FILE) -> Params:
     if not path.is_file():
         raise ParameterError(f"parameter file {path} does not exist")
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
     except yaml.YAMLError as error:
         raise ParameterError(f"parameter file {path} is not valid YAML: {error}") from None
     return validate_params(raw, str(path))

@@ -36,6 +36,13 @@ class RemoteFile(Strict):
 class MazeGeneration(Strict):
     """D4RL's maze2d procedure: grid waypoints to random goal cells, PD tracking, noise."""
 
+    @model_validator(mode="after")
+    def _episode_fits(self) -> "MazeGeneration":
+        if self.episode_length > self.n_transitions:
+            raise ValueError(f"episode_length ({self.episode_length}) exceeds n_transitions ({self.n_transitions}): "
+                             f"not one whole episode")
+        return self
+
     n_transitions: int = Field(gt=0)
     episode_length: int = Field(gt=1)
     p_gain: float = Field(gt=0)
@@ -55,7 +62,7 @@ class SacGeneration(Strict):
     batch_size: int = Field(gt=0)
     learning_rate: float = Field(gt=0, lt=1)
     gamma: float = Field(gt=0, le=1)
-    net_arch: list[int] = Field(min_length=1)
+    net_arch: list[PositiveInt_] = Field(min_length=1)
     checkpoint_every: int = Field(gt=0)
     eval_episodes: int = Field(gt=0)
     #: "medium" is the checkpoint whose return is nearest this fraction of the final one
@@ -134,7 +141,7 @@ class Diffuser(Strict):
     horizon: int = Field(gt=1)
     n_diffusion_steps: int = Field(gt=0)
     dim: int = Field(ge=8)
-    dim_mults: list[int] = Field(min_length=1)
+    dim_mults: list[PositiveInt_] = Field(min_length=1)
     predict_epsilon: bool
     clip_denoised: bool
     action_weight: float = Field(gt=0)
@@ -277,7 +284,7 @@ class LossSettings(Strict):
 class RewardLearning(Strict):
     """Algorithm 4 (STUDY section 7): the reward MLP learnt through the guided chain."""
 
-    hidden: list[int] = Field(min_length=1)
+    hidden: list[PositiveInt_] = Field(min_length=1)
     batch_size: int = Field(gt=0)
     losses: dict[LossName, LossSettings]
     #: the space plans and windows are compared in: the diffuser's normalised one, or raw units
@@ -411,10 +418,28 @@ class Params(Strict):
     figures: Figures
 
     @model_validator(mode="after")
-    def _goal_plans_fit_the_horizon(self) -> "Params":
+    def _settings_agree(self) -> "Params":
+        """Relations between sections, each refused with the keys and values involved."""
         for name in ENVIRONMENTS:
-            experts, horizon = getattr(self.experts, name), getattr(self.diffusers, name).horizon
-            if experts.procedure == "goal_plans" and experts.length > horizon:
+            experts, diffuser = getattr(self.experts, name), getattr(self.diffusers, name)
+            guidance, evaluation = getattr(self.guidance, name), getattr(self.evaluation, name)
+            k = getattr(self.kwindows, name).k
+            if experts.procedure == "goal_plans" and experts.length > diffuser.horizon:
                 raise ValueError(f"experts.{name}.length ({experts.length}) exceeds diffusers.{name}.horizon "
-                                 f"({horizon}): a goal plan is one plan of the diffuser")
+                                 f"({diffuser.horizon}): a goal plan is one plan of the diffuser")
+            if guidance.scale > 0 and guidance.n_guide_steps > 0 and guidance.t_stopgrad >= diffuser.n_diffusion_steps:
+                raise ValueError(f"guidance.{name}.t_stopgrad ({guidance.t_stopgrad}) must be below "
+                                 f"diffusers.{name}.n_diffusion_steps ({diffuser.n_diffusion_steps}): no step would be guided")
+            if evaluation.replan_every > diffuser.horizon:
+                raise ValueError(f"evaluation.{name}.replan_every ({evaluation.replan_every}) exceeds "
+                                 f"diffusers.{name}.horizon ({diffuser.horizon})")
+            if k > diffuser.horizon:
+                raise ValueError(f"kwindows.{name}.k ({k}) exceeds diffusers.{name}.horizon ({diffuser.horizon})")
+            if k > experts.length:
+                raise ValueError(f"kwindows.{name}.k ({k}) exceeds experts.{name}.length ({experts.length})")
+        for name, figure in self.figures.dataset_samples.items():
+            dataset = getattr(self.datasets, name)
+            if dataset.source == "generate" and figure.window > dataset.generate.episode_length:
+                raise ValueError(f"figures.dataset_samples.{name}.window ({figure.window}) exceeds "
+                                 f"datasets.{name}.generate.episode_length ({dataset.generate.episode_length})")
         return self

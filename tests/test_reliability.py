@@ -1,0 +1,171 @@
+"""Trustworthy reruns: bad settings refused before any work, corrupt data refused, stale
+checkpoints discarded with a reason, byte-identical model files, readable outputs, replayable rollouts."""
+
+import os
+import stat
+
+import numpy as np
+import pytest
+import torch
+
+from diffirl.checkpoints import fingerprint, load_checkpoint, save_checkpoint
+from diffirl.data.format import DatasetError, provenance, read_dataset, write_datasets
+from diffirl.envs import get_environment
+from diffirl.envs.simulators import make_env, set_state, state_of
+from diffirl.io import write_json, write_torch
+from diffirl.method.reward_model import RewardMLP
+from diffirl.params import ParameterError, load_params
+from diffirl.params.load import validate_params
+from diffirl.params.scale import compose
+from tests.test_diffusion import sine_dataset
+
+#: (dotted key, bad value, what the message must say besides the key)
+BAD_EDITS = [
+    ("datasets.umaze.source", "http", "'http'"),
+    ("datasets.umaze.seed", -1, "-1"),
+    ("datasets.umaze.generate.n_transitions", 0, "0"),
+    ("datasets.umaze.generate.episode_length", 1, "1"),
+    ("datasets.large.generate.episode_length", 10 ** 9, "exceeds n_transitions"),
+    ("datasets.umaze.generate.waypoint_jitter", 0.5, "0.5"),
+    ("datasets.umaze.generate.d_gain", 1.0, "1.0"),
+    ("datasets.umaze.generate.action_noise", -0.1, "-0.1"),
+    ("datasets.umaze.d4rl.base.url", "not a url", "'not a url'"),
+    ("datasets.umaze.d4rl.base.sha256", "abc", "'abc'"),
+    ("datasets.halfcheetah.generate.net_arch", [-32], "-32"),
+    ("datasets.halfcheetah.generate.net_arch", [0, 64], "0"),
+    ("datasets.halfcheetah.generate.learning_starts", 10 ** 8, "must be below total_timesteps"),
+    ("datasets.halfcheetah.generate.medium_return_fraction", 1.5, "1.5"),
+    ("diffusers.umaze.horizon", 1, "1"),
+    ("diffusers.umaze.dim_mults", [1, 0], "0"),
+    ("diffusers.umaze.dim_mults", [], "[]"),
+    ("diffusers.umaze.horizon", 17, "divisible"),
+    ("diffusers.umaze.dim", 4, "4"),
+    ("diffusers.umaze.normalizer", "minmax", "'minmax'"),
+    ("diffusers.umaze.goal_condition_rate", 2.0, "2.0"),
+    ("diffusers.umaze.device", "tpu", "'tpu'"),
+    ("diffusers.umaze.torch_threads", 0, "0"),
+    ("diffusers.umaze.early_sample_step", 10 ** 9, "exceeds n_train_steps"),
+    ("guidance.umaze.t_stopgrad", 10 ** 3, "no step would be guided"),
+    ("guidance.umaze.scale", -1.0, "-1.0"),
+    ("true_reward.umaze.guide_units", "metres", "'metres'"),
+    ("experts.umaze.procedure", "dream", "'dream'"),
+    ("experts.umaze.start_cells", [], "needs start_cells"),
+    ("experts.large.length", 10 ** 4, "exceeds diffusers.large.horizon"),
+    ("kwindows.umaze.k", 0, "0"),
+    ("kwindows.umaze.k", 10 ** 4, "exceeds"),
+    ("reward_learning.umaze.hidden", [16, 0], "0"),
+    ("reward_learning.umaze.matern_nu", 1.0, "1.0"),
+    ("reward_learning.umaze.backprop_steps", 0, "0"),
+    ("reward_learning.umaze.network_precision", "float8", "'float8'"),
+    ("reward_learning.umaze.snapshot_every", 0, "0"),
+    ("baselines.umaze.n_envs", 0, "0"),
+    ("baselines.umaze.gail.ppo.batch_size", 7, "must divide"),
+    ("evaluation.umaze.rollouts_per_start", 0, "0"),
+    ("evaluation.umaze.replan_every", 10 ** 4, "exceeds diffusers.umaze.horizon"),
+    ("evaluation.umaze.erc_windows", 2, "2"),
+    ("table3.gamma", 0.0, "0.0"),
+    ("figures.dataset_samples.umaze.window", 10 ** 5, "exceeds datasets.umaze.generate.episode_length"),
+    ("figures.dataset_samples.umaze.n_panels", 1000, "1000"),
+]
+
+
+def edited(root, key: str, value):
+    raw = compose("smoke", root / "scales")
+    *parents, last = key.split(".")
+    node = raw
+    for part in parents:
+        node = node[part]
+    node[last] = value
+    return raw
+
+
+@pytest.mark.parametrize("key, value, says", BAD_EDITS, ids=[f"{k}={v!r}" for k, v, _ in BAD_EDITS])
+def test_a_bad_edit_is_refused_with_one_short_line_naming_it(root, key, value, says):
+    with pytest.raises(ParameterError) as refused:
+        validate_params(edited(root, key, value), "params.yaml")
+    message = str(refused.value)
+    assert "\n" not in message and len(message) < 400, message
+    section = key.split(".")[0]
+    assert section in message and says in message, message
+
+
+def test_at_least_forty_bad_edits_are_tried():
+    assert len(BAD_EDITS) >= 40
+
+
+def test_a_key_given_twice_is_an_error(tmp_path):
+    (tmp_path / "p.yaml").write_text("scale: smoke\ntable3:\n  gamma: 0.9\n  gamma: 0.99\n")
+    with pytest.raises(ParameterError, match="duplicate key 'gamma'"):
+        load_params(tmp_path / "p.yaml")
+
+
+def test_a_dataset_changed_after_it_was_written_is_refused(tmp_path):
+    import h5py
+
+    path = tmp_path / "base.hdf5"
+    write_datasets([(path, sine_dataset(episodes=2, length=10), provenance("generate", "umaze", "base", {}, 0))])
+    read_dataset(path)
+    with h5py.File(path, "r+") as file:
+        file["observations"][3] = file["observations"][3] + 0.5  # finite garbage: the format check cannot see it
+    with pytest.raises(DatasetError, match="does not match the sha256"):
+        read_dataset(path)
+
+
+def test_model_files_are_byte_identical_when_saved_twice(tmp_path):
+    torch.manual_seed(0)
+    model = RewardMLP(4, 3, [8])
+    model.save(tmp_path / "a.pt", {"snapshots": {1: model.state_dict()}})
+    model.save(tmp_path / "b.pt", {"snapshots": {1: model.state_dict()}})
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "b.pt").read_bytes()
+    write_torch(tmp_path / "c.pt", {"x": torch.ones(2)})
+    write_torch(tmp_path / "sub" / "d.pt", {"x": torch.ones(2)})
+    assert (tmp_path / "c.pt").read_bytes() == (tmp_path / "sub" / "d.pt").read_bytes()
+
+
+def test_outputs_get_the_umask_mode_not_mkstemp_0600(tmp_path):
+    old = os.umask(0o022)
+    try:
+        write_json(tmp_path / "m.json", {"a": 1})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "m.json").stat().st_mode) == 0o644
+
+
+def test_a_checkpoint_of_other_code_is_not_resumed_and_says_so(tmp_path, monkeypatch, capsys):
+    identity = fingerprint({"lr": 0.1}, "data-hash")
+    save_checkpoint(tmp_path / "c.pt", {"fingerprint": identity, "step": 5})
+    assert load_checkpoint(tmp_path / "c.pt", identity)["step"] == 5
+    monkeypatch.setattr("diffirl.checkpoints.code_version", lambda: "edited")
+    assert load_checkpoint(tmp_path / "c.pt", fingerprint({"lr": 0.1}, "data-hash")) is None
+    assert "written under other code" in capsys.readouterr().out
+    assert load_checkpoint(tmp_path / "c.pt", fingerprint({"lr": 0.2}, "data-hash")) is None
+    assert "settings and data and code" in capsys.readouterr().out
+
+
+def test_saved_rollouts_replay_to_their_returns(tmp_path):
+    """A table's rollouts can be replayed: start state and actions reproduce the states and the return."""
+    from diffirl.method.evaluation import evaluation_reward, save_rollouts
+    from diffirl.method.experts import start_states
+    from diffirl.planning.rollouts import planned_rollouts
+    from tests.test_planning import tiny_trained
+
+    spec = get_environment("umaze")
+    trained = tiny_trained(tmp_path, "umaze", 4, 2)
+    rollouts = planned_rollouts(trained, spec, start_states(spec, [(1, 1), (3, 3)]), 8, 1, evaluation_reward(spec),
+                                progress=False)
+    save_rollouts(tmp_path / "r.npz", {"base": rollouts}, np.array([0, 1]))
+    with np.load(tmp_path / "r.npz") as saved:
+        observations, actions = saved["observations_base"], saved["actions_base"]
+    env = make_env(spec)
+    try:
+        for k in range(2):
+            env.reset(seed=k)
+            set_state(env, spec, observations[k, 0])
+            states = [observations[k, 0]]
+            for action in actions[k]:
+                states.append(state_of(spec, env.step(action)[0]))
+            np.testing.assert_allclose(np.array(states), observations[k], atol=1e-9)
+            replayed_return = spec.reward(np.array(states)[:-1, :2]).sum()
+            assert replayed_return == pytest.approx(rollouts.returns[k])
+    finally:
+        env.close()
