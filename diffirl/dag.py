@@ -287,6 +287,23 @@ def rollout_figure_stage(environment: str) -> Stage:
     )
 
 
+def dynamics_error_stage(environment: str) -> Stage:
+    return Stage(
+        name=f"dynamics_error_{environment}",
+        cmd=f"python stages/dynamics_error.py {environment}",
+        deps=tuple(_stage_code("dynamics_error", *METHOD_CODE, "diffirl/reports/maze_plots.py",
+                               "diffirl/reports/diagnosis_figures.py")
+                   + [str(paths.diffuser_model(environment)), str(paths.expert_windows_file(environment)),
+                      str(paths.evaluation_rollouts(environment))]),
+        outs=tuple(str(paths.dynamics_error_figure(environment, kind)) for kind in paths.DYNAMICS_FIGURE_NUMBERS)
+        + (str(paths.dynamics_error_starts(environment)),),
+        params=(f"dynamics_error.{environment}", f"experts.{environment}.start_cells", f"diffusers.{environment}.device",
+                f"diffusers.{environment}.torch_threads"),
+        metrics=(str(paths.dynamics_error_metrics(environment)),),
+        threads=2,
+    )
+
+
 def results_table_stage(number: int) -> Stage:
     environment = RESULTS_TABLES[number].environment
     return Stage(
@@ -325,6 +342,7 @@ def pipeline_stages() -> list[Stage]:
     stages += [train_baseline_stage(env, algorithm) for env in ENVIRONMENTS for algorithm in paths.BASELINES]
     stages += [evaluate_baselines_stage(env) for env in ENVIRONMENTS]
     stages += [rollout_figure_stage(env) for env in paths.ROLLOUT_FIGURE_NUMBERS]
+    stages += [dynamics_error_stage(env) for env in MAZE_ENVIRONMENTS]
     stages += [results_table_stage(number) for number in RESULTS_TABLES]
     stages.append(claims_stage())
     return stages

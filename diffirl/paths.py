@@ -90,6 +90,23 @@ TRUE_REWARD_ROLLOUT_FIGURE_NUMBERS = {"large": 10}
 CLAIMS = REPORTS / "claims.csv"
 
 
+#: Figures 15-17 (the thesis draws them for the Large Maze; the U-Maze is the comparison)
+DYNAMICS_FIGURE_NUMBERS = {"heatmap": 15, "zones": 16, "by_step": 17}
+
+
+def dynamics_error_figure(environment: str, kind: str) -> Path:
+    return FIGURES / f"fig{DYNAMICS_FIGURE_NUMBERS[kind]}_{environment}_dynamics_error_{kind}.png"
+
+
+def dynamics_error_metrics(environment: str) -> Path:
+    return METRICS / f"dynamics_error_{environment}.json"
+
+
+def dynamics_error_starts(environment: str) -> Path:
+    """Every start state, its first planned step's error and its plan's mean error."""
+    return REPORTS / f"dynamics_error_{environment}.csv"
+
+
 def results_table(number: int) -> Path:
     """Tables 1, 2, 4 and 5: the results of every method in one environment."""
     return REPORTS / f"table{number}.csv"

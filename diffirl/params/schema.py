@@ -230,6 +230,24 @@ class TrueRewardSettings(Strict):
 TrueRewards = create_model("TrueRewards", __base__=Strict, **{env: (TrueRewardSettings, ...) for env in MAZE_ENVIRONMENTS})
 
 
+class DynamicsErrorSettings(Strict):
+    """Figures 15-17: the one-step dynamics error of plans from uniform start states, and where rollouts stall."""
+
+    n_starts: int = Field(gt=0, le=100_000)
+    #: heatmap resolution: bins per maze cell along each axis
+    bins_per_cell: int = Field(gt=0, le=20)
+    #: the high-error zones of Figure 16: bins whose mean error exceeds this quantile of the starts' errors
+    high_error_quantile: float = Field(gt=0, lt=1)
+    #: a true-reward rollout "stalls" if it moved less than stall_distance (cells) over its last stall_window steps
+    stall_window: int = Field(gt=0)
+    stall_distance: float = Field(gt=0)
+    seed: int = Field(ge=0)
+
+
+DynamicsErrors = create_model("DynamicsErrors", __base__=Strict,
+                              **{env: (DynamicsErrorSettings, ...) for env in MAZE_ENVIRONMENTS})
+
+
 class ExpertSettings(Strict):
     """How expert trajectories are made (STUDY section 8).
 
@@ -414,6 +432,7 @@ class Params(Strict):
     reward_learning: RewardLearningSection
     baselines: BaselinesSection
     evaluation: EvaluationSection
+    dynamics_error: DynamicsErrors
     table3: Table3
     figures: Figures
 
