@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SCALE ?= default
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: study test install scale dvc.yaml lock benchmark clean-outputs
+.PHONY: study test install scale dvc.yaml readme lint lock benchmark clean-outputs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,15 @@ scale: install
 ## make dvc.yaml: re-render dvc.yaml from the DAG declared in diffirl/dag.py
 dvc.yaml: install
 	$(BIN)/python -m diffirl.dag
+
+## make lint: ruff's lint rules and formatting (configured in pyproject.toml), as CI runs them
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## make readme: regenerate the README's stage table from the DAG
+readme: install
+	$(BIN)/python -m diffirl.readme
 
 ## make lock: re-resolve requirements.lock from pyproject.toml in a scratch venv
 lock:

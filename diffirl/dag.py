@@ -70,8 +70,18 @@ def reward_params(environment: str) -> tuple[str, ...]:
 
 
 def _stage_code(script: str, *modules: str) -> list[str]:
-    return code(f"stages/{script}.py", "stages/_common.py", "diffirl/params/*.py", "diffirl/envs/*.py", "diffirl/methods.py",
-                "diffirl/__init__.py", "diffirl/io.py", "diffirl/paths.py", "diffirl/data/format.py", *modules)
+    return code(
+        f"stages/{script}.py",
+        "stages/_common.py",
+        "diffirl/params/*.py",
+        "diffirl/envs/*.py",
+        "diffirl/methods.py",
+        "diffirl/__init__.py",
+        "diffirl/io.py",
+        "diffirl/paths.py",
+        "diffirl/data/format.py",
+        *modules,
+    )
 
 
 def dataset_stage(environment: str) -> Stage:
@@ -95,7 +105,9 @@ def table3_stage() -> Stage:
     return Stage(
         name="table3",
         cmd="python stages/table3.py",
-        deps=tuple(_stage_code("table3", "diffirl/metrics.py", "diffirl/reports/table3.py", "diffirl/reports/thesis.py") + data),
+        deps=tuple(
+            _stage_code("table3", "diffirl/metrics.py", "diffirl/reports/table3.py", "diffirl/reports/thesis.py") + data
+        ),
         outs=(str(paths.TABLE3),),
         params=("table3",),
     )
@@ -128,7 +140,9 @@ def train_diffuser_stage(environment: str) -> Stage:
         name=f"train_diffuser_{environment}",
         cmd=f"python stages/train_diffuser.py {environment}",
         deps=tuple(
-            _stage_code("train_diffuser", *DIFFUSER_CODE, "diffirl/reports/maze_plots.py", "diffirl/reports/diffuser_figures.py")
+            _stage_code(
+                "train_diffuser", *DIFFUSER_CODE, "diffirl/reports/maze_plots.py", "diffirl/reports/diffuser_figures.py"
+            )
             + [str(data), str(paths.provenance_file(environment, spec.base_split))]
         ),
         outs=(str(paths.diffuser_model(environment)), *figures),
@@ -150,13 +164,24 @@ def diffuser_quality_stage(environment: str) -> Stage:
             + [str(paths.dataset_file(environment, spec.base_split)), str(paths.diffuser_model(environment))]
         ),
         outs=(),
-        params=(f"diffuser_quality.{environment}", f"diffusers.{environment}.device", f"diffusers.{environment}.torch_threads"),
+        params=(
+            f"diffuser_quality.{environment}",
+            f"diffusers.{environment}.device",
+            f"diffusers.{environment}.torch_threads",
+        ),
         metrics=(str(paths.diffuser_quality_metrics(environment)),),
         threads=2,
     )
 
 
-METHOD_CODE = (*DIFFUSER_CODE, "diffirl/methods.py", "diffirl/method/*.py", "diffirl/rewards/*.py", "diffirl/checkpoints.py", "diffirl/metrics.py")
+METHOD_CODE = (
+    *DIFFUSER_CODE,
+    "diffirl/methods.py",
+    "diffirl/method/*.py",
+    "diffirl/rewards/*.py",
+    "diffirl/checkpoints.py",
+    "diffirl/metrics.py",
+)
 
 
 def experts_stage(environment: str) -> Stage:
@@ -170,10 +195,18 @@ def experts_stage(environment: str) -> Stage:
     return Stage(
         name=f"experts_{environment}",
         cmd=f"python stages/experts.py {environment}",
-        deps=tuple(_stage_code("experts", *METHOD_CODE, "diffirl/reports/maze_plots.py", "diffirl/reports/method_figures.py") + inputs),
+        deps=tuple(
+            _stage_code("experts", *METHOD_CODE, "diffirl/reports/maze_plots.py", "diffirl/reports/method_figures.py")
+            + inputs
+        ),
         outs=(str(experts), str(experts.with_suffix(".json")), *figures),
-        params=(f"experts.{environment}", f"guidance.{environment}", f"diffusers.{environment}.device",
-                f"diffusers.{environment}.torch_threads", *reward_params(environment)),
+        params=(
+            f"experts.{environment}",
+            f"guidance.{environment}",
+            f"diffusers.{environment}.device",
+            f"diffusers.{environment}.torch_threads",
+            *reward_params(environment),
+        ),
         threads=2,
     )
 
@@ -182,8 +215,10 @@ def kwindows_stage(environment: str) -> Stage:
     return Stage(
         name=f"kwindows_{environment}",
         cmd=f"python stages/kwindows.py {environment}",
-        deps=tuple(_stage_code("kwindows", "diffirl/method/experts.py", "diffirl/rewards/windows.py")
-                   + [str(paths.experts_file(environment))]),
+        deps=tuple(
+            _stage_code("kwindows", "diffirl/method/experts.py", "diffirl/rewards/windows.py")
+            + [str(paths.experts_file(environment))]
+        ),
         outs=(str(paths.expert_windows_file(environment)),),
         params=(f"kwindows.{environment}",),
     )
@@ -193,11 +228,17 @@ def learn_reward_stage(environment: str, loss: str) -> Stage:
     return Stage(
         name=f"learn_reward_{environment}_{loss}",
         cmd=f"python stages/learn_reward.py {environment} {loss}",
-        deps=tuple(_stage_code("learn_reward", *METHOD_CODE)
-                   + [str(paths.diffuser_model(environment)), str(paths.expert_windows_file(environment))]),
+        deps=tuple(
+            _stage_code("learn_reward", *METHOD_CODE)
+            + [str(paths.diffuser_model(environment)), str(paths.expert_windows_file(environment))]
+        ),
         outs=(str(paths.learnt_reward(environment, loss)),),
-        params=(f"reward_learning.{environment}", f"guidance.{environment}", f"diffusers.{environment}.device",
-                f"diffusers.{environment}.torch_threads"),
+        params=(
+            f"reward_learning.{environment}",
+            f"guidance.{environment}",
+            f"diffusers.{environment}.device",
+            f"diffusers.{environment}.torch_threads",
+        ),
         metrics=(str(paths.reward_training_metrics(environment, loss)),),
         plots=((str(paths.reward_training_log(environment, loss)), "epoch", "loss"),),
         threads=2,
@@ -209,9 +250,15 @@ def reward_figure_stage(environment: str) -> Stage:
     return Stage(
         name=f"reward_figure_{environment}",
         cmd=f"python stages/reward_figure.py {environment}",
-        deps=tuple(_stage_code("reward_figure", "diffirl/methods.py", "diffirl/reports/maze_plots.py",
-                               "diffirl/reports/method_figures.py")
-                   + [str(paths.reward_training_log(environment, loss)) for loss in paths.LOSSES]),
+        deps=tuple(
+            _stage_code(
+                "reward_figure",
+                "diffirl/methods.py",
+                "diffirl/reports/maze_plots.py",
+                "diffirl/reports/method_figures.py",
+            )
+            + [str(paths.reward_training_log(environment, loss)) for loss in paths.LOSSES]
+        ),
         outs=(str(paths.reward_loss_figure(environment)),),
         params=(),
     )
@@ -220,26 +267,41 @@ def reward_figure_stage(environment: str) -> Stage:
 def erc_inputs(environment: str) -> list[str]:
     """What the one set of ERC windows is drawn from: the ERC splits, and the experts it must avoid."""
     spec = ENVIRONMENTS[environment]
-    return [str(paths.dataset_file(environment, split)) for split in spec.erc_splits] + [str(paths.experts_file(environment))]
+    return [str(paths.dataset_file(environment, split)) for split in spec.erc_splits] + [
+        str(paths.experts_file(environment))
+    ]
 
 
 def evaluate_stage(environment: str) -> Stage:
     return Stage(
         name=f"evaluate_{environment}",
         cmd=f"python stages/evaluate.py {environment}",
-        deps=tuple(_stage_code("evaluate", *METHOD_CODE)
-                   + [str(paths.diffuser_model(environment))] + erc_inputs(environment)
-                   + [str(paths.learnt_reward(environment, loss)) for loss in paths.LOSSES]),
+        deps=tuple(
+            _stage_code("evaluate", *METHOD_CODE)
+            + [str(paths.diffuser_model(environment))]
+            + erc_inputs(environment)
+            + [str(paths.learnt_reward(environment, loss)) for loss in paths.LOSSES]
+        ),
         outs=(str(paths.evaluation_rollouts(environment)),),
-        params=(f"evaluation.{environment}", f"guidance.{environment}", f"diffusers.{environment}.device",
-                f"diffusers.{environment}.torch_threads", *reward_params(environment)),
+        params=(
+            f"evaluation.{environment}",
+            f"guidance.{environment}",
+            f"diffusers.{environment}.device",
+            f"diffusers.{environment}.torch_threads",
+            *reward_params(environment),
+        ),
         metrics=(str(paths.evaluation_metrics(environment)),),
         threads=2,
         gpu=True,
     )
 
 
-BASELINE_CODE = ("diffirl/baselines/*.py", "diffirl/methods.py", "diffirl/method/experts.py", "diffirl/rewards/true_reward.py")
+BASELINE_CODE = (
+    "diffirl/baselines/*.py",
+    "diffirl/methods.py",
+    "diffirl/method/experts.py",
+    "diffirl/rewards/true_reward.py",
+)
 
 
 def train_baseline_stage(environment: str, algorithm: str) -> Stage:
@@ -263,9 +325,12 @@ def evaluate_baselines_stage(environment: str) -> Stage:
     return Stage(
         name=f"evaluate_baselines_{environment}",
         cmd=f"python stages/evaluate_baselines.py {environment}",
-        deps=tuple(_stage_code("evaluate_baselines", *BASELINE_CODE, *METHOD_CODE)
-                   + [str(paths.baseline_policy(environment, algorithm)) for algorithm in paths.BASELINES]
-                   + [str(paths.airl_reward_net(environment))] + erc_inputs(environment)),
+        deps=tuple(
+            _stage_code("evaluate_baselines", *BASELINE_CODE, *METHOD_CODE)
+            + [str(paths.baseline_policy(environment, algorithm)) for algorithm in paths.BASELINES]
+            + [str(paths.airl_reward_net(environment))]
+            + erc_inputs(environment)
+        ),
         outs=(str(paths.baselines_rollouts(environment)),),
         params=(f"evaluation.{environment}", f"diffusers.{environment}.horizon", *reward_params(environment)),
         metrics=(str(paths.baselines_metrics(environment)),),
@@ -279,9 +344,16 @@ def rollout_figure_stage(environment: str) -> Stage:
     return Stage(
         name=f"rollout_figure_{environment}",
         cmd=f"python stages/rollout_figure.py {environment}",
-        deps=tuple(_stage_code("rollout_figure", "diffirl/method/evaluation.py", "diffirl/methods.py",
-                               "diffirl/reports/maze_plots.py", "diffirl/reports/method_figures.py")
-                   + [str(paths.evaluation_rollouts(environment)), str(paths.baselines_rollouts(environment))]),
+        deps=tuple(
+            _stage_code(
+                "rollout_figure",
+                "diffirl/method/evaluation.py",
+                "diffirl/methods.py",
+                "diffirl/reports/maze_plots.py",
+                "diffirl/reports/method_figures.py",
+            )
+            + [str(paths.evaluation_rollouts(environment)), str(paths.baselines_rollouts(environment))]
+        ),
         outs=tuple(outs),
         params=(),
     )
@@ -291,14 +363,24 @@ def dynamics_error_stage(environment: str) -> Stage:
     return Stage(
         name=f"dynamics_error_{environment}",
         cmd=f"python stages/dynamics_error.py {environment}",
-        deps=tuple(_stage_code("dynamics_error", *METHOD_CODE, "diffirl/reports/maze_plots.py",
-                               "diffirl/reports/diagnosis_figures.py")
-                   + [str(paths.diffuser_model(environment)), str(paths.expert_windows_file(environment)),
-                      str(paths.evaluation_rollouts(environment))]),
+        deps=tuple(
+            _stage_code(
+                "dynamics_error", *METHOD_CODE, "diffirl/reports/maze_plots.py", "diffirl/reports/diagnosis_figures.py"
+            )
+            + [
+                str(paths.diffuser_model(environment)),
+                str(paths.expert_windows_file(environment)),
+                str(paths.evaluation_rollouts(environment)),
+            ]
+        ),
         outs=tuple(str(paths.dynamics_error_figure(environment, kind)) for kind in paths.DYNAMICS_FIGURE_NUMBERS)
         + (str(paths.dynamics_error_starts(environment)),),
-        params=(f"dynamics_error.{environment}", f"experts.{environment}.start_cells", f"diffusers.{environment}.device",
-                f"diffusers.{environment}.torch_threads"),
+        params=(
+            f"dynamics_error.{environment}",
+            f"experts.{environment}.start_cells",
+            f"diffusers.{environment}.device",
+            f"diffusers.{environment}.torch_threads",
+        ),
         metrics=(str(paths.dynamics_error_metrics(environment)),),
         threads=2,
     )
@@ -309,9 +391,12 @@ def results_table_stage(number: int) -> Stage:
     return Stage(
         name=f"table{number}",
         cmd=f"python stages/results_table.py {number}",
-        deps=tuple(_stage_code("results_table", "diffirl/methods.py", "diffirl/reports/results.py",
-                               "diffirl/reports/thesis.py")
-                   + [str(paths.evaluation_metrics(environment)), str(paths.baselines_metrics(environment))]),
+        deps=tuple(
+            _stage_code(
+                "results_table", "diffirl/methods.py", "diffirl/reports/results.py", "diffirl/reports/thesis.py"
+            )
+            + [str(paths.evaluation_metrics(environment)), str(paths.baselines_metrics(environment))]
+        ),
         outs=(str(paths.results_table(number)),),
         params=(f"evaluation.{environment}.confidence",),
     )
@@ -321,11 +406,41 @@ def claims_stage() -> Stage:
     return Stage(
         name="claims",
         cmd="python stages/claims.py",
-        deps=tuple(_stage_code("claims", "diffirl/methods.py", "diffirl/reports/claims.py", "diffirl/reports/results.py")
-                   + [str(paths.results_table(number)) for number in RESULTS_TABLES]),
+        deps=tuple(
+            _stage_code("claims", "diffirl/methods.py", "diffirl/reports/claims.py", "diffirl/reports/results.py")
+            + [str(paths.results_table(number)) for number in RESULTS_TABLES]
+        ),
         outs=(str(paths.CLAIMS),),
         params=(),
     )
+
+
+def report_stage(stages: list[Stage]) -> Stage:
+    """The report reads every table and figure the other stages make, and the datasets' provenance."""
+    produced = [out for stage in stages for out in stage.all_outputs]
+    tables = [str(paths.TABLE3), *(str(paths.results_table(n)) for n in RESULTS_TABLES), str(paths.CLAIMS)]
+    figures = sorted(out for out in produced if out.endswith(".png"))
+    sidecars = sorted(out for out in produced if out.startswith(str(paths.DATA / "datasets")) and out.endswith(".json"))
+    return Stage(
+        name="report",
+        cmd="python stages/report.py",
+        deps=tuple(
+            _stage_code("report", "diffirl/reports/report.py", "diffirl/reports/results.py", "diffirl/dag.py")
+            + ["params.yaml", *tables, *figures, *sidecars]
+        ),
+        outs=(str(paths.REPORT_MARKDOWN), str(paths.REPORT_HTML)),
+        params=(),
+    )
+
+
+def report_inputs() -> dict[str, list[str]]:
+    """What the report shows: its table, figure and provenance inputs, as the DAG declares them."""
+    deps = next(stage for stage in pipeline_stages() if stage.name == "report").deps
+    return {
+        "tables": [d for d in deps if d.startswith(str(paths.REPORTS)) and d.endswith(".csv")],
+        "figures": [d for d in deps if d.endswith(".png")],
+        "sidecars": [d for d in deps if d.startswith(str(paths.DATA)) and d.endswith(".json")],
+    }
 
 
 def pipeline_stages() -> list[Stage]:
@@ -345,6 +460,7 @@ def pipeline_stages() -> list[Stage]:
     stages += [dynamics_error_stage(env) for env in MAZE_ENVIRONMENTS]
     stages += [results_table_stage(number) for number in RESULTS_TABLES]
     stages.append(claims_stage())
+    stages.append(report_stage(stages))
     return stages
 
 
@@ -359,7 +475,6 @@ def params_subtree(params: dict, dotted: str):
     for part in dotted.split("."):
         node = node[part]
     return node
-
 
 
 def render_dvc_yaml() -> str:

@@ -13,8 +13,8 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 
 def _temporary_sibling(path: Path) -> Path:

@@ -9,7 +9,7 @@ their lists from here, so a new loss or baseline is one entry below plus its cod
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -20,9 +20,9 @@ class Method:
     label: str
     family: Literal["diffuser", "baseline"]
     #: diffuser methods: what guides the chain
-    guide: Optional[Literal["true", "learnt"]] = None
+    guide: Literal["true", "learnt"] | None = None
     #: learnt rewards: the trajectory loss (None: MSE; else the MMD kernel)
-    mmd_kernel: Optional[Literal["gaussian", "matern"]] = None
+    mmd_kernel: Literal["gaussian", "matern"] | None = None
     #: the method ends with an explicit reward, which ERC can score
     has_reward: bool = False
     #: only where the true reward is differentiable in plans (the mazes)
@@ -36,22 +36,37 @@ class Method:
     def short_label(self) -> str:
         """ "Diffuser (Learnt MSE Reward)" -> "MSE Reward"; baselines unchanged."""
         if self.label.startswith("Diffuser (") and self.label.endswith(")"):
-            return self.label[len("Diffuser ("):-1].removeprefix("Learnt ")
+            return self.label[len("Diffuser (") : -1].removeprefix("Learnt ")
         return self.label
 
 
-METHODS: dict[str, Method] = {m.name: m for m in (
-    Method("base", "Base Diffuser", "diffuser"),
-    Method("true", "Diffuser (True Reward)", "diffuser", guide="true", needs_true_reward_guide=True),
-    Method("mse", "Diffuser (Learnt MSE Reward)", "diffuser", guide="learnt", has_reward=True),
-    Method("mmd_gauss", "Diffuser (Learnt MMD-Gauss Reward)", "diffuser", guide="learnt", mmd_kernel="gaussian",
-           has_reward=True),
-    Method("mmd_matern", "Diffuser (Learnt MMD-Matern Reward)", "diffuser", guide="learnt", mmd_kernel="matern",
-           has_reward=True),
-    Method("bc", "Behaviour Cloning", "baseline"),
-    Method("gail", "GAIL", "baseline"),
-    Method("airl", "AIRL", "baseline", has_reward=True),
-)}
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (
+        Method("base", "Base Diffuser", "diffuser"),
+        Method("true", "Diffuser (True Reward)", "diffuser", guide="true", needs_true_reward_guide=True),
+        Method("mse", "Diffuser (Learnt MSE Reward)", "diffuser", guide="learnt", has_reward=True),
+        Method(
+            "mmd_gauss",
+            "Diffuser (Learnt MMD-Gauss Reward)",
+            "diffuser",
+            guide="learnt",
+            mmd_kernel="gaussian",
+            has_reward=True,
+        ),
+        Method(
+            "mmd_matern",
+            "Diffuser (Learnt MMD-Matern Reward)",
+            "diffuser",
+            guide="learnt",
+            mmd_kernel="matern",
+            has_reward=True,
+        ),
+        Method("bc", "Behaviour Cloning", "baseline"),
+        Method("gail", "GAIL", "baseline"),
+        Method("airl", "AIRL", "baseline", has_reward=True),
+    )
+}
 
 #: the learnt rewards, one per trajectory loss
 LOSSES: tuple[str, ...] = tuple(name for name, m in METHODS.items() if m.is_learnt)
@@ -61,8 +76,11 @@ BASELINES: tuple[str, ...] = tuple(name for name, m in METHODS.items() if m.fami
 
 def diffuser_methods(has_true_reward_guide: bool) -> tuple[Method, ...]:
     """The diffuser methods an environment evaluates (the true-reward guide only where one exists)."""
-    return tuple(m for m in METHODS.values()
-                 if m.family == "diffuser" and (has_true_reward_guide or not m.needs_true_reward_guide))
+    return tuple(
+        m
+        for m in METHODS.values()
+        if m.family == "diffuser" and (has_true_reward_guide or not m.needs_true_reward_guide)
+    )
 
 
 def methods_for(has_true_reward_guide: bool) -> tuple[Method, ...]:

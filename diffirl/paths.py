@@ -27,6 +27,7 @@ def provenance_file(environment: str, split: str) -> Path:
 def dataset_figure(environment: str) -> Path:
     return FIGURES / f"fig{DATASET_FIGURE_NUMBERS[environment]}_{environment}_dataset.png"
 
+
 #: the thesis's figure number for each maze's early/late diffuser samples
 DIFFUSER_SAMPLE_FIGURE_NUMBERS = {"umaze": 22, "large": 24}
 METRICS = REPORTS / "metrics"
@@ -63,6 +64,7 @@ def diffuser_samples_figure(environment: str) -> Path:
 def diffuser_quality_metrics(environment: str) -> Path:
     return METRICS / f"diffuser_{environment}_quality.json"
 
+
 #: the thesis's figure numbers: the true reward over the maze, and the experts
 TRUE_REWARD_FIGURE_NUMBERS = {"umaze": 4, "large": 12}
 EXPERT_FIGURE_NUMBERS = {"umaze": 5, "large": 11}
@@ -82,6 +84,7 @@ def true_reward_figure(environment: str) -> Path:
 
 def experts_figure(environment: str) -> Path:
     return FIGURES / f"fig{EXPERT_FIGURE_NUMBERS[environment]:02d}_{environment}_experts.png"
+
 
 REWARD_LOSS_FIGURE_NUMBERS = {"umaze": 6, "large": 13, "halfcheetah": 18}
 ROLLOUT_FIGURE_NUMBERS = {"umaze": 7, "large": 14}
@@ -105,6 +108,16 @@ def dynamics_error_metrics(environment: str) -> Path:
 def dynamics_error_starts(environment: str) -> Path:
     """Every start state, its first planned step's error and its plan's mean error."""
     return REPORTS / f"dynamics_error_{environment}.csv"
+
+
+REPORT_MARKDOWN = REPORTS / "report.md"
+REPORT_HTML = REPORTS / "report.html"
+#: Snakemake's per-stage time and memory (its ``benchmark:`` files); DVC runs leave none
+BENCHMARKS = Path("benchmarks")
+
+
+def benchmark_file(stage: str) -> Path:
+    return BENCHMARKS / f"{stage}.tsv"
 
 
 def results_table(number: int) -> Path:

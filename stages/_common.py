@@ -9,8 +9,12 @@ from diffirl.envs.registry import UnknownEnvironmentError, get_environment
 from diffirl.params import ParameterError, load_params
 
 
-def parse(description: str, with_environment: bool = True, environments: tuple[str, ...] | None = None,
-          choice: tuple[str, tuple[str, ...]] | None = None):
+def parse(
+    description: str,
+    with_environment: bool = True,
+    environments: tuple[str, ...] | None = None,
+    choice: tuple[str, tuple[str, ...]] | None = None,
+):
     """Return (environment spec or None, validated params[, chosen value]); exit with a clear message on error.
 
     ``choice`` = (name, allowed values) adds a second positional argument, e.g. the loss.
@@ -27,7 +31,9 @@ def parse(description: str, with_environment: bool = True, environments: tuple[s
         if spec is not None and environments is not None and spec.name not in environments:
             raise UnknownEnvironmentError(f"this stage takes one of {', '.join(environments)}, not {spec.name!r}")
         if choice and getattr(args, choice[0]) not in choice[1]:
-            raise ParameterError(f"unknown {choice[0]} {getattr(args, choice[0])!r}; choose one of {', '.join(choice[1])}")
+            raise ParameterError(
+                f"unknown {choice[0]} {getattr(args, choice[0])!r}; choose one of {', '.join(choice[1])}"
+            )
         params = load_params(args.params)
         if spec is not None and spec.is_maze:
             spec = spec.with_reward(**getattr(params.true_reward, spec.name).model_dump())

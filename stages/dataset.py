@@ -3,7 +3,6 @@
 import json
 
 from _common import fail, parse
-
 from diffirl.data.d4rl_source import DownloadError
 from diffirl.data.format import DatasetError
 from diffirl.data.minari_source import MinariError

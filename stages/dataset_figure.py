@@ -1,7 +1,6 @@
 """Stage "dataset_figure": Figure 21 (U-Maze) or 23 (Large Maze), samples of the base dataset."""
 
 from _common import fail, parse
-
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
 from diffirl.envs.registry import MAZE_ENVIRONMENTS

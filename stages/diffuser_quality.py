@@ -2,8 +2,8 @@
 
 import numpy as np
 import torch
-from _common import fail, load_trained_diffuser, parse
 
+from _common import fail, load_trained_diffuser, parse
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
 from diffirl.diffusion.windows import window_starts
@@ -44,8 +44,9 @@ if __name__ == "__main__":
     if settings.n_rollouts:
         reset_states = np.stack([dataset.observations[e.start] for e in dataset.episodes()])
         rollout_starts = reset_states[rng.choice(len(reset_states), settings.n_rollouts)]
-        rollouts = planned_rollouts(trained, spec, rollout_starts, settings.rollout_steps, settings.replan_every,
-                                    seed=settings.seed)
+        rollouts = planned_rollouts(
+            trained, spec, rollout_starts, settings.rollout_steps, settings.replan_every, seed=settings.seed
+        )
         segments = fixed_length_segments(dataset, settings.rollout_steps)
         data_returns = [discounted_return(dataset.rewards[s], settings.gamma) for s in segments]
         metrics["unguided_rollouts"] = {

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import torch
-from _common import fail, load_trained_diffuser, parse
 
+from _common import fail, load_trained_diffuser, parse
 from diffirl import paths
 from diffirl.envs.registry import MAZE_ENVIRONMENTS
 from diffirl.io import write_csv_frame, write_json
@@ -32,7 +32,9 @@ if __name__ == "__main__":
         fail(error)
     rng = np.random.default_rng(settings.seed)
     starts = uniform_free_states(spec.maze, settings.n_starts, rng)
-    actions, observations = plan(trained, starts, generator=torch.Generator(device=trained.device).manual_seed(settings.seed))
+    actions, observations = plan(
+        trained, starts, generator=torch.Generator(device=trained.device).manual_seed(settings.seed)
+    )
     plan_errors = dynamics_errors(spec, actions, observations)
     a = trained.action_dim
     expert_errors = dynamics_errors(spec, windows[..., :a], windows[..., a:])
@@ -58,21 +60,30 @@ if __name__ == "__main__":
         "high_error_bin_share": float((finite > threshold).mean()),
         "true_reward_rollouts": int(len(positions["true"])),
         "stalled_rollouts": int(stall_mask.sum()),
-        "stalls_in_high_error_bins": (float(np.mean(np.nan_to_num(stall_bin_errors) > threshold))
-                                      if len(stalls) else None),
+        "stalls_in_high_error_bins": (
+            float(np.mean(np.nan_to_num(stall_bin_errors) > threshold)) if len(stalls) else None
+        ),
         "stall_positions": stalls.tolist(),
     }
-    per_start = pd.DataFrame({"x": starts[:, 0], "y": starts[:, 1], "first_step_mse": first,
-                              "plan_mean_mse": plan_errors.mean(axis=1)})
+    per_start = pd.DataFrame(
+        {"x": starts[:, 0], "y": starts[:, 1], "first_step_mse": first, "plan_mean_mse": plan_errors.mean(axis=1)}
+    )
     expert_starts = start_states(spec, getattr(params.experts, spec.name).start_cells)[:, :2]
     name = spec.name
     figures = {
         "heatmap": heatmap_figure(spec.maze, grid, f"Figure 15: {name}, dynamics error of the first planned step"),
-        "zones": zones_figure(spec.maze, grid, threshold, expert_starts, stalls,
-                              f"Figure 16: {name}, high-error zones (> {settings.high_error_quantile:g} quantile), "
-                              f"expert starts, stalls"),
-        "by_step": by_step_figure({"diffuser plans": plan_errors, "expert K-windows": expert_errors},
-                                  f"Figure 17: {name}, dynamics error along the plan"),
+        "zones": zones_figure(
+            spec.maze,
+            grid,
+            threshold,
+            expert_starts,
+            stalls,
+            f"Figure 16: {name}, high-error zones (> {settings.high_error_quantile:g} quantile), expert starts, stalls",
+        ),
+        "by_step": by_step_figure(
+            {"diffuser plans": plan_errors, "expert K-windows": expert_errors},
+            f"Figure 17: {name}, dynamics error along the plan",
+        ),
     }
     for kind, figure in figures.items():
         save_figure(figure, paths.dynamics_error_figure(name, kind))

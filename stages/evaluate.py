@@ -3,7 +3,6 @@
 import json
 
 from _common import fail, load_trained_diffuser, parse
-
 from diffirl import paths
 from diffirl.data.format import DatasetError
 from diffirl.io import write_json
@@ -17,12 +16,20 @@ if __name__ == "__main__":
     try:
         trained = load_trained_diffuser(spec, params)
         learnt = {loss: RewardMLP.load(paths.learnt_reward(spec.name, loss), trained.device) for loss in paths.LOSSES}
-        snapshots = {loss: RewardMLP.load_snapshots(paths.learnt_reward(spec.name, loss), trained.device)
-                     for loss in paths.LOSSES}
+        snapshots = {
+            loss: RewardMLP.load_snapshots(paths.learnt_reward(spec.name, loss), trained.device)
+            for loss in paths.LOSSES
+        }
         windows = environment_erc_windows(spec, settings, trained.diffusion.horizon)
         metrics, rollouts, start_index = evaluate_diffuser_methods(
-            trained, spec, settings, as_guidance(getattr(params.guidance, spec.name)), learnt,
-            {loss: kept for loss, kept in snapshots.items() if kept}, windows)
+            trained,
+            spec,
+            settings,
+            as_guidance(getattr(params.guidance, spec.name)),
+            learnt,
+            {loss: kept for loss, kept in snapshots.items() if kept},
+            windows,
+        )
     except (DatasetError, FileNotFoundError, ValueError, RuntimeError) as error:
         fail(error)
     save_rollouts(paths.evaluation_rollouts(spec.name), rollouts, start_index)

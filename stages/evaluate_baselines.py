@@ -3,7 +3,6 @@
 import json
 
 from _common import fail, parse
-
 from diffirl import paths
 from diffirl.baselines.evaluation import airl_erc, evaluate_policies
 from diffirl.baselines.training import load_policy, load_reward_net
@@ -17,15 +16,20 @@ if __name__ == "__main__":
     settings = getattr(params.evaluation, spec.name)
     horizon = getattr(params.diffusers, spec.name).horizon
     try:
-        policies = {algorithm: load_policy(paths.baseline_policy(spec.name, algorithm)) for algorithm in paths.BASELINES}
+        policies = {
+            algorithm: load_policy(paths.baseline_policy(spec.name, algorithm)) for algorithm in paths.BASELINES
+        }
         reward_nets = {"airl": load_reward_net(paths.airl_reward_net(spec.name))}
         windows = environment_erc_windows(spec, settings, horizon)
         metrics, rollouts, start_index = evaluate_policies(spec, settings, policies)
     except (DatasetError, FileNotFoundError, ValueError) as error:
         fail(error)
     for algorithm in paths.BASELINES:
-        metrics[algorithm]["erc"] = (airl_erc(reward_nets[algorithm], windows, policies[algorithm].action_space.shape[0])
-                                     if METHODS[algorithm].has_reward else None)
+        metrics[algorithm]["erc"] = (
+            airl_erc(reward_nets[algorithm], windows, policies[algorithm].action_space.shape[0])
+            if METHODS[algorithm].has_reward
+            else None
+        )
     write_json(paths.baselines_metrics(spec.name), metrics)
     save_rollouts(paths.baselines_rollouts(spec.name), rollouts, start_index)
     print(json.dumps({name: [round(m["return_mean"], 1), m["erc"]] for name, m in metrics.items()}))

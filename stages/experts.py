@@ -3,7 +3,6 @@
 import json
 
 from _common import fail, load_trained_diffuser, parse
-
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
 from diffirl.io import write_json
@@ -28,16 +27,26 @@ if __name__ == "__main__":
     except (DatasetError, FileNotFoundError, ValueError, RuntimeError) as error:
         fail(error)
     experts.save(paths.experts_file(spec.name))
-    write_json(paths.experts_file(spec.name).with_suffix(".json"), {
-        "procedure": settings.procedure, "kind": experts.kind, "trajectories": len(experts.trajectories),
-        "length": experts.trajectories.shape[1], "settings": settings.model_dump(mode="json"),
-    })
+    write_json(
+        paths.experts_file(spec.name).with_suffix(".json"),
+        {
+            "procedure": settings.procedure,
+            "kind": experts.kind,
+            "trajectories": len(experts.trajectories),
+            "length": experts.trajectories.shape[1],
+            "settings": settings.model_dump(mode="json"),
+        },
+    )
     if spec.is_maze:
         action_dim = trained.action_dim
         number = paths.TRUE_REWARD_FIGURE_NUMBERS[spec.name]
-        save_figure(true_reward_figure(spec.reward, f"Figure {number}: true reward {spec.reward.describe()}, {spec.name}"),
-                    paths.true_reward_figure(spec.name))
+        save_figure(
+            true_reward_figure(spec.reward, f"Figure {number}: true reward {spec.reward.describe()}, {spec.name}"),
+            paths.true_reward_figure(spec.name),
+        )
         number = paths.EXPERT_FIGURE_NUMBERS[spec.name]
-        save_figure(experts_figure(spec.maze, experts, action_dim, f"Figure {number}: {spec.name} experts"),
-                    paths.experts_figure(spec.name))
+        save_figure(
+            experts_figure(spec.maze, experts, action_dim, f"Figure {number}: {spec.name} experts"),
+            paths.experts_figure(spec.name),
+        )
     print(json.dumps({"trajectories": len(experts.trajectories), "shape": list(experts.trajectories.shape)}))

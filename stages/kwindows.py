@@ -3,8 +3,8 @@
 import json
 
 import numpy as np
-from _common import fail, parse
 
+from _common import fail, parse
 from diffirl import paths
 from diffirl.io import atomic_path
 from diffirl.method.experts import Experts

@@ -3,7 +3,6 @@
 import json
 
 from _common import fail, parse
-
 from diffirl import paths
 from diffirl.io import write_csv_frame
 from diffirl.reports.results import RESULTS_TABLES, build_results_table

@@ -1,8 +1,8 @@
 """Stage "reward_figure": Figure 6, 13 or 18, the reward-learning loss curves of one environment, one panel per loss."""
 
 import pandas as pd
-from _common import fail, parse
 
+from _common import fail, parse
 from diffirl import paths
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.method_figures import loss_curves_figure
@@ -10,8 +10,12 @@ from diffirl.reports.method_figures import loss_curves_figure
 if __name__ == "__main__":
     spec, params = parse(__doc__)
     try:
-        logs = {loss: pd.read_csv(paths.reward_training_log(spec.name, loss)).to_dict("records") for loss in paths.LOSSES}
+        logs = {
+            loss: pd.read_csv(paths.reward_training_log(spec.name, loss)).to_dict("records") for loss in paths.LOSSES
+        }
     except FileNotFoundError as error:
         fail(error)
     number = paths.REWARD_LOSS_FIGURE_NUMBERS[spec.name]
-    save_figure(loss_curves_figure(logs, f"Figure {number}: {spec.name} reward learning"), paths.reward_loss_figure(spec.name))
+    save_figure(
+        loss_curves_figure(logs, f"Figure {number}: {spec.name} reward learning"), paths.reward_loss_figure(spec.name)
+    )

@@ -2,8 +2,8 @@
 (and, where the thesis drew one, Figure 10: the rollouts guided by the true reward)."""
 
 import numpy as np
-from _common import fail, parse
 
+from _common import fail, parse
 from diffirl import paths
 from diffirl.method.evaluation import load_positions
 from diffirl.methods import METHODS, methods_for
@@ -18,17 +18,33 @@ if __name__ == "__main__":
     except FileNotFoundError as error:
         fail(error)
     if not np.array_equal(baseline_start_index, start_index):
-        fail(ValueError(f"{paths.baselines_rollouts(spec.name)} starts its rollouts elsewhere than "
-                        f"{paths.evaluation_rollouts(spec.name)}: rerun both evaluations with the same settings"))
+        fail(
+            ValueError(
+                f"{paths.baselines_rollouts(spec.name)} starts its rollouts elsewhere than "
+                f"{paths.evaluation_rollouts(spec.name)}: rerun both evaluations with the same settings"
+            )
+        )
     positions |= baselines
     methods = [m.name for m in methods_for(spec.is_maze)]
     number = paths.ROLLOUT_FIGURE_NUMBERS[spec.name]
-    save_figure(rollouts_figure(spec.maze, {name: positions[name] for name in methods}, start_index,
-                                {name: METHODS[name].short_label for name in methods},
-                                f"Figure {number}: {spec.name} rollouts per start point (rows) and method (columns)"),
-                paths.rollout_figure(spec.name))
+    save_figure(
+        rollouts_figure(
+            spec.maze,
+            {name: positions[name] for name in methods},
+            start_index,
+            {name: METHODS[name].short_label for name in methods},
+            f"Figure {number}: {spec.name} rollouts per start point (rows) and method (columns)",
+        ),
+        paths.rollout_figure(spec.name),
+    )
     if spec.name in paths.TRUE_REWARD_ROLLOUT_FIGURE_NUMBERS:
         number = paths.TRUE_REWARD_ROLLOUT_FIGURE_NUMBERS[spec.name]
-        save_figure(start_point_figure(spec.maze, positions["true"], start_index,
-                                       f"Figure {number}: {spec.name}, the diffuser guided by the true reward"),
-                    paths.true_reward_rollout_figure(spec.name))
+        save_figure(
+            start_point_figure(
+                spec.maze,
+                positions["true"],
+                start_index,
+                f"Figure {number}: {spec.name}, the diffuser guided by the true reward",
+            ),
+            paths.true_reward_rollout_figure(spec.name),
+        )

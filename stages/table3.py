@@ -1,7 +1,6 @@
 """Stage "table3": Table 3 from the three HalfCheetah datasets."""
 
 from _common import fail, parse
-
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
 from diffirl.envs import get_environment

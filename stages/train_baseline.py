@@ -6,8 +6,8 @@ from contextlib import closing
 from pathlib import Path
 
 import pandas as pd
-from _common import fail, parse
 
+from _common import fail, parse
 from diffirl import paths
 from diffirl.baselines.demonstrations import to_trajectories
 from diffirl.baselines.training import save_policy, save_reward_net, train_baseline
@@ -34,10 +34,14 @@ if __name__ == "__main__":
     if trained.reward_net is not None:
         save_reward_net(trained.reward_net, paths.airl_reward_net(spec.name))
     write_text(paths.baseline_training_log(spec.name, algorithm), log.to_csv(index=False))
-    write_json(paths.baseline_training_metrics(spec.name, algorithm), {
-        "algorithm": algorithm, "demonstrations": len(demonstrations),
-        "transitions": int(sum(len(d.acts) for d in demonstrations)),
-        "timesteps": None if algorithm == "bc" else getattr(settings, algorithm).total_timesteps,
-        "seconds": round(seconds, 1),
-    })
+    write_json(
+        paths.baseline_training_metrics(spec.name, algorithm),
+        {
+            "algorithm": algorithm,
+            "demonstrations": len(demonstrations),
+            "transitions": int(sum(len(d.acts) for d in demonstrations)),
+            "timesteps": None if algorithm == "bc" else getattr(settings, algorithm).total_timesteps,
+            "seconds": round(seconds, 1),
+        },
+    )
     print(f"{algorithm} on {spec.name}: {len(demonstrations)} demonstrations, {seconds:.0f} s")

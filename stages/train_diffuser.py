@@ -2,8 +2,8 @@
 
 import numpy as np
 import torch
-from _common import fail, parse
 
+from _common import fail, parse
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset, read_provenance
 from diffirl.device import resolve_device
@@ -12,7 +12,6 @@ from diffirl.diffusion.training import DiffuserTrainer, settings_fingerprint
 from diffirl.io import write_csv, write_json
 from diffirl.reports.diffuser_figures import loss_curve_figure, samples_figure
 from diffirl.reports.maze_plots import save_figure
-
 
 if __name__ == "__main__":
     spec, params = parse(__doc__)
@@ -29,22 +28,32 @@ if __name__ == "__main__":
     trainer = DiffuserTrainer(settings, dataset, paths.diffuser_checkpoint(spec.name), fingerprint, device)
     result = trainer.train()
     model_path = paths.diffuser_model(spec.name)
-    save_diffuser(model_path, settings, dataset.observations.shape[1], dataset.actions.shape[1], result.normalizer,
-                  result.diffusion.state_dict(), result.early_weights)
+    save_diffuser(
+        model_path,
+        settings,
+        dataset.observations.shape[1],
+        dataset.actions.shape[1],
+        result.normalizer,
+        result.diffusion.state_dict(),
+        result.early_weights,
+    )
 
     losses = [row["loss"] for row in result.log]
     write_csv(paths.diffuser_training_log(spec.name), result.log, ["step", "loss"])
-    write_json(paths.diffuser_training_metrics(spec.name), {
-        "steps": len(result.log),
-        "final_loss": float(np.mean(losses[-100:])),
-        "first_loss": float(np.mean(losses[:10])),
-        "parameters": sum(p.numel() for p in result.diffusion.parameters()),
-        "training_windows": result.windows,
-        "episodes_shorter_than_horizon": result.skipped_episodes,
-        "resumed_from_step": result.resumed_from,
-        "seconds_this_run": round(result.seconds, 1),
-        "device": str(device),
-    })
+    write_json(
+        paths.diffuser_training_metrics(spec.name),
+        {
+            "steps": len(result.log),
+            "final_loss": float(np.mean(losses[-100:])),
+            "first_loss": float(np.mean(losses[:10])),
+            "parameters": sum(p.numel() for p in result.diffusion.parameters()),
+            "training_windows": result.windows,
+            "episodes_shorter_than_horizon": result.skipped_episodes,
+            "resumed_from_step": result.resumed_from,
+            "seconds_this_run": round(result.seconds, 1),
+            "device": str(device),
+        },
+    )
     save_figure(loss_curve_figure(result.log, f"{spec.name} diffuser training"), paths.diffuser_loss_figure(spec.name))
     if spec.is_maze:
         rng = np.random.default_rng(settings.seed)
@@ -52,6 +61,7 @@ if __name__ == "__main__":
         early, late = TrainedDiffuser(model_path, device, early=True), TrainedDiffuser(model_path, device)
         number = paths.DIFFUSER_SAMPLE_FIGURE_NUMBERS[spec.name]
         title = f"Figure {number}: {spec.name} diffuser samples, early (top) and late (bottom) in training"
-        figure = samples_figure(early, late, spec.maze, starts, settings.early_sample_step, settings.n_train_steps,
-                                title, settings.seed)
+        figure = samples_figure(
+            early, late, spec.maze, starts, settings.early_sample_step, settings.n_train_steps, title, settings.seed
+        )
         save_figure(figure, paths.diffuser_samples_figure(spec.name))

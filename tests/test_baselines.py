@@ -77,20 +77,33 @@ def test_smoke_adversarial_training_gives_a_policy_the_evaluator_scores(smoke_pa
     save_policy(trained.policy, tmp_path / "policy.pt")
     policy = load_policy(tmp_path / "policy.pt")
     states = experts.trajectories[0, :, 2:]
-    np.testing.assert_allclose(policy.predict(states, deterministic=True)[0],
-                               trained.policy.predict(states, deterministic=True)[0])
-    evaluation = EvaluationSettings(start_cells=[(1, 1), (3, 1)], rollouts_per_start=2, steps=5, replan_every=1,
-                                    erc_windows=10, confidence=0.95, seed=0)
+    np.testing.assert_allclose(
+        policy.predict(states, deterministic=True)[0], trained.policy.predict(states, deterministic=True)[0]
+    )
+    evaluation = EvaluationSettings(
+        start_cells=[(1, 1), (3, 1)],
+        rollouts_per_start=2,
+        steps=5,
+        replan_every=1,
+        erc_windows=10,
+        confidence=0.95,
+        seed=0,
+    )
     metrics, rollouts, start_index = evaluate_policies(UMAZE, evaluation, {algorithm: policy}, progress=False)
     assert metrics[algorithm]["rollouts"] == 4 and np.isfinite(metrics[algorithm]["return_mean"])
     assert rollouts[algorithm].actions.shape == (4, 5, 2)
-    np.testing.assert_allclose(rollouts[algorithm].observations[:, 0], start_states(UMAZE, [(1, 1), (3, 1)])[start_index])
+    np.testing.assert_allclose(
+        rollouts[algorithm].observations[:, 0], start_states(UMAZE, [(1, 1), (3, 1)])[start_index]
+    )
     if algorithm == "airl":
         assert trained.reward_net is not None
         save_reward_net(trained.reward_net, tmp_path / "reward.pt")
         windows = experts.trajectories[:, :5]
-        np.testing.assert_allclose(reward_net_returns(load_reward_net(tmp_path / "reward.pt"), windows, 2),
-                                   reward_net_returns(trained.reward_net, windows, 2), rtol=1e-5)
+        np.testing.assert_allclose(
+            reward_net_returns(load_reward_net(tmp_path / "reward.pt"), windows, 2),
+            reward_net_returns(trained.reward_net, windows, 2),
+            rtol=1e-5,
+        )
 
 
 def test_reward_net_returns_feed_raw_states_and_actions():

@@ -27,7 +27,11 @@ def snakemake_plan(root: Path, target: str) -> dict:
     """Jobs of a forced dry run towards ``target``, as Snakemake itself prints them."""
     plan = subprocess.run(
         ["snakemake", "--dry-run", "--forceall", "--printshellcmds", target],
-        cwd=root, capture_output=True, text=True, check=True, timeout=300,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
     ).stdout
     jobs: dict[str, dict] = {}
     for block in re.split(r"\n(?=rule \w+:)", plan):
@@ -46,6 +50,21 @@ def snakemake_plan(root: Path, target: str) -> dict:
 
 def test_dvc_yaml_is_rendered_from_the_dag_declaration(root):
     assert (root / "dvc.yaml").read_text() == dag.render_dvc_yaml(), "run `make dvc.yaml`"
+
+
+def test_readme_stage_table_is_generated_from_the_dag(root):
+    from diffirl import readme
+
+    text = (root / "README.md").read_text()
+    assert readme.rendered(text) == text, "run `make readme`"
+    for stage in dag.pipeline_stages():  # every stage is in it, by its generalised name
+        assert f"`{readme.generalise(stage.name)}`" in text, stage.name
+    assert "airl_reward.pt" in text
+
+
+def test_readme_names_no_file_outside_the_repository(root):
+    text = (root / "README.md").read_text()
+    assert "STUDY" not in text and "../shared" not in text
 
 
 def test_dvc_and_snakemake_have_the_same_stages_commands_inputs_and_outputs(root):
@@ -77,7 +96,8 @@ def test_every_declared_code_dependency_exists_and_every_stage_script_is_used(ro
 
 def test_final_targets_are_the_outputs_no_stage_consumes():
     targets = dag.final_targets()
-    assert str(paths.TABLE3) in targets and str(paths.CLAIMS) in targets
+    assert str(paths.REPORT_HTML) in targets and str(paths.REPORT_MARKDOWN) in targets
+    assert str(paths.TABLE3) not in targets  # the report reads every table
     consumed = {dep for stage in dag.pipeline_stages() for dep in stage.deps}
     assert not consumed & set(targets)
     assert str(paths.diffuser_model("umaze")) not in targets
@@ -95,14 +115,26 @@ def test_every_results_table_and_figure_of_every_environment_is_built():
         assert str(paths.reward_loss_figure(environment)) in outputs
         for loss in paths.LOSSES:
             assert str(paths.learnt_reward(environment, loss)) in outputs
-    for figure in ("fig07_umaze_rollouts", "fig10_large_true_reward_rollouts", "fig13_large_reward_losses",
-                   "fig14_large_rollouts", "fig18_halfcheetah_reward_losses"):
+    for figure in (
+        "fig07_umaze_rollouts",
+        "fig10_large_true_reward_rollouts",
+        "fig13_large_reward_losses",
+        "fig14_large_rollouts",
+        "fig18_halfcheetah_reward_losses",
+    ):
         assert str(paths.FIGURES / f"{figure}.png") in outputs
 
 
 def test_snakemake_builds_only_what_table2_needs(root):
-    expected = {"dataset_large", "train_diffuser_large", "experts_large", "kwindows_large", "evaluate_large",
-                "evaluate_baselines_large", "table2"}
+    expected = {
+        "dataset_large",
+        "train_diffuser_large",
+        "experts_large",
+        "kwindows_large",
+        "evaluate_large",
+        "evaluate_baselines_large",
+        "table2",
+    }
     expected |= {f"learn_reward_large_{loss}" for loss in paths.LOSSES}
     expected |= {f"train_baseline_large_{algorithm}" for algorithm in paths.BASELINES}
     assert set(snakemake_plan(root, str(paths.results_table(2)))) == expected

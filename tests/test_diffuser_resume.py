@@ -19,21 +19,41 @@ STEPS = 600
 def workspace(root, directory):
     directory.mkdir()
     params = compose("smoke", root / "scales")
-    params["diffusers"]["umaze"].update(horizon=8, dim=16, dim_mults=[1, 2], n_diffusion_steps=5, n_train_steps=STEPS,
-                                        checkpoint_every=50, early_sample_step=50, n_figure_samples=1)
+    params["diffusers"]["umaze"].update(
+        horizon=8,
+        dim=16,
+        dim_mults=[1, 2],
+        n_diffusion_steps=5,
+        n_train_steps=STEPS,
+        checkpoint_every=50,
+        early_sample_step=50,
+        n_figure_samples=1,
+    )
     params["kwindows"]["umaze"]["k"] = 4  # K-windows must fit the shortened horizon
     (directory / "params.yaml").write_text(yaml.safe_dump(params))
     dataset = sine_dataset(episodes=4, length=30)
     # a maze-shaped dataset: 2 actions, 4 state dimensions
-    maze_like = make_dataset(dataset.observations[:, [0, 1, 2, 0]] * 0.5, dataset.actions, dataset.rewards,
-                             dataset.terminals, dataset.timeouts)
-    write_datasets([(directory / paths.dataset_file("umaze", "base"), maze_like, provenance("generate", "umaze", "base", {}, 0))])
+    maze_like = make_dataset(
+        dataset.observations[:, [0, 1, 2, 0]] * 0.5,
+        dataset.actions,
+        dataset.rewards,
+        dataset.terminals,
+        dataset.timeouts,
+    )
+    write_datasets(
+        [(directory / paths.dataset_file("umaze", "base"), maze_like, provenance("generate", "umaze", "base", {}, 0))]
+    )
     return directory
 
 
 def train(root, directory):
-    return subprocess.Popen([sys.executable, str(root / "stages/train_diffuser.py"), "umaze"], cwd=directory,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(root / "stages/train_diffuser.py"), "umaze"],
+        cwd=directory,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def final_weights(directory):

@@ -21,10 +21,29 @@ def tiny_diffusion(dtype=torch.float32, predict_epsilon=False, clip=True) -> Gau
 
 
 def tiny_settings(**overrides) -> Diffuser:
-    values = dict(horizon=H, n_diffusion_steps=T, dim=8, dim_mults=[1, 2], predict_epsilon=False, clip_denoised=True,
-                  action_weight=1.0, normalizer="limits", goal_condition_rate=1.0, n_train_steps=400, batch_size=16,
-                  learning_rate=3e-3, ema_decay=0.9, ema_start=10, ema_every=1, checkpoint_every=100,
-                  early_sample_step=100, n_figure_samples=1, seed=0, device="cpu", torch_threads=1)
+    values = dict(
+        horizon=H,
+        n_diffusion_steps=T,
+        dim=8,
+        dim_mults=[1, 2],
+        predict_epsilon=False,
+        clip_denoised=True,
+        action_weight=1.0,
+        normalizer="limits",
+        goal_condition_rate=1.0,
+        n_train_steps=400,
+        batch_size=16,
+        learning_rate=3e-3,
+        ema_decay=0.9,
+        ema_start=10,
+        ema_every=1,
+        checkpoint_every=100,
+        early_sample_step=100,
+        n_figure_samples=1,
+        seed=0,
+        device="cpu",
+        torch_threads=1,
+    )
     return Diffuser(**(values | overrides))
 
 
@@ -52,8 +71,9 @@ def test_cosine_schedule_is_a_valid_variance_schedule():
 
 def test_a_tiny_model_overfits_a_tiny_dataset(tmp_path):
     one_window = sine_dataset(episodes=1, length=H)
-    trainer = DiffuserTrainer(tiny_settings(), one_window, tmp_path / "ckpt.pt", "fp", torch.device("cpu"),
-                              progress=False)
+    trainer = DiffuserTrainer(
+        tiny_settings(), one_window, tmp_path / "ckpt.pt", "fp", torch.device("cpu"), progress=False
+    )
     result = trainer.train()
     losses = [row["loss"] for row in result.log]
     assert np.mean(losses[-20:]) < np.mean(losses[:5]) / 10
@@ -125,16 +145,24 @@ class MLPGuide(torch.nn.Module):
     def __init__(self):
         super().__init__()
         torch.manual_seed(4)
-        self.net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(H * (OBS + ACT), 6), torch.nn.Tanh(),
-                                       torch.nn.Linear(6, 1))
+        self.net = torch.nn.Sequential(
+            torch.nn.Flatten(), torch.nn.Linear(H * (OBS + ACT), 6), torch.nn.Tanh(), torch.nn.Linear(6, 1)
+        )
 
     def forward(self, x):
         return self.net(x).squeeze(-1)
 
 
 def chain_loss(diffusion, guide, noise, conditions):
-    plans = sample(diffusion, conditions, noise.shape[1], guide, Guidance(scale=0.5, n_guide_steps=2, t_stopgrad=1),
-                   noise=noise, differentiable=True)
+    plans = sample(
+        diffusion,
+        conditions,
+        noise.shape[1],
+        guide,
+        Guidance(scale=0.5, n_guide_steps=2, t_stopgrad=1),
+        noise=noise,
+        differentiable=True,
+    )
     return (plans[:, :4] ** 2).sum()
 
 
@@ -177,9 +205,17 @@ def guide_gradients(grad_steps=None, checkpointing=False):
     diffusion = freeze(tiny_diffusion(dtype=torch.float64, clip=False))
     guide = MLPGuide().double()
     noise = draw_noise(diffusion, 2, torch.Generator().manual_seed(6)).double()
-    plans = sample(diffusion, {0: torch.full((2, OBS), 0.3, dtype=torch.float64)}, 2, guide,
-                   Guidance(scale=0.5, n_guide_steps=2, t_stopgrad=1), noise=noise, differentiable=True,
-                   grad_steps=grad_steps, checkpointing=checkpointing)
+    plans = sample(
+        diffusion,
+        {0: torch.full((2, OBS), 0.3, dtype=torch.float64)},
+        2,
+        guide,
+        Guidance(scale=0.5, n_guide_steps=2, t_stopgrad=1),
+        noise=noise,
+        differentiable=True,
+        grad_steps=grad_steps,
+        checkpointing=checkpointing,
+    )
     (plans[:, :4] ** 2).sum().backward()
     return plans.detach(), guide.net[1].weight.grad.clone()
 

@@ -119,7 +119,9 @@ def test_truncated_file_is_refused_as_corrupt(server, tmp_path, monkeypatch, smo
     body, _ = d4rl_maze_bytes(tmp_path)
     handler.files["/half.hdf5"] = body[: len(body) // 2]
     monkeypatch.chdir(tmp_path)
-    settings = smoke_params.datasets.umaze.model_copy(update={"source": "d4rl", "d4rl": {"base": remote(f"{base}/half.hdf5")}})
+    settings = smoke_params.datasets.umaze.model_copy(
+        update={"source": "d4rl", "d4rl": {"base": remote(f"{base}/half.hdf5")}}
+    )
     with pytest.raises(DatasetError, match="corrupt or truncated") as refused:
         build_datasets(get_environment("umaze"), settings, progress=False)
     assert f"{base}/half.hdf5 is not a readable HDF5 file" in str(refused.value)  # the URL, not a deleted scratch file

@@ -1,5 +1,6 @@
 """The whole foundation DAG at smoke scale, in a copy of the project, through both front ends."""
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -59,8 +60,8 @@ def check_table3(project: Path) -> pd.DataFrame:
     numbers = table.drop(columns="dataset")
     assert numbers.notna().all().all()
     assert (table["segments"] > 0).all()
-    assert (table["action_norm_mean"] > 0).all() and (table["action_norm_mean"] <= 6 ** 0.5).all()
-    assert list(table["thesis_return_mean"]) == [285.54, 442.01, 1001.77]
+    assert (table["action_norm_mean"] > 0).all() and (table["action_norm_mean"] <= 6**0.5).all()
+    assert list(table["thesis_discounted_return_mean"]) == [285.54, 442.01, 1001.77]
     return table
 
 
@@ -111,7 +112,9 @@ def check_results_tables(project: Path) -> None:
     for number, column in ((1, "return"), (2, "return"), (4, "discounted_return"), (5, "action_norm")):
         table = pd.read_csv(project / paths.results_table(number))
         assert table[f"{column}_mean"].notna().all(), number
-        assert {"method", "label", f"{column}_std", f"thesis_{column}_mean", "vs_base_mean", "statistic"} <= set(table.columns)
+        assert {"method", "label", f"{column}_std", f"thesis_{column}_mean", "vs_base_mean", "statistic"} <= set(
+            table.columns
+        )
         assert table["rollouts"].gt(0).all()
     table4 = pd.read_csv(project / paths.results_table(4))
     assert {"mse_best", "mmd_gauss_best", "mmd_matern_best"} <= set(table4["method"])
@@ -129,6 +132,38 @@ def test_snakemake_builds_every_target_too(snakemake_everything):
     for target in dag.final_targets():
         assert (project / target).stat().st_size > 0, target
     check_results_tables(project)
+
+
+def test_the_report_opens_in_a_real_browser_with_every_table_and_decoded_figure(dvc_project):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed here (.ci/run installs it)")
+    project, _ = dvc_project
+    page = project / paths.REPORT_HTML
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+    dom = run(project, chromium, *flags, "--virtual-time-budget=15000", "--dump-dom", f"file://{page}")
+    body = re.search(r"<body[^>]*>", dom).group(0)
+    assert 'data-images-decoded="true"' in body, body
+    assert f'data-image-count="{len(dag.report_inputs()["figures"])}"' in body, body
+    for title in ("Table 1:", "Table 2:", "Table 3:", "Table 4:", "Table 5:", "claims, decided", "Provenance"):
+        assert title in dom, title
+    markdown = (project / paths.REPORT_MARKDOWN).read_text()
+    for figure in dag.report_inputs()["figures"]:
+        assert Path(figure).name in markdown
+    screenshot = project / "reports" / "report_screenshot.png"
+    run(project, chromium, *flags, "--window-size=1300,2400", f"--screenshot={screenshot}", f"file://{page}")
+    assert screenshot.read_bytes().startswith(b"\x89PNG")
+    kept = Path(__file__).resolve().parent.parent / ".pytest_artifacts"  # the screenshot outlives the temporary project
+    kept.mkdir(exist_ok=True)
+    shutil.copy(screenshot, kept / "report_screenshot.png")
+
+
+def test_snakemake_records_stage_benchmarks_and_builds_its_own_report(snakemake_everything):
+    project, _ = snakemake_everything
+    for stage in ("table3", "evaluate_umaze", "report"):
+        assert (project / paths.benchmark_file(stage)).is_file(), stage
+    run(project, "snakemake", "--report", "reports/snakemake_report.zip")
+    assert (project / "reports/snakemake_report.zip").stat().st_size > 0
 
 
 def test_both_front_ends_produce_the_same_tables_from_the_same_seeds(dvc_project, snakemake_everything):

@@ -6,8 +6,16 @@ import torch
 
 from diffirl.diffusion.sampling import Guidance
 from diffirl.envs import get_environment
-from diffirl.method.evaluation import (GroupedGuide, allowed_window_starts, evaluate_diffuser_methods, erc_windows,
-                                       evaluation_reward, expert_rows, load_positions, save_rollouts)
+from diffirl.method.evaluation import (
+    GroupedGuide,
+    allowed_window_starts,
+    erc_windows,
+    evaluate_diffuser_methods,
+    evaluation_reward,
+    expert_rows,
+    load_positions,
+    save_rollouts,
+)
 from diffirl.method.experts import Experts, start_states, true_reward_guide
 from diffirl.method.reward_model import RewardMLP
 from diffirl.methods import LOSSES
@@ -25,10 +33,23 @@ def test_grouped_chain_equals_each_method_run_alone(tmp_path):
     starts = start_states(spec, [(1, 1), (1, 3), (3, 1)])
     reward = evaluation_reward(spec)
     guide = true_reward_guide(trained, spec)
-    alone = [planned_rollouts(trained, spec, starts, 6, 1, reward, g, GUIDANCE if g else None, seed=3, progress=False)
-             for g in (None, guide)]
-    together = planned_rollouts(trained, spec, np.concatenate([starts, starts]), 6, 1, reward,
-                                GroupedGuide([None, guide]), GUIDANCE, seed=3, progress=False, noise_groups=2)
+    alone = [
+        planned_rollouts(trained, spec, starts, 6, 1, reward, g, GUIDANCE if g else None, seed=3, progress=False)
+        for g in (None, guide)
+    ]
+    together = planned_rollouts(
+        trained,
+        spec,
+        np.concatenate([starts, starts]),
+        6,
+        1,
+        reward,
+        GroupedGuide([None, guide]),
+        GUIDANCE,
+        seed=3,
+        progress=False,
+        noise_groups=2,
+    )
     for single, grouped in zip(alone, together.split(2)):
         # float32 sums differ with the batch size (~1e-4 here); a wrong noise or guide moves states by ~0.1
         np.testing.assert_allclose(grouped.observations, single.observations, atol=2e-3)
@@ -58,8 +79,15 @@ def test_erc_windows_never_touch_the_rows_experts_came_from():
 
 
 def settings(**overrides) -> EvaluationSettings:
-    values = dict(start_cells=[(1, 1), (3, 1)], rollouts_per_start=2, steps=5, replan_every=1, erc_windows=10,
-                  confidence=0.95, seed=0)
+    values = dict(
+        start_cells=[(1, 1), (3, 1)],
+        rollouts_per_start=2,
+        steps=5,
+        replan_every=1,
+        erc_windows=10,
+        confidence=0.95,
+        seed=0,
+    )
     return EvaluationSettings(**(values | overrides))
 
 
@@ -71,9 +99,11 @@ def test_evaluation_scores_every_method_and_picks_the_best_snapshot(tmp_path):
     snapshots = {"mse": {1: RewardMLP(trained.diffusion.horizon, 6, [8]), 2: learnt["mse"]}}
     rows = np.random.default_rng(0).uniform(-1, 1, size=(10, trained.diffusion.horizon, 6))
     from diffirl.method.evaluation import ErcWindows
+
     windows = ErcWindows(rows, rows[..., 2].sum(axis=1))
-    metrics, rollouts, start_index = evaluate_diffuser_methods(trained, spec, settings(), GUIDANCE, learnt, snapshots,
-                                                               windows, progress=False)
+    metrics, rollouts, start_index = evaluate_diffuser_methods(
+        trained, spec, settings(), GUIDANCE, learnt, snapshots, windows, progress=False
+    )
     assert list(metrics) == ["base", "true", *LOSSES, "mse_best"]
     assert start_index.tolist() == [0, 0, 1, 1]
     for name, entry in metrics.items():
@@ -84,8 +114,16 @@ def test_evaluation_scores_every_method_and_picks_the_best_snapshot(tmp_path):
     assert best["return_mean"] >= metrics["mse"]["return_mean"] - 1e-9  # the last network is among the candidates
     assert metrics["base"]["erc"] is None and 0 <= metrics["mse"]["erc"] <= 1
     # the base row is exactly the unguided planner on the same noise
-    alone = planned_rollouts(trained, spec, start_states(spec, [(1, 1), (1, 1), (3, 1), (3, 1)]), 5, 1,
-                             evaluation_reward(spec), seed=0, progress=False)
+    alone = planned_rollouts(
+        trained,
+        spec,
+        start_states(spec, [(1, 1), (1, 1), (3, 1), (3, 1)]),
+        5,
+        1,
+        evaluation_reward(spec),
+        seed=0,
+        progress=False,
+    )
     np.testing.assert_allclose(rollouts["base"].observations, alone.observations, atol=2e-3)
     # every rollout's states and actions are kept, and the figures read positions back
     save_rollouts(tmp_path / "r.npz", rollouts, start_index)
@@ -99,9 +137,17 @@ def test_halfcheetah_has_no_true_reward_row(tmp_path):
     trained = tiny_trained(tmp_path, "hc", 17, 6)
     learnt = {loss: RewardMLP(trained.diffusion.horizon, 23, [8]) for loss in LOSSES}
     from diffirl.method.evaluation import ErcWindows
+
     rows = np.random.default_rng(0).normal(size=(6, trained.diffusion.horizon, 23))
-    metrics, rollouts, _ = evaluate_diffuser_methods(trained, spec, settings(start_cells=[], rollouts_per_start=2, steps=3,
-                                                                             gamma=0.99), GUIDANCE, learnt, {},
-                                                     ErcWindows(rows, rows[..., 0].sum(1)), progress=False)
+    metrics, rollouts, _ = evaluate_diffuser_methods(
+        trained,
+        spec,
+        settings(start_cells=[], rollouts_per_start=2, steps=3, gamma=0.99),
+        GUIDANCE,
+        learnt,
+        {},
+        ErcWindows(rows, rows[..., 0].sum(1)),
+        progress=False,
+    )
     assert list(metrics) == ["base", *LOSSES]
     assert metrics["base"]["discounted_return"][0] != metrics["base"]["return_mean"]

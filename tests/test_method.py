@@ -18,10 +18,20 @@ GUIDANCE = GuidanceSettings(scale=0.1, n_guide_steps=2, t_stopgrad=1, scale_grad
 
 
 def learning_settings(**overrides) -> RewardLearning:
-    values = dict(hidden=[16], batch_size=8, loss_units="normalised", mmd_unbiased={"gaussian": False, "matern": False},
-                  gaussian_bandwidth_factors=[0.25, 0.5, 1.0, 2.0, 4.0], matern_nu=0.5, matern_lengthscale=0.69,
-                  backprop_steps="all", gradient_checkpointing=False, checkpoint_every=1, seed=0,
-                  losses={name: {"learning_rate": 0.01, "epochs": 6} for name in LOSSES})
+    values = dict(
+        hidden=[16],
+        batch_size=8,
+        loss_units="normalised",
+        mmd_unbiased={"gaussian": False, "matern": False},
+        gaussian_bandwidth_factors=[0.25, 0.5, 1.0, 2.0, 4.0],
+        matern_nu=0.5,
+        matern_lengthscale=0.69,
+        backprop_steps="all",
+        gradient_checkpointing=False,
+        checkpoint_every=1,
+        seed=0,
+        losses={name: {"learning_rate": 0.01, "epochs": 6} for name in LOSSES},
+    )
     return RewardLearning(**(values | overrides))
 
 
@@ -49,7 +59,9 @@ def test_guided_rollout_experts_record_their_provenance(tmp_path):
 def test_goal_plans_end_at_the_goal(tmp_path):
     spec = get_environment("large")
     trained = tiny_trained(tmp_path, "large", 4, 2)
-    settings = ExpertSettings(procedure="goal_plans", length=8, start_cells=[(1, 1), (5, 1)], goal_cell=(7, 10), seeds=[0])
+    settings = ExpertSettings(
+        procedure="goal_plans", length=8, start_cells=[(1, 1), (5, 1)], goal_cell=(7, 10), seeds=[0]
+    )
     experts = goal_plan_experts(trained, spec, settings)
     goal = spec.maze.cell_to_xy(np.array([7.0, 10.0]))
     np.testing.assert_allclose(experts.trajectories[:, -1, 2:4], np.stack([goal, goal]), atol=1e-5)
@@ -62,7 +74,7 @@ def test_dataset_window_experts_are_windows_of_the_data():
     experts = dataset_window_experts(dataset, settings)
     assert experts.trajectories.shape == (10, 4, 5)
     for row, start in zip(experts.trajectories, experts.start_point):
-        np.testing.assert_allclose(row[:, 2:], dataset.observations[start:start + 4])
+        np.testing.assert_allclose(row[:, 2:], dataset.observations[start : start + 4])
         assert start % 20 + 4 <= 20
 
 
@@ -90,7 +102,9 @@ def make_learner(tmp_path, trained_and_data, loss="mse", epochs=8, name="ckpt.pt
     windows = rows[starts[:, None] + np.arange(4)]
     windows[:, 1:, 2:4] += 1.0  # the experts drift up and right of what the data (and the unguided diffuser) do
     settings = learning_settings(**overrides)
-    settings = settings.model_copy(update={"losses": {k: v.model_copy(update={"epochs": epochs}) for k, v in settings.losses.items()}})
+    settings = settings.model_copy(
+        update={"losses": {k: v.model_copy(update={"epochs": epochs}) for k, v in settings.losses.items()}}
+    )
     guidance = Guidance(5.0, 2, 0, False)
     return RewardLearner(trained, windows, settings, loss, guidance, tmp_path / name, "fp", progress=False)
 
@@ -161,8 +175,9 @@ def test_losses_compare_in_the_units_and_with_the_estimator_params_say(tmp_path,
     from diffirl.method.reward_learning import trajectory_loss
     from diffirl.rewards.losses import mmd
 
-    raw = make_learner(tmp_path, sine_diffuser, loss, name="raw.pt", loss_units="raw",
-                       mmd_unbiased={"gaussian": True, "matern": True})
+    raw = make_learner(
+        tmp_path, sine_diffuser, loss, name="raw.pt", loss_units="raw", mmd_unbiased={"gaussian": True, "matern": True}
+    )
     normalised = make_learner(tmp_path, sine_diffuser, loss, name="n.pt")
     planned = raw.windows + 0.1 * torch.randn_like(raw.windows)
     unnormalize = raw.trained.normalizer.unnormalize
@@ -170,7 +185,9 @@ def test_losses_compare_in_the_units_and_with_the_estimator_params_say(tmp_path,
     torch.testing.assert_close(raw.compare(planned, raw.windows), expected)
     assert not torch.isclose(raw.compare(planned, raw.windows), normalised.compare(planned, normalised.windows))
     if loss == "mmd_matern":  # the estimator of the loss's own kernel is the one used
-        torch.testing.assert_close(expected, mmd(unnormalize(planned), unnormalize(raw.windows), "matern", unbiased=True))
+        torch.testing.assert_close(
+            expected, mmd(unnormalize(planned), unnormalize(raw.windows), "matern", unbiased=True)
+        )
 
 
 def test_snapshots_are_kept_saved_and_resumed(tmp_path, sine_diffuser):

@@ -31,9 +31,16 @@ def local_minari(tmp_path, monkeypatch):
         record["observations"] = {k: np.array([o[k] for o in observations]) for k in observations[0]}
         buffers.append(EpisodeBuffer(id=episode, seed=episode, **record))
         states.append(record["observations"]["observation"])
-    minari.create_dataset_from_buffers("test/pointmaze/umaze-v0", buffers, env=env, algorithm_name="random",
-                                       author="tests", author_email="t@example.org",
-                                       code_permalink="https://example.org", description="test")
+    minari.create_dataset_from_buffers(
+        "test/pointmaze/umaze-v0",
+        buffers,
+        env=env,
+        algorithm_name="random",
+        author="tests",
+        author_email="t@example.org",
+        code_permalink="https://example.org",
+        description="test",
+    )
     env.close()
     return np.concatenate(states)
 

@@ -6,7 +6,8 @@ import yaml
 
 from diffirl.params import ParameterError, load_params
 from diffirl.params.load import validate_params
-from diffirl.params.scale import SCALES, compose, main as scale_main, render
+from diffirl.params.scale import SCALES, compose, render
+from diffirl.params.scale import main as scale_main
 
 
 def test_committed_params_yaml_is_the_default_scale(root):
@@ -20,7 +21,9 @@ def test_every_scale_validates(root, scale):
 
 
 def test_scales_change_sizes_in_the_expected_direction(root):
-    sizes = {s: validate_params(compose(s, root / "scales")).datasets.halfcheetah.generate.total_timesteps for s in SCALES}
+    sizes = {
+        s: validate_params(compose(s, root / "scales")).datasets.halfcheetah.generate.total_timesteps for s in SCALES
+    }
     assert sizes["smoke"] < sizes["default"] < sizes["paper"]
 
 
@@ -119,16 +122,28 @@ def test_stage_stops_on_a_bad_parameter_before_doing_any_work(root, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("section, key, value, message", [
-    ("true_reward", ("umaze", "row_weight"), 0.0, None),  # with column_weight 0 below: a constant reward
-    ("true_reward", ("large", "guide_units"), "metres", r"true_reward\.large\.guide_units"),
-    ("reward_learning", ("umaze", "loss_units"), "pixels", r"reward_learning\.umaze\.loss_units"),
-    ("reward_learning", ("halfcheetah", "gaussian_bandwidth_factors"), [1.0, -2.0],
-     r"reward_learning\.halfcheetah\.gaussian_bandwidth_factors\.1"),
-    ("reward_learning", ("umaze", "mmd_unbiased"), {"gaussian": True}, "mmd_unbiased must name gaussian and matern"),
-    ("evaluation", ("umaze", "confidence"), 1.0, r"evaluation\.umaze\.confidence"),
-    ("evaluation", ("large", "steps"), None, r"evaluation\.large\.steps"),
-])
+@pytest.mark.parametrize(
+    "section, key, value, message",
+    [
+        ("true_reward", ("umaze", "row_weight"), 0.0, None),  # with column_weight 0 below: a constant reward
+        ("true_reward", ("large", "guide_units"), "metres", r"true_reward\.large\.guide_units"),
+        ("reward_learning", ("umaze", "loss_units"), "pixels", r"reward_learning\.umaze\.loss_units"),
+        (
+            "reward_learning",
+            ("halfcheetah", "gaussian_bandwidth_factors"),
+            [1.0, -2.0],
+            r"reward_learning\.halfcheetah\.gaussian_bandwidth_factors\.1",
+        ),
+        (
+            "reward_learning",
+            ("umaze", "mmd_unbiased"),
+            {"gaussian": True},
+            "mmd_unbiased must name gaussian and matern",
+        ),
+        ("evaluation", ("umaze", "confidence"), 1.0, r"evaluation\.umaze\.confidence"),
+        ("evaluation", ("large", "steps"), None, r"evaluation\.large\.steps"),
+    ],
+)
 def test_bad_method_and_evaluation_settings_are_named(root, section, key, value, message):
     raw = settings(root)
     raw[section][key[0]][key[1]] = value

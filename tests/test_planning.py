@@ -69,11 +69,29 @@ def test_wall_fraction_counts_positions_in_walls():
 
 
 def tiny_trained(tmp_path, name, observation_dim, action_dim, predict_epsilon=False) -> TrainedDiffuser:
-    settings = Diffuser(horizon=8, n_diffusion_steps=4, dim=8, dim_mults=[1, 2], predict_epsilon=predict_epsilon,
-                        clip_denoised=not predict_epsilon, action_weight=1.0, normalizer="limits", goal_condition_rate=0.0,
-                        n_train_steps=1, batch_size=1, learning_rate=1e-3, ema_decay=0.9, ema_start=0, ema_every=1,
-                        checkpoint_every=1, early_sample_step=1, n_figure_samples=1, seed=0, device="cpu",
-                        torch_threads=1)
+    settings = Diffuser(
+        horizon=8,
+        n_diffusion_steps=4,
+        dim=8,
+        dim_mults=[1, 2],
+        predict_epsilon=predict_epsilon,
+        clip_denoised=not predict_epsilon,
+        action_weight=1.0,
+        normalizer="limits",
+        goal_condition_rate=0.0,
+        n_train_steps=1,
+        batch_size=1,
+        learning_rate=1e-3,
+        ema_decay=0.9,
+        ema_start=0,
+        ema_every=1,
+        checkpoint_every=1,
+        early_sample_step=1,
+        n_figure_samples=1,
+        seed=0,
+        device="cpu",
+        torch_threads=1,
+    )
     diffusion = build_diffusion(settings, observation_dim, action_dim)
     dims = observation_dim + action_dim
     normalizer = Normalizer(torch.zeros(dims), torch.full((dims,), 2.0))
@@ -89,16 +107,24 @@ def test_batched_rollouts_start_exactly_at_the_given_states(tmp_path, name, repl
     starts = np.stack([state_of(spec, env.reset(seed=k)[0]) for k in range(3)])
     env.close()
     trained = tiny_trained(tmp_path, name, starts.shape[1], 2 if spec.is_maze else 6)
-    rollouts = planned_rollouts(trained, spec, starts, steps=7, replan_every=replan_every, progress=False,
-                                reward=lambda s, a, n: -np.abs(a).sum(-1))
+    rollouts = planned_rollouts(
+        trained,
+        spec,
+        starts,
+        steps=7,
+        replan_every=replan_every,
+        progress=False,
+        reward=lambda s, a, n: -np.abs(a).sum(-1),
+    )
     assert rollouts.observations.shape == (3, 8, starts.shape[1])
     np.testing.assert_array_equal(rollouts.observations[:, 0], starts)
     # every executed transition is the simulator's own response to the executed action
     env = make_env(spec)
     env.reset(seed=0)
     for k in range(3):
-        np.testing.assert_allclose(step_from(env, spec, starts[k], rollouts.actions[k, 0]), rollouts.observations[k, 1],
-                                   atol=1e-9)
+        np.testing.assert_allclose(
+            step_from(env, spec, starts[k], rollouts.actions[k, 0]), rollouts.observations[k, 1], atol=1e-9
+        )
     np.testing.assert_allclose(rollouts.returns, -np.abs(rollouts.actions).sum(axis=(1, 2)))
     with pytest.raises(ValueError, match="replan_every"):
         planned_rollouts(trained, spec, starts, steps=2, replan_every=99, progress=False)
@@ -110,6 +136,6 @@ def test_halfcheetah_rollouts_default_to_the_environment_reward(tmp_path):
     starts = np.stack([state_of(spec, env.reset(seed=k)[0]) for k in range(2)])
     trained = tiny_trained(tmp_path, "hc", 17, 6)
     rollouts = planned_rollouts(trained, spec, starts, steps=3, progress=False)
-    action_cost = 0.1 * (rollouts.actions ** 2).sum(-1)
+    action_cost = 0.1 * (rollouts.actions**2).sum(-1)
     assert np.isfinite(rollouts.rewards).all()
     assert not np.allclose(rollouts.rewards, -action_cost)  # forward progress counts too

@@ -25,7 +25,7 @@ BAD_EDITS = [
     ("datasets.umaze.seed", -1, "-1"),
     ("datasets.umaze.generate.n_transitions", 0, "0"),
     ("datasets.umaze.generate.episode_length", 1, "1"),
-    ("datasets.large.generate.episode_length", 10 ** 9, "exceeds n_transitions"),
+    ("datasets.large.generate.episode_length", 10**9, "exceeds n_transitions"),
     ("datasets.umaze.generate.waypoint_jitter", 0.5, "0.5"),
     ("datasets.umaze.generate.d_gain", 1.0, "1.0"),
     ("datasets.umaze.generate.action_noise", -0.1, "-0.1"),
@@ -33,7 +33,7 @@ BAD_EDITS = [
     ("datasets.umaze.d4rl.base.sha256", "abc", "'abc'"),
     ("datasets.halfcheetah.generate.net_arch", [-32], "-32"),
     ("datasets.halfcheetah.generate.net_arch", [0, 64], "0"),
-    ("datasets.halfcheetah.generate.learning_starts", 10 ** 8, "must be below total_timesteps"),
+    ("datasets.halfcheetah.generate.learning_starts", 10**8, "must be below total_timesteps"),
     ("datasets.halfcheetah.generate.medium_return_fraction", 1.5, "1.5"),
     ("diffusers.umaze.horizon", 1, "1"),
     ("diffusers.umaze.dim_mults", [1, 0], "0"),
@@ -44,15 +44,15 @@ BAD_EDITS = [
     ("diffusers.umaze.goal_condition_rate", 2.0, "2.0"),
     ("diffusers.umaze.device", "tpu", "'tpu'"),
     ("diffusers.umaze.torch_threads", 0, "0"),
-    ("diffusers.umaze.early_sample_step", 10 ** 9, "exceeds n_train_steps"),
-    ("guidance.umaze.t_stopgrad", 10 ** 3, "no step would be guided"),
+    ("diffusers.umaze.early_sample_step", 10**9, "exceeds n_train_steps"),
+    ("guidance.umaze.t_stopgrad", 10**3, "no step would be guided"),
     ("guidance.umaze.scale", -1.0, "-1.0"),
     ("true_reward.umaze.guide_units", "metres", "'metres'"),
     ("experts.umaze.procedure", "dream", "'dream'"),
     ("experts.umaze.start_cells", [], "needs start_cells"),
-    ("experts.large.length", 10 ** 4, "exceeds diffusers.large.horizon"),
+    ("experts.large.length", 10**4, "exceeds diffusers.large.horizon"),
     ("kwindows.umaze.k", 0, "0"),
-    ("kwindows.umaze.k", 10 ** 4, "exceeds"),
+    ("kwindows.umaze.k", 10**4, "exceeds"),
     ("reward_learning.umaze.hidden", [16, 0], "0"),
     ("reward_learning.umaze.matern_nu", 1.0, "1.0"),
     ("reward_learning.umaze.backprop_steps", 0, "0"),
@@ -61,10 +61,10 @@ BAD_EDITS = [
     ("baselines.umaze.n_envs", 0, "0"),
     ("baselines.umaze.gail.ppo.batch_size", 7, "must divide"),
     ("evaluation.umaze.rollouts_per_start", 0, "0"),
-    ("evaluation.umaze.replan_every", 10 ** 4, "exceeds diffusers.umaze.horizon"),
+    ("evaluation.umaze.replan_every", 10**4, "exceeds diffusers.umaze.horizon"),
     ("evaluation.umaze.erc_windows", 2, "2"),
     ("table3.gamma", 0.0, "0.0"),
-    ("figures.dataset_samples.umaze.window", 10 ** 5, "exceeds datasets.umaze.generate.episode_length"),
+    ("figures.dataset_samples.umaze.window", 10**5, "exceeds datasets.umaze.generate.episode_length"),
     ("figures.dataset_samples.umaze.n_panels", 1000, "1000"),
 ]
 
@@ -151,8 +151,9 @@ def test_saved_rollouts_replay_to_their_returns(tmp_path):
 
     spec = get_environment("umaze")
     trained = tiny_trained(tmp_path, "umaze", 4, 2)
-    rollouts = planned_rollouts(trained, spec, start_states(spec, [(1, 1), (3, 3)]), 8, 1, evaluation_reward(spec),
-                                progress=False)
+    rollouts = planned_rollouts(
+        trained, spec, start_states(spec, [(1, 1), (3, 3)]), 8, 1, evaluation_reward(spec), progress=False
+    )
     save_rollouts(tmp_path / "r.npz", {"base": rollouts}, np.array([0, 1]))
     with np.load(tmp_path / "r.npz") as saved:
         observations, actions = saved["observations_base"], saved["actions_base"]

@@ -12,17 +12,31 @@ from diffirl.reports.results import RESULTS_TABLES, build_results_table, paired_
 
 def entry(name: str, returns, gamma=1.0, erc=None, **extra) -> dict:
     returns = np.asarray(returns, dtype=float)
-    return {"label": METHODS[name.removesuffix("_best")].label, "returns": returns.tolist(),
-            "discounted_returns": (returns * 0.5).tolist(), "action_norms": (returns / 100).tolist(), "gamma": gamma,
-            "rollouts": len(returns), "steps": 128, "erc": erc, "return_mean": returns.mean(), **extra}
+    return {
+        "label": METHODS[name.removesuffix("_best")].label,
+        "returns": returns.tolist(),
+        "discounted_returns": (returns * 0.5).tolist(),
+        "action_norms": (returns / 100).tolist(),
+        "gamma": gamma,
+        "rollouts": len(returns),
+        "steps": 128,
+        "erc": erc,
+        "return_mean": returns.mean(),
+        **extra,
+    }
 
 
 def metrics_for(environment: str, shift: dict[str, float], rollouts: int = 20) -> dict:
     base = np.random.default_rng(0).normal(100, 10, rollouts)
     names = [m.name for m in methods_for(environment != "halfcheetah")]
-    return {name: entry(name, base + shift.get(name, 0.0) + np.random.default_rng(k).normal(0, 1, rollouts),
-                        erc=0.5 if METHODS[name].has_reward else None)
-            for k, name in enumerate(names)}
+    return {
+        name: entry(
+            name,
+            base + shift.get(name, 0.0) + np.random.default_rng(k).normal(0, 1, rollouts),
+            erc=0.5 if METHODS[name].has_reward else None,
+        )
+        for k, name in enumerate(names)
+    }
 
 
 def test_paired_interval_is_the_paired_t_interval():
@@ -73,8 +87,12 @@ def test_claims_are_decided_from_the_numbers():
         umaze[loss]["erc"] = erc
     umaze["airl"]["erc"] = 0.7
     large = metrics_for("large", {"bc": 30, "gail": 30, "airl": 30, LOSSES[0]: 10})
-    tables = {1: build_results_table(RESULTS_TABLES[1], umaze), 2: build_results_table(RESULTS_TABLES[2], large),
-              4: None, 5: None}
+    tables = {
+        1: build_results_table(RESULTS_TABLES[1], umaze),
+        2: build_results_table(RESULTS_TABLES[2], large),
+        4: None,
+        5: None,
+    }
     claims = build_claims(tables).set_index(["table", "claim"])
     assert claims.loc[(1, "true-reward guidance beats the base diffuser"), "ours_verdict"] == HOLDS
     assert claims.loc[(1, "MSE Reward guides within one std of true-reward guidance"), "ours_verdict"] == HOLDS

@@ -37,7 +37,7 @@ def test_table3_reports_our_numbers_beside_the_thesis():
     assert table.loc["medium", "segments"] == 3
     assert table.loc["expert", "action_norm_mean"] == pytest.approx(np.sqrt(2), rel=1e-6)
     assert table.loc["medium-replay", "action_norm_std"] == pytest.approx(0.0, abs=1e-6)
-    assert table.loc["expert", "thesis_return_mean"] == 1001.77
+    assert table.loc["expert", "thesis_discounted_return_mean"] == 1001.77
     assert table.loc["medium", "thesis_action_norm_std"] == 0.69
 
 

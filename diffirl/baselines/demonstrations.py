@@ -17,8 +17,12 @@ def to_trajectories(experts: Experts, action_dim: int) -> list[Trajectory]:
     if experts.trajectories.shape[1] < 2:
         raise ValueError("expert trajectories need at least 2 steps to hold one transition")
     return [
-        Trajectory(obs=rows[:, action_dim:].astype(np.float64), acts=rows[:-1, :action_dim].astype(np.float32),
-                   infos=None, terminal=False)
+        Trajectory(
+            obs=rows[:, action_dim:].astype(np.float64),
+            acts=rows[:-1, :action_dim].astype(np.float32),
+            infos=None,
+            terminal=False,
+        )
         for rows in experts.trajectories
     ]
 

@@ -9,20 +9,34 @@ from stable_baselines3.common.policies import ActorCriticPolicy
 from diffirl.baselines.training import as_controller
 from diffirl.envs.closed_loop import closed_loop_rollouts
 from diffirl.envs.registry import EnvironmentSpec
-from diffirl.method.evaluation import ErcWindows, evaluation_reward, evaluation_starts, reward_description, rollout_scores
+from diffirl.method.evaluation import (
+    ErcWindows,
+    evaluation_reward,
+    evaluation_starts,
+    reward_description,
+    rollout_scores,
+)
 from diffirl.methods import METHODS
 from diffirl.metrics import episode_return_correlation
 from diffirl.params.schema import EvaluationSettings
 
 
-def evaluate_policies(spec: EnvironmentSpec, settings: EvaluationSettings, policies: dict[str, ActorCriticPolicy],
-                      progress: bool = True):
+def evaluate_policies(
+    spec: EnvironmentSpec, settings: EvaluationSettings, policies: dict[str, ActorCriticPolicy], progress: bool = True
+):
     """Return (metrics per baseline, rollouts per baseline, start index of each rollout)."""
     batch, start_index = evaluation_starts(spec, settings)
     metrics, rollouts = {}, {}
     for name, policy in policies.items():
-        rollouts[name] = closed_loop_rollouts(spec, batch, settings.steps, as_controller(policy), evaluation_reward(spec),
-                                              seed=settings.seed, progress=progress)
+        rollouts[name] = closed_loop_rollouts(
+            spec,
+            batch,
+            settings.steps,
+            as_controller(policy),
+            evaluation_reward(spec),
+            seed=settings.seed,
+            progress=progress,
+        )
         metrics[name] = rollout_scores(METHODS[name].label, rollouts[name], settings.gamma, reward_description(spec))
     return metrics, rollouts, start_index
 
@@ -33,8 +47,9 @@ def reward_net_returns(reward_net: RewardNet, rows: np.ndarray, action_dim: int)
     actions, states = rows[..., :action_dim], rows[..., action_dim:]
     next_states = np.concatenate([states[:, 1:], states[:, -1:]], axis=1)  # the last is unused by r(s, a)
     flat = lambda a: a.reshape(count * horizon, -1)
-    rewards = reward_net.predict_processed(flat(states), flat(actions), flat(next_states),
-                                           np.zeros(count * horizon, dtype=bool))
+    rewards = reward_net.predict_processed(
+        flat(states), flat(actions), flat(next_states), np.zeros(count * horizon, dtype=bool)
+    )
     return rewards.reshape(count, horizon).sum(axis=1)
 
 

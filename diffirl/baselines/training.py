@@ -1,4 +1,4 @@
-"""Training BC, GAIL and AIRL on expert demonstrations (STUDY section 8).
+"""Training BC, GAIL and AIRL on expert demonstrations (docs/thesis.md §7).
 
 BC is `imitation.algorithms.bc`; GAIL and AIRL are `imitation.algorithms.adversarial`
 over a stable-baselines3 PPO generator, each with a reward network that normalises its
@@ -51,13 +51,23 @@ def csv_logger(folder: Path) -> imitation_logger.HierarchicalLogger:
     return imitation_logger.configure(folder, format_strs=["csv"])
 
 
-def train_bc(spec: EnvironmentSpec, settings: BaselineSettings, demonstrations: list[Trajectory],
-             log_dir: Path, progress: bool = True) -> TrainedBaseline:
+def train_bc(
+    spec: EnvironmentSpec,
+    settings: BaselineSettings,
+    demonstrations: list[Trajectory],
+    log_dir: Path,
+    progress: bool = True,
+) -> TrainedBaseline:
     env = make_policy_env(spec, settings.episode_steps)
-    trainer = bc.BC(observation_space=env.observation_space, action_space=env.action_space,
-                    demonstrations=rollout.flatten_trajectories(demonstrations),
-                    batch_size=settings.bc.batch_size, rng=np.random.default_rng(settings.seed), device="cpu",
-                    custom_logger=csv_logger(log_dir))
+    trainer = bc.BC(
+        observation_space=env.observation_space,
+        action_space=env.action_space,
+        demonstrations=rollout.flatten_trajectories(demonstrations),
+        batch_size=settings.bc.batch_size,
+        rng=np.random.default_rng(settings.seed),
+        device="cpu",
+        custom_logger=csv_logger(log_dir),
+    )
     env.close()
     trainer.train(n_epochs=settings.bc.epochs, progress_bar=progress)
     return TrainedBaseline(trainer.policy)
@@ -65,13 +75,30 @@ def train_bc(spec: EnvironmentSpec, settings: BaselineSettings, demonstrations: 
 
 def _generator(venv: DummyVecEnv, settings: AdversarialSettings, seed: int) -> PPO:
     ppo = settings.ppo
-    return PPO("MlpPolicy", venv, learning_rate=ppo.learning_rate, n_steps=ppo.n_steps, batch_size=ppo.batch_size,
-               n_epochs=ppo.n_epochs, gamma=ppo.gamma, ent_coef=ppo.ent_coef, clip_range=ppo.clip_range,
-               vf_coef=ppo.vf_coef, seed=seed, device="cpu", verbose=0)
+    return PPO(
+        "MlpPolicy",
+        venv,
+        learning_rate=ppo.learning_rate,
+        n_steps=ppo.n_steps,
+        batch_size=ppo.batch_size,
+        n_epochs=ppo.n_epochs,
+        gamma=ppo.gamma,
+        ent_coef=ppo.ent_coef,
+        clip_range=ppo.clip_range,
+        vf_coef=ppo.vf_coef,
+        seed=seed,
+        device="cpu",
+        verbose=0,
+    )
 
 
-def train_adversarial(spec: EnvironmentSpec, settings: BaselineSettings, algorithm: Literal["gail", "airl"],
-                      demonstrations: list[Trajectory], log_dir: Path) -> TrainedBaseline:
+def train_adversarial(
+    spec: EnvironmentSpec,
+    settings: BaselineSettings,
+    algorithm: Literal["gail", "airl"],
+    demonstrations: list[Trajectory],
+    log_dir: Path,
+) -> TrainedBaseline:
     algorithm_settings: AdversarialSettings = getattr(settings, algorithm)
     venv = training_envs(spec, settings)
     generator = _generator(venv, algorithm_settings, settings.seed)
@@ -82,7 +109,9 @@ def train_adversarial(spec: EnvironmentSpec, settings: BaselineSettings, algorit
         demo_batch_size=algorithm_settings.demo_batch_size,
         gen_replay_buffer_capacity=algorithm_settings.gen_replay_buffer_capacity,
         n_disc_updates_per_round=algorithm_settings.n_disc_updates_per_round,
-        venv=venv, gen_algo=generator, reward_net=reward_net,
+        venv=venv,
+        gen_algo=generator,
+        reward_net=reward_net,
         custom_logger=csv_logger(log_dir),
     )
     trainer.train(algorithm_settings.total_timesteps)  # imitation shows a progress bar over rounds
@@ -90,8 +119,14 @@ def train_adversarial(spec: EnvironmentSpec, settings: BaselineSettings, algorit
     return TrainedBaseline(generator.policy, trainer.reward_test if algorithm == "airl" else None)
 
 
-def train_baseline(spec: EnvironmentSpec, settings: BaselineSettings, algorithm: str,
-                   demonstrations: list[Trajectory], log_dir: Path, progress: bool = True) -> TrainedBaseline:
+def train_baseline(
+    spec: EnvironmentSpec,
+    settings: BaselineSettings,
+    algorithm: str,
+    demonstrations: list[Trajectory],
+    log_dir: Path,
+    progress: bool = True,
+) -> TrainedBaseline:
     """Train one baseline; its per-round statistics go to ``log_dir``/progress.csv."""
     torch.manual_seed(settings.seed)
     torch.set_num_threads(settings.torch_threads)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -52,7 +51,7 @@ def download(remote: RemoteFile, destination: Path) -> str:
         raise DownloadError(f"{url}: the server answered HTTP {error.code} {error.reason}") from None
     except urllib.error.URLError as error:
         raise DownloadError(f"cannot reach the host of {url}: {error.reason}") from None
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise DownloadError(f"{url}: no answer within {remote.timeout_s} s") from None
     except (ConnectionError, http.client.HTTPException) as error:  # e.g. IncompleteRead
         raise DownloadError(f"download of {url} broke off (truncated): {error!r}") from None
@@ -101,5 +100,9 @@ def load_from_d4rl(spec: EnvironmentSpec, remotes: dict[str, RemoteFile], scratc
             datasets[split] = read_d4rl_file(raw, spec, origin=str(remotes[split].url))
         finally:
             raw.unlink(missing_ok=True)
-        extras[split] = {"url": str(remotes[split].url), "download_sha256": sha, "sha256_verified": remotes[split].sha256 is not None}
+        extras[split] = {
+            "url": str(remotes[split].url),
+            "download_sha256": sha,
+            "sha256_verified": remotes[split].sha256 is not None,
+        }
     return datasets, extras

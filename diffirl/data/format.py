@@ -127,8 +127,10 @@ def check_against_sidecar(path: str | Path) -> None:
     except json.JSONDecodeError as error:
         raise DatasetError(f"provenance sidecar {sidecar} is not valid JSON: {error}") from None
     if recorded and recorded != sha256_of(path):
-        raise DatasetError(f"dataset file {path} does not match the sha256 its sidecar {sidecar.name} records "
-                           f"({recorded[:12]}...): it was changed after it was written; rerun its dataset stage")
+        raise DatasetError(
+            f"dataset file {path} does not match the sha256 its sidecar {sidecar.name} records "
+            f"({recorded[:12]}...): it was changed after it was written; rerun its dataset stage"
+        )
 
 
 def sha256_of(path: str | Path) -> str:
@@ -151,7 +153,9 @@ def summarise(dataset: Dataset) -> dict:
     }
 
 
-def provenance(source: str, environment: str, split: str, settings: dict, seed: int | None, extra: dict | None = None) -> dict:
+def provenance(
+    source: str, environment: str, split: str, settings: dict, seed: int | None, extra: dict | None = None
+) -> dict:
     """The sidecar's fields apart from the file's own hash and counts (added on write)."""
     return {
         "source": source,

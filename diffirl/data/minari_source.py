@@ -27,7 +27,9 @@ def _open(dataset_id: str):
         minari.download_dataset(dataset_id)
         return minari.load_dataset(dataset_id)
     except Exception as error:  # minari raises assorted network and lookup errors
-        raise MinariError(f"Minari dataset {dataset_id!r} is not stored locally and could not be downloaded: {error}") from None
+        raise MinariError(
+            f"Minari dataset {dataset_id!r} is not stored locally and could not be downloaded: {error}"
+        ) from None
 
 
 def _state(observations) -> np.ndarray:

@@ -41,5 +41,9 @@ def build_datasets(spec: EnvironmentSpec, settings: MazeDataset | CheetahDataset
         for split in spec.splits
     ]
     write_datasets(items)
-    return {"environment": spec.name, "source": settings.source, "seconds": time.perf_counter() - started,
-            "transitions": {split: len(d) for split, d in datasets.items()}}
+    return {
+        "environment": spec.name,
+        "source": settings.source,
+        "seconds": time.perf_counter() - started,
+        "transitions": {split: len(d) for split, d in datasets.items()},
+    }

@@ -75,8 +75,8 @@ class GaussianDiffusion(nn.Module):
         mask = torch.zeros_like(x[:1])
         known = torch.zeros_like(x)
         for step, state in conditions.items():
-            mask[:, step, self.action_dim:] = 1
-            known[:, step, self.action_dim:] = state
+            mask[:, step, self.action_dim :] = 1
+            known[:, step, self.action_dim :] = state
         return x * (1 - mask) + known * mask
 
     # --- forward process and training loss ------------------------------------------------
@@ -103,7 +103,9 @@ class GaussianDiffusion(nn.Module):
     def predict_x0(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         output = self.model(x, t)
         if self.predict_epsilon:
-            output = self._at(self.sqrt_recip_alphas_cumprod, t) * x - self._at(self.sqrt_recipm1_alphas_cumprod, t) * output
+            output = (
+                self._at(self.sqrt_recip_alphas_cumprod, t) * x - self._at(self.sqrt_recipm1_alphas_cumprod, t) * output
+            )
         return output.clamp(-1.0, 1.0) if self.clip_denoised else output
 
     def posterior(self, x: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

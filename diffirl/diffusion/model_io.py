@@ -28,8 +28,15 @@ def build_diffusion(settings: Diffuser, observation_dim: int, action_dim: int) -
     )
 
 
-def save_diffuser(path: str | Path, settings: Diffuser, observation_dim: int, action_dim: int,
-                  normalizer: Normalizer, weights: dict, early_weights: dict | None) -> None:
+def save_diffuser(
+    path: str | Path,
+    settings: Diffuser,
+    observation_dim: int,
+    action_dim: int,
+    normalizer: Normalizer,
+    weights: dict,
+    early_weights: dict | None,
+) -> None:
     payload = {
         "settings": settings.model_dump(mode="json"),
         "observation_dim": observation_dim,
@@ -62,9 +69,11 @@ class TrainedDiffuser:
 
     def normalize_states(self, states: torch.Tensor) -> torch.Tensor:
         """Normalise observations only (the condition of a plan)."""
-        return (states - self.normalizer.shift[self.action_dim:].to(states.device)) / self.normalizer.scale[self.action_dim:].to(states.device)
+        return (states - self.normalizer.shift[self.action_dim :].to(states.device)) / self.normalizer.scale[
+            self.action_dim :
+        ].to(states.device)
 
     def split(self, plans: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Unnormalise plans and split them into (actions, observations)."""
         raw = self.normalizer.unnormalize(plans)
-        return raw[..., : self.action_dim], raw[..., self.action_dim:]
+        return raw[..., : self.action_dim], raw[..., self.action_dim :]

@@ -18,7 +18,7 @@ class Normalizer:
     scale: torch.Tensor
 
     @classmethod
-    def fit(cls, kind: str, data: np.ndarray) -> "Normalizer":
+    def fit(cls, kind: str, data: np.ndarray) -> Normalizer:
         data = np.asarray(data, dtype=np.float64)
         if kind == "limits":
             low, high = data.min(axis=0), data.max(axis=0)
@@ -40,5 +40,5 @@ class Normalizer:
         return {"shift": self.shift, "scale": self.scale}
 
     @classmethod
-    def from_state_dict(cls, state: dict) -> "Normalizer":
+    def from_state_dict(cls, state: dict) -> Normalizer:
         return cls(state["shift"], state["scale"])

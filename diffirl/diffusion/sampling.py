@@ -1,6 +1,6 @@
 """The one sampling function every stage plans with: unguided, inpainted, or guided.
 
-Guidance follows the Diffuser's code (STUDY section 6). At each reverse step t, before
+Guidance follows the Diffuser's code (docs/thesis.md §5). At each reverse step t, before
 the denoising mean is computed, the sample is nudged ``n_guide_steps`` times::
 
     x <- x + scale * var_t * grad_x R(x)      (var_t only when scale_grad_by_std)
@@ -18,8 +18,8 @@ backpropagated into the guide's parameters. The diffusion model's weights are fr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torch.utils.checkpoint
@@ -43,8 +43,12 @@ def freeze(diffusion: GaussianDiffusion) -> GaussianDiffusion:
     return diffusion.eval()
 
 
-def draw_noise(diffusion: GaussianDiffusion, batch: int, generator: torch.Generator | None = None,
-               device: torch.device | str = "cpu") -> torch.Tensor:
+def draw_noise(
+    diffusion: GaussianDiffusion,
+    batch: int,
+    generator: torch.Generator | None = None,
+    device: torch.device | str = "cpu",
+) -> torch.Tensor:
     """All the noise one chain uses: index 0 is x_T, index k the z of reverse step T - k."""
     shape = (diffusion.n_timesteps + 1, batch, diffusion.horizon, diffusion.transition_dim)
     return torch.randn(shape, generator=generator, device=device)

@@ -44,8 +44,15 @@ class TrainingResult:
 
 
 class DiffuserTrainer:
-    def __init__(self, settings: Diffuser, dataset: Dataset, checkpoint: Path, fingerprint: Fingerprint,
-                 device: torch.device, progress: bool = True):
+    def __init__(
+        self,
+        settings: Diffuser,
+        dataset: Dataset,
+        checkpoint: Path,
+        fingerprint: Fingerprint,
+        device: torch.device,
+        progress: bool = True,
+    ):
         self.settings, self.checkpoint, self.fingerprint = settings, Path(checkpoint), fingerprint
         self.device, self.progress = device, progress
         torch.manual_seed(settings.seed)
@@ -92,10 +99,10 @@ class DiffuserTrainer:
 
     # --- one step ---------------------------------------------------------------------------
     def _conditions(self, batch: torch.Tensor) -> dict[int, torch.Tensor]:
-        conditions = {0: batch[:, 0, self.action_dim:]}
+        conditions = {0: batch[:, 0, self.action_dim :]}
         rate = self.settings.goal_condition_rate
         if rate > 0 and (rate == 1 or torch.rand((), generator=self.noise_generator, device=batch.device) < rate):
-            conditions[self.settings.horizon - 1] = batch[:, -1, self.action_dim:]
+            conditions[self.settings.horizon - 1] = batch[:, -1, self.action_dim :]
         return conditions
 
     def _update_ema(self) -> None:
@@ -121,8 +128,14 @@ class DiffuserTrainer:
     def train(self) -> TrainingResult:
         resumed = self.try_resume()
         started = time.perf_counter()
-        bar = tqdm(total=self.settings.n_train_steps, initial=self.step, desc="train diffuser", unit="step",
-                   disable=not self.progress, mininterval=2)
+        bar = tqdm(
+            total=self.settings.n_train_steps,
+            initial=self.step,
+            desc="train diffuser",
+            unit="step",
+            disable=not self.progress,
+            mininterval=2,
+        )
         while self.step < self.settings.n_train_steps:
             loss = self.train_step()
             if not np.isfinite(loss):
@@ -137,7 +150,12 @@ class DiffuserTrainer:
                 bar.set_postfix(loss=f"{loss:.4f}")
         bar.close()
         return TrainingResult(
-            diffusion=self.ema, normalizer=self.normalizer, early_weights=self.early_weights, log=self.log,
-            windows=len(self.sampler), skipped_episodes=self.skipped, resumed_from=resumed,
+            diffusion=self.ema,
+            normalizer=self.normalizer,
+            early_weights=self.early_weights,
+            log=self.log,
+            windows=len(self.sampler),
+            skipped_episodes=self.skipped,
+            resumed_from=resumed,
             seconds=time.perf_counter() - started,
         )

@@ -64,20 +64,30 @@ class TemporalUnet(nn.Module):
         self.downs = nn.ModuleList()
         for index, (width_in, width_out) in enumerate(pairs):
             last = index == len(pairs) - 1
-            self.downs.append(nn.ModuleList([
-                ResidualTemporalBlock(width_in, width_out, dim),
-                ResidualTemporalBlock(width_out, width_out, dim),
-                nn.Identity() if last else nn.Conv1d(width_out, width_out, 3, stride=2, padding=1),
-            ]))
+            self.downs.append(
+                nn.ModuleList(
+                    [
+                        ResidualTemporalBlock(width_in, width_out, dim),
+                        ResidualTemporalBlock(width_out, width_out, dim),
+                        nn.Identity() if last else nn.Conv1d(width_out, width_out, 3, stride=2, padding=1),
+                    ]
+                )
+            )
         middle = widths[-1]
-        self.mid = nn.ModuleList([ResidualTemporalBlock(middle, middle, dim), ResidualTemporalBlock(middle, middle, dim)])
+        self.mid = nn.ModuleList(
+            [ResidualTemporalBlock(middle, middle, dim), ResidualTemporalBlock(middle, middle, dim)]
+        )
         self.ups = nn.ModuleList()
         for width_in, width_out in reversed(pairs[1:]):  # one upsampling per downsampling
-            self.ups.append(nn.ModuleList([
-                ResidualTemporalBlock(width_out * 2, width_in, dim),
-                ResidualTemporalBlock(width_in, width_in, dim),
-                nn.ConvTranspose1d(width_in, width_in, 4, stride=2, padding=1),
-            ]))
+            self.ups.append(
+                nn.ModuleList(
+                    [
+                        ResidualTemporalBlock(width_out * 2, width_in, dim),
+                        ResidualTemporalBlock(width_in, width_in, dim),
+                        nn.ConvTranspose1d(width_in, width_in, 4, stride=2, padding=1),
+                    ]
+                )
+            )
         self.final = nn.Sequential(ConvBlock(dim, dim, 5), nn.Conv1d(dim, transition_dim, 1))
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

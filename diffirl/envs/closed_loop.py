@@ -7,8 +7,8 @@ controllers, so every method is scored by the same loop and the same reward func
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from tqdm import tqdm
@@ -32,10 +32,12 @@ class Rollouts:
     def returns(self) -> np.ndarray:
         return self.rewards.sum(axis=1)
 
-    def split(self, groups: int) -> list["Rollouts"]:
+    def split(self, groups: int) -> list[Rollouts]:
         """The batch cut into ``groups`` equal consecutive parts."""
-        return [Rollouts(*parts) for parts in zip(*(np.split(a, groups) for a in (self.observations, self.actions,
-                                                                                 self.rewards)))]
+        return [
+            Rollouts(*parts)
+            for parts in zip(*(np.split(a, groups) for a in (self.observations, self.actions, self.rewards)))
+        ]
 
 
 def reset_states(spec: EnvironmentSpec, count: int, seed: int) -> np.ndarray:
@@ -47,9 +49,16 @@ def reset_states(spec: EnvironmentSpec, count: int, seed: int) -> np.ndarray:
         env.close()
 
 
-def closed_loop_rollouts(spec: EnvironmentSpec, start_states: np.ndarray, steps: int, controller: Controller,
-                         reward: RewardFunction | None = None, seed: int = 0, progress: bool = True,
-                         seed_groups: int = 1) -> Rollouts:
+def closed_loop_rollouts(
+    spec: EnvironmentSpec,
+    start_states: np.ndarray,
+    steps: int,
+    controller: Controller,
+    reward: RewardFunction | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    seed_groups: int = 1,
+) -> Rollouts:
     """Roll out from each start state; ``reward`` defaults to the environment's own reward.
 
     Environment k is seeded ``seed + k``; with ``seed_groups`` = G the batch is G equal

@@ -16,7 +16,7 @@ class EnvironmentSpec:
     splits: tuple[str, ...]
     #: the maze layout, for the two PointMaze environments; ``None`` for locomotion
     maze: MazeLayout | None = None
-    #: the splits whose windows ERC compares returns on (STUDY section 8)
+    #: the splits whose windows ERC compares returns on (docs/thesis.md §7)
     erc_splits: tuple[str, ...] = ("base",)
     #: the split expert windows are cut from, where experts are dataset windows
     expert_split: str | None = None
@@ -32,7 +32,7 @@ class EnvironmentSpec:
     def base_split(self) -> str:
         return self.splits[0]
 
-    def with_reward(self, **weights) -> "EnvironmentSpec":
+    def with_reward(self, **weights) -> EnvironmentSpec:
         """This environment with the true reward of the given weights (``CellReward``'s fields)."""
         if not self.is_maze:
             raise ValueError(f"{self.name} has no cell reward: it is scored by its own reward")
@@ -43,8 +43,13 @@ ENVIRONMENTS: dict[str, EnvironmentSpec] = {
     "umaze": EnvironmentSpec("umaze", "PointMaze_UMaze-v3", ("base",), U_MAZE, reward=CellReward(U_MAZE)),
     "large": EnvironmentSpec("large", "PointMaze_Large-v3", ("base",), LARGE_MAZE, reward=CellReward(LARGE_MAZE)),
     # HalfCheetah's ERC windows: an unseen 50/50 mix of medium-replay and expert data
-    "halfcheetah": EnvironmentSpec("halfcheetah", "HalfCheetah-v4", ("medium-replay", "medium", "expert"),
-                                   erc_splits=("medium-replay", "expert"), expert_split="expert"),
+    "halfcheetah": EnvironmentSpec(
+        "halfcheetah",
+        "HalfCheetah-v4",
+        ("medium-replay", "medium", "expert"),
+        erc_splits=("medium-replay", "expert"),
+        expert_split="expert",
+    ),
 }
 
 MAZE_ENVIRONMENTS = tuple(name for name, spec in ENVIRONMENTS.items() if spec.is_maze)

@@ -33,7 +33,7 @@ def set_state(env: gym.Env, spec: EnvironmentSpec, state: np.ndarray) -> None:
         return
     n_qpos = env.unwrapped.model.nq
     qpos = np.concatenate([[0.0], state[: n_qpos - 1]])
-    env.unwrapped.set_state(qpos, state[n_qpos - 1:])
+    env.unwrapped.set_state(qpos, state[n_qpos - 1 :])
 
 
 def step_from(env: gym.Env, spec: EnvironmentSpec, state: np.ndarray, action: np.ndarray) -> np.ndarray:

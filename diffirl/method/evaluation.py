@@ -64,11 +64,18 @@ def rollout_scores(label: str, rollouts: Rollouts, gamma: float, reward: str) ->
         "action_norms": action_norms(rollouts.actions).mean(axis=1),
     }
     mean, std = mean_std(per_rollout["returns"])
-    return {"label": label, "return_mean": mean, "return_std": std,
-            "discounted_return": mean_std(per_rollout["discounted_returns"]), "gamma": gamma,
-            "action_norm": mean_std(per_rollout["action_norms"]),
-            "rollouts": len(rollouts.returns), "steps": rollouts.actions.shape[1], "reward": reward,
-            **{name: values.tolist() for name, values in per_rollout.items()}}
+    return {
+        "label": label,
+        "return_mean": mean,
+        "return_std": std,
+        "discounted_return": mean_std(per_rollout["discounted_returns"]),
+        "gamma": gamma,
+        "action_norm": mean_std(per_rollout["action_norms"]),
+        "rollouts": len(rollouts.returns),
+        "steps": rollouts.actions.shape[1],
+        "reward": reward,
+        **{name: values.tolist() for name, values in per_rollout.items()},
+    }
 
 
 def save_rollouts(path, rollouts: dict[str, Rollouts], start_index: np.ndarray) -> None:
@@ -83,8 +90,11 @@ def save_rollouts(path, rollouts: dict[str, Rollouts], start_index: np.ndarray) 
 def load_positions(path) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """(x, y) of every rollout per method, and each rollout's start point (mazes)."""
     with np.load(path) as data:
-        positions = {key.removeprefix("observations_"): data[key][..., :2]
-                     for key in data.files if key.startswith("observations_")}
+        positions = {
+            key.removeprefix("observations_"): data[key][..., :2]
+            for key in data.files
+            if key.startswith("observations_")
+        }
         return positions, data["start_index"]
 
 
@@ -106,8 +116,9 @@ def allowed_window_starts(dataset: Dataset, horizon: int, excluded_rows: np.ndar
     return starts[before[starts + horizon] == before[starts]]
 
 
-def random_windows(dataset: Dataset, horizon: int, count: int, seed: int,
-                   excluded_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def random_windows(
+    dataset: Dataset, horizon: int, count: int, seed: int, excluded_rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``count`` random horizon-long windows of ``dataset``: raw rows and the dataset's rewards."""
     starts = allowed_window_starts(dataset, horizon, excluded_rows)
     if len(starts) == 0:
@@ -117,17 +128,24 @@ def random_windows(dataset: Dataset, horizon: int, count: int, seed: int,
     return transitions(dataset)[index], dataset.rewards[index]
 
 
-def erc_windows(spec: EnvironmentSpec, datasets: list[Dataset], horizon: int, count: int, seed: int,
-                excluded_rows: list[np.ndarray | None] | None = None) -> ErcWindows:
+def erc_windows(
+    spec: EnvironmentSpec,
+    datasets: list[Dataset],
+    horizon: int,
+    count: int,
+    seed: int,
+    excluded_rows: list[np.ndarray | None] | None = None,
+) -> ErcWindows:
     """Windows split evenly over ``datasets``, with their true returns in raw units."""
     excluded_rows = excluded_rows or [None] * len(datasets)
     shares = np.diff(np.linspace(0, count, len(datasets) + 1).round().astype(int))
-    parts = [random_windows(d, horizon, n, seed + k, x)
-             for k, (d, n, x) in enumerate(zip(datasets, shares, excluded_rows))]
+    parts = [
+        random_windows(d, horizon, n, seed + k, x) for k, (d, n, x) in enumerate(zip(datasets, shares, excluded_rows))
+    ]
     rows = np.concatenate([p[0] for p in parts])
     if spec.is_maze:
         action_dim = datasets[0].actions.shape[1]
-        returns = spec.reward(rows[..., action_dim:action_dim + 2]).sum(axis=1)
+        returns = spec.reward(rows[..., action_dim : action_dim + 2]).sum(axis=1)
     else:
         returns = np.concatenate([p[1] for p in parts]).sum(axis=1)
     return ErcWindows(rows, np.asarray(returns, dtype=np.float64))
@@ -180,8 +198,9 @@ class GroupedGuide(torch.nn.Module):
         return torch.cat(values)
 
 
-def method_guide(method: Method, trained: TrainedDiffuser, spec: EnvironmentSpec,
-                 learnt: dict[str, torch.nn.Module]) -> Guide | None:
+def method_guide(
+    method: Method, trained: TrainedDiffuser, spec: EnvironmentSpec, learnt: dict[str, torch.nn.Module]
+) -> Guide | None:
     if method.guide == "true":
         return true_reward_guide(trained, spec)
     if method.guide == "learnt":
@@ -193,10 +212,16 @@ def snapshot_key(loss: str, epoch: int) -> str:
     return f"{loss}@{epoch}"
 
 
-def evaluate_diffuser_methods(trained: TrainedDiffuser, spec: EnvironmentSpec, settings: EvaluationSettings,
-                              guidance: Guidance, learnt: dict[str, torch.nn.Module],
-                              snapshots: dict[str, dict[int, torch.nn.Module]], windows: ErcWindows,
-                              progress: bool = True) -> tuple[dict, dict[str, Rollouts], np.ndarray]:
+def evaluate_diffuser_methods(
+    trained: TrainedDiffuser,
+    spec: EnvironmentSpec,
+    settings: EvaluationSettings,
+    guidance: Guidance,
+    learnt: dict[str, torch.nn.Module],
+    snapshots: dict[str, dict[int, torch.nn.Module]],
+    windows: ErcWindows,
+    progress: bool = True,
+) -> tuple[dict, dict[str, Rollouts], np.ndarray]:
     """Return (metrics per method, rollouts per method, start index of each rollout).
 
     ``snapshots`` (loss -> epoch -> network) add, per loss, a row for the best of its kept
@@ -204,34 +229,59 @@ def evaluate_diffuser_methods(trained: TrainedDiffuser, spec: EnvironmentSpec, s
     chose its checkpoints: an optimistic pick, reported beside the last network).
     """
     starts, start_index = evaluation_starts(spec, settings)
-    guides: dict[str, Guide | None] = {m.name: method_guide(m, trained, spec, learnt) for m in diffuser_methods(spec.is_maze)}
+    guides: dict[str, Guide | None] = {
+        m.name: method_guide(m, trained, spec, learnt) for m in diffuser_methods(spec.is_maze)
+    }
     final_epochs = {}
     for loss, by_epoch in snapshots.items():
         final_epochs[loss] = max(by_epoch)
         guides |= {snapshot_key(loss, e): model for e, model in by_epoch.items() if e != final_epochs[loss]}
     names = list(guides)
     batch = np.concatenate([starts] * len(names))
-    rollouts = planned_rollouts(trained, spec, batch, settings.steps, settings.replan_every, evaluation_reward(spec),
-                                GroupedGuide(list(guides.values())), guidance, seed=settings.seed, progress=progress,
-                                noise_groups=len(names))
+    rollouts = planned_rollouts(
+        trained,
+        spec,
+        batch,
+        settings.steps,
+        settings.replan_every,
+        evaluation_reward(spec),
+        GroupedGuide(list(guides.values())),
+        guidance,
+        seed=settings.seed,
+        progress=progress,
+        noise_groups=len(names),
+    )
     by_name = dict(zip(names, rollouts.split(len(names))))
     for loss, epoch in final_epochs.items():
         by_name[snapshot_key(loss, epoch)] = by_name[loss]
 
     metrics = {}
     for method in diffuser_methods(spec.is_maze):
-        metrics[method.name] = rollout_scores(method.label, by_name[method.name], settings.gamma, reward_description(spec))
+        metrics[method.name] = rollout_scores(
+            method.label, by_name[method.name], settings.gamma, reward_description(spec)
+        )
         metrics[method.name]["erc"] = erc_of(learnt[method.name], trained, windows) if method.is_learnt else None
         if method.is_learnt:
             metrics[method.name]["checkpoint"] = "last"
     for loss, by_epoch in snapshots.items():
-        scores = {e: float(discounted_return(by_name[snapshot_key(loss, e)].rewards, settings.gamma).mean())
-                  for e in by_epoch}
+        scores = {
+            e: float(discounted_return(by_name[snapshot_key(loss, e)].rewards, settings.gamma).mean()) for e in by_epoch
+        }
         best = max(scores, key=scores.get)
-        entry = rollout_scores(f"{METHODS[loss].label}, best of {len(scores)} checkpoints (epoch {best})",
-                               by_name[snapshot_key(loss, best)], settings.gamma, reward_description(spec))
-        metrics[f"{loss}_best"] = entry | {"erc": erc_of(by_epoch[best], trained, windows), "checkpoint": "best",
-                                           "selected_epoch": best, "checkpoint_scores": scores}
+        entry = rollout_scores(
+            f"{METHODS[loss].label}, best of {len(scores)} checkpoints (epoch {best})",
+            by_name[snapshot_key(loss, best)],
+            settings.gamma,
+            reward_description(spec),
+        )
+        metrics[f"{loss}_best"] = entry | {
+            "erc": erc_of(by_epoch[best], trained, windows),
+            "checkpoint": "best",
+            "selected_epoch": best,
+            "checkpoint_scores": scores,
+        }
     kept = {name: by_name[name] for name in metrics if name in by_name}
-    kept |= {f"{loss}_best": by_name[snapshot_key(loss, metrics[f'{loss}_best']['selected_epoch'])] for loss in snapshots}
+    kept |= {
+        f"{loss}_best": by_name[snapshot_key(loss, metrics[f"{loss}_best"]["selected_epoch"])] for loss in snapshots
+    }
     return metrics, kept, start_index

@@ -1,4 +1,4 @@
-"""Expert trajectories (STUDY section 8), each with its provenance.
+"""Expert trajectories (docs/thesis.md §7), each with its provenance.
 
 A trajectory is (length, transition_dim) raw rows [action, observation], like a plan.
 """
@@ -31,11 +31,16 @@ class Experts:
 
     def save(self, path: Path) -> None:
         with atomic_path(path) as tmp, open(tmp, "wb") as file:
-            np.savez(file, trajectories=self.trajectories, start_point=self.start_point, seed=self.seed,
-                     kind=np.array(self.kind))
+            np.savez(
+                file,
+                trajectories=self.trajectories,
+                start_point=self.start_point,
+                seed=self.seed,
+                kind=np.array(self.kind),
+            )
 
     @classmethod
-    def load(cls, path: Path) -> "Experts":
+    def load(cls, path: Path) -> Experts:
         if not Path(path).is_file():
             raise FileNotFoundError(f"expert file {path} does not exist")
         with np.load(path) as data:
@@ -47,7 +52,9 @@ def as_guidance(settings: GuidanceSettings) -> Guidance:
 
 
 def true_reward_guide(trained: TrainedDiffuser, spec: EnvironmentSpec) -> TrueRewardGuide:
-    return TrueRewardGuide(spec.reward, trained.action_dim, trained.normalizer.shift, trained.normalizer.scale).to(trained.device)
+    return TrueRewardGuide(spec.reward, trained.action_dim, trained.normalizer.shift, trained.normalizer.scale).to(
+        trained.device
+    )
 
 
 def start_states(spec: EnvironmentSpec, cells: list[tuple[float, float]]) -> np.ndarray:
@@ -58,14 +65,26 @@ def start_states(spec: EnvironmentSpec, cells: list[tuple[float, float]]) -> np.
     return np.concatenate([xy, np.zeros_like(xy)], axis=1)
 
 
-def guided_rollout_experts(trained, spec, settings: ExpertSettings, guidance: GuidanceSettings, progress=True) -> Experts:
+def guided_rollout_experts(
+    trained, spec, settings: ExpertSettings, guidance: GuidanceSettings, progress=True
+) -> Experts:
     starts = start_states(spec, settings.start_cells)
     guide = true_reward_guide(trained, spec)
     reward = lambda s, a, n: spec.reward(s[..., :2])
     trajectories, start_point, seeds = [], [], []
     for seed in settings.seeds:  # one batched run of every start point per seed
-        rollouts = planned_rollouts(trained, spec, starts, settings.length, settings.replan_every, reward, guide,
-                                    as_guidance(guidance), seed=seed, progress=progress)
+        rollouts = planned_rollouts(
+            trained,
+            spec,
+            starts,
+            settings.length,
+            settings.replan_every,
+            reward,
+            guide,
+            as_guidance(guidance),
+            seed=seed,
+            progress=progress,
+        )
         trajectories.append(np.concatenate([rollouts.actions, rollouts.observations[:, :-1]], axis=-1))
         start_point += list(range(len(starts)))
         seeds += [seed] * len(starts)
@@ -90,6 +109,8 @@ def goal_plan_experts(trained, spec, settings: ExpertSettings) -> Experts:
 def dataset_window_experts(expert_data: Dataset, settings: ExpertSettings) -> Experts:
     rows = transitions(expert_data)
     starts, _ = window_starts(expert_data, settings.length)
-    chosen = np.random.default_rng(settings.seeds[0]).choice(starts, settings.n_windows, replace=len(starts) < settings.n_windows)
+    chosen = np.random.default_rng(settings.seeds[0]).choice(
+        starts, settings.n_windows, replace=len(starts) < settings.n_windows
+    )
     trajectories = rows[chosen[:, None] + np.arange(settings.length)]
     return Experts(trajectories, chosen, np.full(len(chosen), settings.seeds[0]), "dataset")

@@ -30,13 +30,29 @@ def trajectory_loss(name: str, plans: torch.Tensor, windows: torch.Tensor, setti
     kernel = METHODS[name].mmd_kernel
     if kernel is None:
         return mse(plans, windows)
-    return mmd(plans, windows, kernel, settings.mmd_unbiased[kernel], settings.matern_nu, settings.matern_lengthscale,
-               tuple(settings.gaussian_bandwidth_factors))
+    return mmd(
+        plans,
+        windows,
+        kernel,
+        settings.mmd_unbiased[kernel],
+        settings.matern_nu,
+        settings.matern_lengthscale,
+        tuple(settings.gaussian_bandwidth_factors),
+    )
 
 
 class RewardLearner:
-    def __init__(self, trained: TrainedDiffuser, windows: np.ndarray, settings: RewardLearning, loss_name: str,
-                 guidance: Guidance, checkpoint: Path, fingerprint: Fingerprint, progress: bool = True):
+    def __init__(
+        self,
+        trained: TrainedDiffuser,
+        windows: np.ndarray,
+        settings: RewardLearning,
+        loss_name: str,
+        guidance: Guidance,
+        checkpoint: Path,
+        fingerprint: Fingerprint,
+        progress: bool = True,
+    ):
         self.trained, self.settings, self.loss_name, self.guidance = trained, settings, loss_name, guidance
         self.checkpoint, self.fingerprint, self.progress = Path(checkpoint), fingerprint, progress
         self.device = trained.device
@@ -47,7 +63,9 @@ class RewardLearner:
         if self.k > trained.diffusion.horizon:
             raise ValueError(f"K = {self.k} exceeds the diffuser's horizon {trained.diffusion.horizon}")
         torch.manual_seed(settings.seed)
-        self.model = RewardMLP(trained.diffusion.horizon, trained.diffusion.transition_dim, settings.hidden).to(self.device)
+        self.model = RewardMLP(trained.diffusion.horizon, trained.diffusion.transition_dim, settings.hidden).to(
+            self.device
+        )
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.losses[loss_name].learning_rate)
         self.generator = torch.Generator(device=self.device).manual_seed(settings.seed)
         self.epoch, self.log = 0, []
@@ -59,23 +77,41 @@ class RewardLearner:
         return self.settings.losses[self.loss_name].epochs
 
     def batch_loss(self, windows: torch.Tensor) -> torch.Tensor:
-        conditions = {0: windows[:, 0, self.trained.action_dim:]}
+        conditions = {0: windows[:, 0, self.trained.action_dim :]}
         noise = draw_noise(self.diffusion, len(windows), self.generator, self.device)
         steps = None if self.settings.backprop_steps == "all" else self.settings.backprop_steps
-        plans = sample(self.diffusion, conditions, len(windows), self.model, self.guidance, noise=noise,
-                       differentiable=True, grad_steps=steps, checkpointing=self.settings.gradient_checkpointing)
+        plans = sample(
+            self.diffusion,
+            conditions,
+            len(windows),
+            self.model,
+            self.guidance,
+            noise=noise,
+            differentiable=True,
+            grad_steps=steps,
+            checkpointing=self.settings.gradient_checkpointing,
+        )
         return self.compare(plans[:, : self.k], windows)
 
     def compare(self, planned: torch.Tensor, windows: torch.Tensor) -> torch.Tensor:
         """The trajectory loss between normalised planned and expert windows, in ``loss_units``."""
         if self.settings.loss_units == "raw":
-            planned, windows = self.trained.normalizer.unnormalize(planned), self.trained.normalizer.unnormalize(windows)
+            planned, windows = (
+                self.trained.normalizer.unnormalize(planned),
+                self.trained.normalizer.unnormalize(windows),
+            )
         return trajectory_loss(self.loss_name, planned, windows, self.settings)
 
     def _state(self) -> dict:
-        return {"fingerprint": self.fingerprint, "epoch": self.epoch, "model": self.model.state_dict(),
-                "optimizer": self.optimizer.state_dict(), "rng": self.generator.get_state(), "log": self.log,
-                "snapshots": self.snapshots}
+        return {
+            "fingerprint": self.fingerprint,
+            "epoch": self.epoch,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "rng": self.generator.get_state(),
+            "log": self.log,
+            "snapshots": self.snapshots,
+        }
 
     def _resume(self) -> int:
         state = load_checkpoint(self.checkpoint, self.fingerprint, self.device)
@@ -109,8 +145,13 @@ class RewardLearner:
     def train(self) -> dict:
         resumed = self._resume()
         started = time.perf_counter()
-        bar = tqdm(total=self.epochs, initial=self.epoch, desc=f"learn reward ({self.loss_name})", unit="epoch",
-                   disable=not self.progress)
+        bar = tqdm(
+            total=self.epochs,
+            initial=self.epoch,
+            desc=f"learn reward ({self.loss_name})",
+            unit="epoch",
+            disable=not self.progress,
+        )
         while self.epoch < self.epochs:
             row = self.train_epoch()
             self.log.append(row)

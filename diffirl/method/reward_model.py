@@ -25,8 +25,13 @@ class RewardMLP(nn.Module):
         return self.net(plans).squeeze(-1)
 
     def save(self, path: str | Path, extra: dict | None = None) -> None:
-        payload = {"horizon": self.horizon, "transition_dim": self.transition_dim, "hidden": self.hidden,
-                   "weights": self.state_dict(), **(extra or {})}
+        payload = {
+            "horizon": self.horizon,
+            "transition_dim": self.transition_dim,
+            "hidden": self.hidden,
+            "weights": self.state_dict(),
+            **(extra or {}),
+        }
         write_torch(path, payload)
 
     @staticmethod
@@ -36,20 +41,22 @@ class RewardMLP(nn.Module):
         return torch.load(path, map_location="cpu", weights_only=False)
 
     @classmethod
-    def _with_weights(cls, payload: dict, weights: dict, device) -> "RewardMLP":
+    def _with_weights(cls, payload: dict, weights: dict, device) -> RewardMLP:
         model = cls(payload["horizon"], payload["transition_dim"], payload["hidden"])
         model.load_state_dict(weights)
         return model.to(device).eval()
 
     @classmethod
-    def load(cls, path: str | Path, device: torch.device | str = "cpu") -> "RewardMLP":
+    def load(cls, path: str | Path, device: torch.device | str = "cpu") -> RewardMLP:
         """The final network."""
         payload = cls._payload(path)
         return cls._with_weights(payload, payload["weights"], device)
 
     @classmethod
-    def load_snapshots(cls, path: str | Path, device: torch.device | str = "cpu") -> dict[int, "RewardMLP"]:
+    def load_snapshots(cls, path: str | Path, device: torch.device | str = "cpu") -> dict[int, RewardMLP]:
         """The networks kept during training (``snapshot_every``), by epoch; empty if none were kept."""
         payload = cls._payload(path)
-        return {epoch: cls._with_weights(payload, weights, device)
-                for epoch, weights in sorted(payload.get("snapshots", {}).items())}
+        return {
+            epoch: cls._with_weights(payload, weights, device)
+            for epoch, weights in sorted(payload.get("snapshots", {}).items())
+        }

@@ -39,7 +39,7 @@ def _dotted(location: tuple) -> str:
 
 def _short(value: object) -> str:
     text = repr(value)
-    return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS - 5] + " ...}"
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 5] + " ...}"
 
 
 def _union_member(part: object) -> bool:

@@ -7,7 +7,7 @@ tuning advice.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, create_model, model_validator
 
@@ -29,7 +29,7 @@ class RemoteFile(Strict):
 
     url: HttpUrl
     #: hex sha256 of the file; null trusts the first download and records its hash
-    sha256: Optional[str] = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     timeout_s: float = Field(default=60.0, gt=0)
 
 
@@ -37,10 +37,12 @@ class MazeGeneration(Strict):
     """D4RL's maze2d procedure: grid waypoints to random goal cells, PD tracking, noise."""
 
     @model_validator(mode="after")
-    def _episode_fits(self) -> "MazeGeneration":
+    def _episode_fits(self) -> MazeGeneration:
         if self.episode_length > self.n_transitions:
-            raise ValueError(f"episode_length ({self.episode_length}) exceeds n_transitions ({self.n_transitions}): "
-                             f"not one whole episode")
+            raise ValueError(
+                f"episode_length ({self.episode_length}) exceeds n_transitions ({self.n_transitions}): "
+                f"not one whole episode"
+            )
         return self
 
     n_transitions: int = Field(gt=0)
@@ -74,7 +76,7 @@ class SacGeneration(Strict):
     torch_threads: int = Field(gt=0)
 
     @model_validator(mode="after")
-    def _learning_starts_before_end(self) -> "SacGeneration":
+    def _learning_starts_before_end(self) -> SacGeneration:
         if self.learning_starts >= self.total_timesteps:
             raise ValueError(
                 f"learning_starts ({self.learning_starts}) must be below total_timesteps ({self.total_timesteps})"
@@ -100,7 +102,7 @@ class MazeDataset(_DatasetSources):
     seed: int = Field(ge=0)
     generate: MazeGeneration
     d4rl: dict[Literal["base"], RemoteFile]
-    minari: dict[Literal["base"], Optional[str]]
+    minari: dict[Literal["base"], str | None]
 
 
 CheetahSplit = Literal["medium-replay", "medium", "expert"]
@@ -111,7 +113,7 @@ class CheetahDataset(_DatasetSources):
     seed: int = Field(ge=0)
     generate: SacGeneration
     d4rl: dict[CheetahSplit, RemoteFile]
-    minari: dict[CheetahSplit, Optional[str]]
+    minari: dict[CheetahSplit, str | None]
 
 
 class Datasets(Strict):
@@ -136,7 +138,7 @@ class Figures(Strict):
 
 
 class Diffuser(Strict):
-    """Janner's temporal U-Net and Gaussian diffusion, and how to train it (STUDY section 5)."""
+    """Janner's temporal U-Net and Gaussian diffusion, and how to train it (docs/thesis.md §4)."""
 
     horizon: int = Field(gt=1)
     n_diffusion_steps: int = Field(gt=0)
@@ -151,7 +153,7 @@ class Diffuser(Strict):
     #: reward guidance samples (with 1, a start-only plan's last state is noise it never saw)
     goal_condition_rate: float = Field(ge=0, le=1)
     #: use only the first episodes of the base dataset (null: all)
-    max_episodes: Optional[int] = Field(default=None, gt=0)
+    max_episodes: int | None = Field(default=None, gt=0)
     n_train_steps: int = Field(gt=0)
     batch_size: int = Field(gt=0)
     learning_rate: float = Field(gt=0, lt=1)
@@ -167,12 +169,14 @@ class Diffuser(Strict):
     torch_threads: int = Field(gt=0)
 
     @model_validator(mode="after")
-    def _horizon_fits_the_unet(self) -> "Diffuser":
+    def _horizon_fits_the_unet(self) -> Diffuser:
         factor = 2 ** (len(self.dim_mults) - 1)
         if self.horizon % factor:
             raise ValueError(f"horizon ({self.horizon}) must be divisible by {factor} for dim_mults {self.dim_mults}")
         if self.early_sample_step > self.n_train_steps:
-            raise ValueError(f"early_sample_step ({self.early_sample_step}) exceeds n_train_steps ({self.n_train_steps})")
+            raise ValueError(
+                f"early_sample_step ({self.early_sample_step}) exceeds n_train_steps ({self.n_train_steps})"
+            )
         return self
 
 
@@ -199,7 +203,7 @@ DiffuserQualities = per_environment("DiffuserQualities", DiffuserQuality)
 
 
 class GuidanceSettings(Strict):
-    """Classifier guidance as the Diffuser's code applies it (STUDY section 6)."""
+    """Classifier guidance as the Diffuser's code applies it (docs/thesis.md §5)."""
 
     scale: float = Field(ge=0)
     n_guide_steps: int = Field(ge=0)
@@ -221,13 +225,15 @@ class TrueRewardSettings(Strict):
     guide_units: Literal["raw", "normalised"]
 
     @model_validator(mode="after")
-    def _not_constant(self) -> "TrueRewardSettings":
+    def _not_constant(self) -> TrueRewardSettings:
         if self.row_weight == 0 and self.column_weight == 0:
             raise ValueError("row_weight and column_weight are both 0: a constant reward cannot guide or be learnt")
         return self
 
 
-TrueRewards = create_model("TrueRewards", __base__=Strict, **{env: (TrueRewardSettings, ...) for env in MAZE_ENVIRONMENTS})
+TrueRewards = create_model(
+    "TrueRewards", __base__=Strict, **{env: (TrueRewardSettings, ...) for env in MAZE_ENVIRONMENTS}
+)
 
 
 class DynamicsErrorSettings(Strict):
@@ -244,12 +250,13 @@ class DynamicsErrorSettings(Strict):
     seed: int = Field(ge=0)
 
 
-DynamicsErrors = create_model("DynamicsErrors", __base__=Strict,
-                              **{env: (DynamicsErrorSettings, ...) for env in MAZE_ENVIRONMENTS})
+DynamicsErrors = create_model(
+    "DynamicsErrors", __base__=Strict, **{env: (DynamicsErrorSettings, ...) for env in MAZE_ENVIRONMENTS}
+)
 
 
 class ExpertSettings(Strict):
-    """How expert trajectories are made (STUDY section 8).
+    """How expert trajectories are made (docs/thesis.md §7).
 
     guided_rollouts: the diffuser guided by the true reward, replanning, from start cells;
     goal_plans: plans inpainting ``goal_cell`` from start cells;
@@ -260,14 +267,14 @@ class ExpertSettings(Strict):
     length: int = Field(gt=0)
     #: (row, column) cell coordinates of the start points, for the maze procedures
     start_cells: list[tuple[float, float]] = Field(default_factory=list)
-    goal_cell: Optional[tuple[float, float]] = None
+    goal_cell: tuple[float, float] | None = None
     #: one trajectory per start cell and seed (maze procedures); the sampling seed otherwise
     seeds: list[int] = Field(min_length=1)
     replan_every: int = Field(default=1, gt=0)
     n_windows: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
-    def _procedure_has_what_it_needs(self) -> "ExpertSettings":
+    def _procedure_has_what_it_needs(self) -> ExpertSettings:
         if self.procedure != "dataset_windows" and not self.start_cells:
             raise ValueError(f"procedure {self.procedure!r} needs start_cells")
         if self.procedure == "goal_plans" and self.goal_cell is None:
@@ -285,7 +292,7 @@ class KWindowSettings(Strict):
 
     k: int = Field(gt=0)
     #: null: K (non-overlapping windows, as the thesis did)
-    stride: Optional[int] = Field(default=None, gt=0)
+    stride: int | None = Field(default=None, gt=0)
 
 
 KWindowsSection = per_environment("KWindowsSection", KWindowSettings)
@@ -300,7 +307,7 @@ class LossSettings(Strict):
 
 
 class RewardLearning(Strict):
-    """Algorithm 4 (STUDY section 7): the reward MLP learnt through the guided chain."""
+    """Algorithm 4 (docs/thesis.md §6): the reward MLP learnt through the guided chain."""
 
     hidden: list[PositiveInt_] = Field(min_length=1)
     batch_size: int = Field(gt=0)
@@ -315,7 +322,7 @@ class RewardLearning(Strict):
     matern_nu: Literal[0.5, 1.5, 2.5]
     matern_lengthscale: float = Field(gt=0)
     #: backpropagate through the last M denoising steps only; "all" is the thesis's setting
-    backprop_steps: Union[Literal["all"], PositiveInt_] = "all"
+    backprop_steps: Literal["all"] | PositiveInt_ = "all"
     gradient_checkpointing: bool
     #: the frozen U-Net's arithmetic in the chain: bfloat16 autocast is ~1.7x faster on CPUs
     #: with AMX/AVX512-BF16 and keeps the gradient's direction; float32 is the thesis's
@@ -323,11 +330,11 @@ class RewardLearning(Strict):
     checkpoint_every: int = Field(gt=0)
     #: keep the reward network every this many epochs, for the best-of-checkpoints rows the
     #: thesis reports (its HalfCheetah table); null: only the final network
-    snapshot_every: Optional[int] = Field(default=None, gt=0)
+    snapshot_every: int | None = Field(default=None, gt=0)
     seed: int = Field(ge=0)
 
     @model_validator(mode="after")
-    def _every_loss_named(self) -> "RewardLearning":
+    def _every_loss_named(self) -> RewardLearning:
         missing = set(LOSSES) - set(self.losses)
         if missing:
             raise ValueError(f"losses must name {', '.join(LOSSES)}; missing {sorted(missing)}")
@@ -369,7 +376,7 @@ class BCSettings(Strict):
 
 
 class BaselineSettings(Strict):
-    """BC, GAIL and AIRL on the experts the reward learner sees (STUDY section 8)."""
+    """BC, GAIL and AIRL on the experts the reward learner sees (docs/thesis.md §7)."""
 
     #: length of a training episode; PointMaze episodes start where PointMaze itself would
     episode_steps: int = Field(gt=0)
@@ -381,16 +388,19 @@ class BaselineSettings(Strict):
     torch_threads: int = Field(gt=0)
 
     @model_validator(mode="after")
-    def _rounds_fit(self) -> "BaselineSettings":
+    def _rounds_fit(self) -> BaselineSettings:
         for name in ("gail", "airl"):
             algorithm = getattr(self, name)
             per_round = self.n_envs * algorithm.ppo.n_steps
             if algorithm.total_timesteps < per_round:
-                raise ValueError(f"{name}.total_timesteps ({algorithm.total_timesteps}) is less than one round of "
-                                 f"n_envs x ppo.n_steps = {per_round}")
+                raise ValueError(
+                    f"{name}.total_timesteps ({algorithm.total_timesteps}) is less than one round of "
+                    f"n_envs x ppo.n_steps = {per_round}"
+                )
             if per_round % algorithm.ppo.batch_size:
-                raise ValueError(f"{name}.ppo.batch_size ({algorithm.ppo.batch_size}) must divide "
-                                 f"n_envs x ppo.n_steps = {per_round}")
+                raise ValueError(
+                    f"{name}.ppo.batch_size ({algorithm.ppo.batch_size}) must divide n_envs x ppo.n_steps = {per_round}"
+                )
         return self
 
 
@@ -437,21 +447,27 @@ class Params(Strict):
     figures: Figures
 
     @model_validator(mode="after")
-    def _settings_agree(self) -> "Params":
+    def _settings_agree(self) -> Params:
         """Relations between sections, each refused with the keys and values involved."""
         for name in ENVIRONMENTS:
             experts, diffuser = getattr(self.experts, name), getattr(self.diffusers, name)
             guidance, evaluation = getattr(self.guidance, name), getattr(self.evaluation, name)
             k = getattr(self.kwindows, name).k
             if experts.procedure == "goal_plans" and experts.length > diffuser.horizon:
-                raise ValueError(f"experts.{name}.length ({experts.length}) exceeds diffusers.{name}.horizon "
-                                 f"({diffuser.horizon}): a goal plan is one plan of the diffuser")
+                raise ValueError(
+                    f"experts.{name}.length ({experts.length}) exceeds diffusers.{name}.horizon "
+                    f"({diffuser.horizon}): a goal plan is one plan of the diffuser"
+                )
             if guidance.scale > 0 and guidance.n_guide_steps > 0 and guidance.t_stopgrad >= diffuser.n_diffusion_steps:
-                raise ValueError(f"guidance.{name}.t_stopgrad ({guidance.t_stopgrad}) must be below "
-                                 f"diffusers.{name}.n_diffusion_steps ({diffuser.n_diffusion_steps}): no step would be guided")
+                raise ValueError(
+                    f"guidance.{name}.t_stopgrad ({guidance.t_stopgrad}) must be below "
+                    f"diffusers.{name}.n_diffusion_steps ({diffuser.n_diffusion_steps}): no step would be guided"
+                )
             if evaluation.replan_every > diffuser.horizon:
-                raise ValueError(f"evaluation.{name}.replan_every ({evaluation.replan_every}) exceeds "
-                                 f"diffusers.{name}.horizon ({diffuser.horizon})")
+                raise ValueError(
+                    f"evaluation.{name}.replan_every ({evaluation.replan_every}) exceeds "
+                    f"diffusers.{name}.horizon ({diffuser.horizon})"
+                )
             if k > diffuser.horizon:
                 raise ValueError(f"kwindows.{name}.k ({k}) exceeds diffusers.{name}.horizon ({diffuser.horizon})")
             if k > experts.length:
@@ -459,6 +475,8 @@ class Params(Strict):
         for name, figure in self.figures.dataset_samples.items():
             dataset = getattr(self.datasets, name)
             if dataset.source == "generate" and figure.window > dataset.generate.episode_length:
-                raise ValueError(f"figures.dataset_samples.{name}.window ({figure.window}) exceeds "
-                                 f"datasets.{name}.generate.episode_length ({dataset.generate.episode_length})")
+                raise ValueError(
+                    f"figures.dataset_samples.{name}.window ({figure.window}) exceeds "
+                    f"datasets.{name}.generate.episode_length ({dataset.generate.episode_length})"
+                )
         return self

@@ -46,5 +46,9 @@ def error_grid(maze: MazeLayout, xy: np.ndarray, errors: np.ndarray, bins_per_ce
 
 def summary(errors: np.ndarray) -> dict:
     """Mean, median and 90th percentile of an array of squared errors, and the mean by plan step."""
-    return {"mean": float(errors.mean()), "median": float(np.median(errors)),
-            "p90": float(np.quantile(errors, 0.9)), "by_step": [float(e) for e in errors.mean(axis=0)]}
+    return {
+        "mean": float(errors.mean()),
+        "median": float(np.median(errors)),
+        "p90": float(np.quantile(errors, 0.9)),
+        "by_step": [float(e) for e in errors.mean(axis=0)],
+    }

@@ -16,9 +16,15 @@ from diffirl.envs.closed_loop import RewardFunction, Rollouts, closed_loop_rollo
 from diffirl.envs.registry import EnvironmentSpec
 
 
-def plan(trained: TrainedDiffuser, states: np.ndarray, guide: Guide | None = None, guidance: Guidance | None = None,
-         generator: torch.Generator | None = None, goals: np.ndarray | None = None,
-         noise_groups: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def plan(
+    trained: TrainedDiffuser,
+    states: np.ndarray,
+    guide: Guide | None = None,
+    guidance: Guidance | None = None,
+    generator: torch.Generator | None = None,
+    goals: np.ndarray | None = None,
+    noise_groups: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
     """Plans from raw ``states`` (optionally to raw ``goals``); returns raw (actions, observations).
 
     With ``noise_groups`` = G the batch is G equal groups that share one draw of noise
@@ -30,7 +36,9 @@ def plan(trained: TrainedDiffuser, states: np.ndarray, guide: Guide | None = Non
         conditions[trained.diffusion.horizon - 1] = to_tensor(goals)
     if len(states) % noise_groups:
         raise ValueError(f"{len(states)} states do not split into {noise_groups} equal noise groups")
-    noise = draw_noise(trained.diffusion, len(states) // noise_groups, generator, trained.device).repeat(1, noise_groups, 1, 1)
+    noise = draw_noise(trained.diffusion, len(states) // noise_groups, generator, trained.device).repeat(
+        1, noise_groups, 1, 1
+    )
     plans = sample(trained.diffusion, conditions, len(states), guide, guidance, noise=noise)
     actions, observations = trained.split(plans)
     return actions.detach().cpu().numpy(), observations.detach().cpu().numpy()

@@ -8,8 +8,8 @@ compares means and stds. A claim whose table or rows are missing is "not built y
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 import pandas as pd
 
@@ -29,11 +29,17 @@ class Row:
         number = lambda name: _number(record.get(name))
         self.mean, self.std = number(f"{prefix}{column}_mean"), number(f"{prefix}{column}_std")
         self.erc = number(f"{prefix}erc")
-        self.vs = {ref: (number(f"vs_{ref}_mean"), number(f"vs_{ref}_low"), number(f"vs_{ref}_high"))
-                   for ref in ("base", "true")} if source == "ours" else {}
+        self.vs = (
+            {
+                ref: (number(f"vs_{ref}_mean"), number(f"vs_{ref}_low"), number(f"vs_{ref}_high"))
+                for ref in ("base", "true")
+            }
+            if source == "ours"
+            else {}
+        )
 
 
-def _number(value) -> Optional[float]:
+def _number(value) -> float | None:
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -42,7 +48,7 @@ def _number(value) -> Optional[float]:
 
 
 #: (verdict or None for missing numbers, the numbers that decided it)
-Decision = tuple[Optional[bool], str]
+Decision = tuple[bool | None, str]
 Check = Callable[[Callable[[str], Row], str], Decision]
 
 
@@ -53,7 +59,7 @@ class Claim:
     check: Check
 
 
-def _fmt(x: Optional[float]) -> str:
+def _fmt(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.4g}"
 
 
@@ -64,11 +70,13 @@ def within_one_std_of_true(loss: str) -> Check:
             return None, ""
         gap = learnt.mean - true.mean
         return abs(gap) <= true.std, f"{METHODS[loss].short_label} - true = {_fmt(gap)}; true std {_fmt(true.std)}"
+
     return check
 
 
 def above(name: str, reference: str) -> Check:
     """``name`` scores higher than ``reference``: the paired interval above zero (ours), the mean (thesis)."""
+
     def check(row, source):
         mine, ref = row(name), row(reference)
         if source == "ours":
@@ -81,6 +89,7 @@ def above(name: str, reference: str) -> Check:
         if None in (mine.mean, ref.mean):
             return None, ""
         return mine.mean > ref.mean, f"{_fmt(mine.mean)} vs {_fmt(ref.mean)}"
+
     return check
 
 
@@ -90,6 +99,7 @@ def not_above(name: str, reference: str) -> Check:
     Where the table has a best-of-checkpoints row for ``name`` (the thesis's choice), that row is
     judged: the claim then holds even for the most favourable network.
     """
+
     def check(row, source):
         best = row(f"{name}_best")
         mine, which = (best, " (best checkpoint)") if best.mean is not None else (row(name), "")
@@ -104,6 +114,7 @@ def not_above(name: str, reference: str) -> Check:
         if None in (mine.mean, ref.mean, ref.std):
             return None, ""
         return mine.mean - ref.mean <= ref.std, f"{_fmt(mine.mean)} vs {_fmt(ref.mean)} (std {_fmt(ref.std)})"
+
     return check
 
 
@@ -113,6 +124,7 @@ def erc_below(name: str, other: str) -> Check:
         if None in (a, b):
             return None, ""
         return a < b, f"ERC {_fmt(a)} vs {_fmt(b)}"
+
     return check
 
 
@@ -122,6 +134,7 @@ def lowest_erc(name: str) -> Check:
         if None in ercs.values():
             return None, ""
         return min(ercs, key=ercs.get) == name, ", ".join(f"{loss} {_fmt(e)}" for loss, e in ercs.items())
+
     return check
 
 
@@ -130,8 +143,10 @@ def baselines_beat_method(row, source) -> Decision:
     baselines = {name: row(name).mean for name in BASELINES}
     if None in (*learnt.values(), *baselines.values()):
         return None, ""
-    return (min(baselines.values()) > max(learnt.values()),
-            f"worst baseline {_fmt(min(baselines.values()))} vs best learnt reward {_fmt(max(learnt.values()))}")
+    return (
+        min(baselines.values()) > max(learnt.values()),
+        f"worst baseline {_fmt(min(baselines.values()))} vs best learnt reward {_fmt(max(learnt.values()))}",
+    )
 
 
 def thesis_claims() -> list[Claim]:
@@ -146,13 +161,15 @@ def thesis_claims() -> list[Claim]:
     claims.append(Claim(1, "MMD-Matern's ERC is the lowest of the learnt rewards", lowest_erc("mmd_matern")))
     claims.append(Claim(2, "true-reward guidance beats the base diffuser", above("true", "base")))
     for number in (2, 4):
-        claims += [Claim(number, f"{METHODS[loss].short_label} does not beat the base diffuser", not_above(loss, "base"))
-                   for loss in LOSSES]
+        claims += [
+            Claim(number, f"{METHODS[loss].short_label} does not beat the base diffuser", not_above(loss, "base"))
+            for loss in LOSSES
+        ]
         claims.append(Claim(number, "every baseline beats every learnt reward", baselines_beat_method))
     return claims
 
 
-def verdict(decision: Optional[bool]) -> str:
+def verdict(decision: bool | None) -> str:
     return MISSING if decision is None else HOLDS if decision else FAILS
 
 

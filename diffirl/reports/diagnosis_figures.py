@@ -29,8 +29,9 @@ def heatmap_figure(maze: MazeLayout, grid: tuple, title: str):
     return fig
 
 
-def zones_figure(maze: MazeLayout, grid: tuple, threshold: float, expert_starts: np.ndarray, stalls: np.ndarray,
-                 title: str):
+def zones_figure(
+    maze: MazeLayout, grid: tuple, threshold: float, expert_starts: np.ndarray, stalls: np.ndarray, title: str
+):
     """Figure 16: Figure 15 with the high-error bins outlined, the expert start points and where rollouts stall."""
     values = grid[2][np.isfinite(grid[2])]
     vmin, vmax = max(values.min(), 1e-8), max(values.max(), 1e-7)
@@ -38,11 +39,25 @@ def zones_figure(maze: MazeLayout, grid: tuple, threshold: float, expert_starts:
     image = _heatmap(ax, maze, grid, vmin, vmax)
     x_edges, y_edges, mean = grid
     high = np.nan_to_num(mean, nan=0.0) > threshold
-    ax.contour((x_edges[:-1] + x_edges[1:]) / 2, (y_edges[:-1] + y_edges[1:]) / 2, high.astype(float), levels=[0.5],
-               colors="cyan", linewidths=1.2)
+    ax.contour(
+        (x_edges[:-1] + x_edges[1:]) / 2,
+        (y_edges[:-1] + y_edges[1:]) / 2,
+        high.astype(float),
+        levels=[0.5],
+        colors="cyan",
+        linewidths=1.2,
+    )
     if len(expert_starts):
-        ax.scatter(expert_starts[:, 0], expert_starts[:, 1], marker="*", s=90, c="white", edgecolors="black",
-                   label="expert starts", zorder=5)
+        ax.scatter(
+            expert_starts[:, 0],
+            expert_starts[:, 1],
+            marker="*",
+            s=90,
+            c="white",
+            edgecolors="black",
+            label="expert starts",
+            zorder=5,
+        )
     if len(stalls):
         ax.scatter(stalls[:, 0], stalls[:, 1], marker="x", s=40, c="lime", label="true-reward rollouts stall", zorder=6)
     fig.colorbar(image, ax=ax, label="one-step dynamics MSE")

@@ -18,7 +18,7 @@ def loss_curve_figure(log: list[dict], title: str):
     smoothed = np.convolve(losses, np.ones(window) / window, mode="valid")
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(steps, losses, color="0.8", linewidth=0.5, label="per step")
-    ax.plot(steps[window - 1:], smoothed, color="C0", label=f"mean of {window}")
+    ax.plot(steps[window - 1 :], smoothed, color="C0", label=f"mean of {window}")
     ax.set_yscale("log")
     ax.set_xlabel("training step")
     ax.set_ylabel("diffusion loss")
@@ -28,8 +28,16 @@ def loss_curve_figure(log: list[dict], title: str):
     return fig
 
 
-def samples_figure(early: TrainedDiffuser, late: TrainedDiffuser, maze: MazeLayout, starts: np.ndarray,
-                   early_step: int, late_step: int, title: str, seed: int):
+def samples_figure(
+    early: TrainedDiffuser,
+    late: TrainedDiffuser,
+    maze: MazeLayout,
+    starts: np.ndarray,
+    early_step: int,
+    late_step: int,
+    title: str,
+    seed: int,
+):
     """Plans from the same start states by the early and the final model, on the maze."""
     panels, titles = [], []
     for model, step in ((early, early_step), (late, late_step)):

@@ -32,8 +32,13 @@ def draw_trajectory(ax, xy: np.ndarray, size: float = 4.0) -> None:
     ax.scatter(xy[:, 0], xy[:, 1], c=np.linspace(0, 1, len(xy)), cmap=TIME_COLOURS, s=size, zorder=3)
 
 
-def trajectory_grid(maze: MazeLayout, trajectories: list[np.ndarray], title: str, columns: int = 4,
-                    panel_titles: list[str] | None = None):
+def trajectory_grid(
+    maze: MazeLayout,
+    trajectories: list[np.ndarray],
+    title: str,
+    columns: int = 4,
+    panel_titles: list[str] | None = None,
+):
     """One panel per trajectory, each drawn on the maze."""
     rows = int(np.ceil(len(trajectories) / columns))
     columns = min(columns, len(trajectories))

@@ -30,7 +30,7 @@ def experts_figure(maze: MazeLayout, experts: Experts, action_dim: int, title: s
     panels, titles = [], []
     for point in np.unique(experts.start_point):
         k = int(np.flatnonzero(experts.start_point == point)[0])
-        panels.append(experts.trajectories[k, :, action_dim:action_dim + 2])
+        panels.append(experts.trajectories[k, :, action_dim : action_dim + 2])
         titles.append(f"start {point} (seed {experts.seed[k]}, {experts.kind})")
     return trajectory_grid(maze, panels, title, columns=min(4, len(panels)), panel_titles=titles)
 
@@ -48,13 +48,18 @@ def loss_curves_figure(logs: dict[str, list[dict]], title: str):
     return fig
 
 
-def rollouts_figure(maze: MazeLayout, positions: dict[str, np.ndarray], start_index: np.ndarray,
-                    labels: dict[str, str], title: str):
+def rollouts_figure(
+    maze: MazeLayout, positions: dict[str, np.ndarray], start_index: np.ndarray, labels: dict[str, str], title: str
+):
     """Figures 7 and 14: one row per start point, one column per method (its first rollout there)."""
     methods = list(positions)
     points = np.unique(start_index)
-    fig, axes = plt.subplots(len(points), len(methods), figsize=(2.2 * len(methods), 2.2 * len(points) * maze.height / maze.width + 0.5),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(points),
+        len(methods),
+        figsize=(2.2 * len(methods), 2.2 * len(points) * maze.height / maze.width + 0.5),
+        squeeze=False,
+    )
     for row, point in enumerate(points):
         k = int(np.flatnonzero(start_index == point)[0])
         for column, method in enumerate(methods):
@@ -73,8 +78,9 @@ def start_point_figure(maze: MazeLayout, positions: np.ndarray, start_index: np.
     points = np.unique(start_index)
     columns = min(4, len(points))
     rows = int(np.ceil(len(points) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 2.6 * rows * maze.height / maze.width + 0.6),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(2.6 * columns, 2.6 * rows * maze.height / maze.width + 0.6), squeeze=False
+    )
     for ax in axes.flat:
         ax.axis("off")
     for ax, point in zip(axes.flat, points):

@@ -36,22 +36,32 @@ class ResultsTable:
     def describe(self, metrics: dict) -> str:
         """The table's conventions, in words, from the metrics it was built from."""
         entry = next(iter(metrics.values()))
-        what = {"returns": "undiscounted return",
-                "discounted_returns": f"discounted return (gamma {entry['gamma']})",
-                "action_norms": "per-rollout mean of the per-step action L2 norm"}[self.statistic]
-        scored = ("" if self.statistic == "action_norms"
-                  else f", {entry.get('reward', 'the true reward')}, each step scored by the state its action is taken in "
-                       f"(the final state unscored)")
-        return (f"{what} of {entry['rollouts']} closed-loop rollouts of {entry['steps']} steps{scored}; "
-                f"std over rollouts with ddof 0; vs_*: mean paired difference to that method, with a t-interval")
+        what = {
+            "returns": "undiscounted return",
+            "discounted_returns": f"discounted return (gamma {entry['gamma']})",
+            "action_norms": "per-rollout mean of the per-step action L2 norm",
+        }[self.statistic]
+        scored = (
+            ""
+            if self.statistic == "action_norms"
+            else f", {entry.get('reward', 'the true reward')}, each step scored by the state its action is taken in "
+            f"(the final state unscored)"
+        )
+        return (
+            f"{what} of {entry['rollouts']} closed-loop rollouts of {entry['steps']} steps{scored}; "
+            f"std over rollouts with ddof 0; vs_*: mean paired difference to that method, with a t-interval"
+        )
 
 
-RESULTS_TABLES: dict[int, ResultsTable] = {t.number: t for t in (
-    ResultsTable(1, "umaze", "returns", with_erc=True),
-    ResultsTable(2, "large", "returns", with_erc=True),
-    ResultsTable(4, "halfcheetah", "discounted_returns", with_erc=True),
-    ResultsTable(5, "halfcheetah", "action_norms", with_erc=False),
-)}
+RESULTS_TABLES: dict[int, ResultsTable] = {
+    t.number: t
+    for t in (
+        ResultsTable(1, "umaze", "returns", with_erc=True),
+        ResultsTable(2, "large", "returns", with_erc=True),
+        ResultsTable(4, "halfcheetah", "discounted_returns", with_erc=True),
+        ResultsTable(5, "halfcheetah", "action_norms", with_erc=False),
+    )
+}
 
 
 def paired_difference(values: np.ndarray, reference: np.ndarray, confidence: float) -> tuple[float, float, float]:
@@ -60,7 +70,9 @@ def paired_difference(values: np.ndarray, reference: np.ndarray, confidence: flo
     mean = float(difference.mean())
     if len(difference) < 2:
         return mean, float("nan"), float("nan")
-    half_width = stats.t.ppf(0.5 + confidence / 2, len(difference) - 1) * difference.std(ddof=1) / np.sqrt(len(difference))
+    half_width = (
+        stats.t.ppf(0.5 + confidence / 2, len(difference) - 1) * difference.std(ddof=1) / np.sqrt(len(difference))
+    )
     return mean, mean - float(half_width), mean + float(half_width)
 
 
@@ -84,16 +96,21 @@ def build_results_table(table: ResultsTable, metrics: dict, confidence: float = 
     for method, key in table_rows(metrics, spec.is_maze):
         entry = metrics.get(key)
         values = np.asarray(entry[table.statistic]) if entry else None
-        row = {"method": key, "label": entry["label"] if entry else METHODS[method].label,
-               "checkpoint": entry.get("checkpoint", "") if entry else "",
-               f"{table.column}_mean": values.mean() if entry else None,
-               f"{table.column}_std": values.std() if entry else None,
-               "rollouts": len(values) if entry else None}
+        row = {
+            "method": key,
+            "label": entry["label"] if entry else METHODS[method].label,
+            "checkpoint": entry.get("checkpoint", "") if entry else "",
+            f"{table.column}_mean": values.mean() if entry else None,
+            f"{table.column}_std": values.std() if entry else None,
+            "rollouts": len(values) if entry else None,
+        }
         if table.with_erc:
             row["erc"] = entry.get("erc") if entry else None
         for reference in references:
             compared = entry and key != reference
-            diff = paired_difference(values, metrics[reference][table.statistic], confidence) if compared else (None,) * 3
+            diff = (
+                paired_difference(values, metrics[reference][table.statistic], confidence) if compared else (None,) * 3
+            )
             row |= {f"vs_{reference}_mean": diff[0], f"vs_{reference}_low": diff[1], f"vs_{reference}_high": diff[2]}
         quoted = published.get(method, {})
         row[f"thesis_{table.column}_mean"] = quoted["value"][0] if quoted else None

@@ -1,6 +1,6 @@
 """Table 3: return and action L2 norm of 1000-step trajectories in each HalfCheetah dataset.
 
-The return is discounted (gamma 0.99), as the thesis's numbers are (STUDY section 3);
+The return is discounted (gamma 0.99), as the thesis's numbers are (docs/thesis.md §2);
 the undiscounted return stands beside it. The action norm is the L2 norm of each
 step's action, averaged over all steps of the segments (mean and std over steps).
 """
@@ -30,8 +30,8 @@ def dataset_row(name: str, dataset: Dataset, gamma: float, segment_length: int) 
         "segments": len(segments),
         "discounted_return_mean": discounted[0],
         "discounted_return_std": discounted[1],
-        "thesis_return_mean": reference.get("return", (None, None))[0],
-        "thesis_return_std": reference.get("return", (None, None))[1],
+        "thesis_discounted_return_mean": reference.get("return", (None, None))[0],
+        "thesis_discounted_return_std": reference.get("return", (None, None))[1],
         "return_mean": undiscounted[0],
         "return_std": undiscounted[1],
         "action_norm_mean": norm[0],

@@ -28,8 +28,9 @@ def _squared_distances(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a[:, None, :] - b[None, :, :]).pow(2).sum(-1)
 
 
-def gaussian_kernel(a: torch.Tensor, b: torch.Tensor, pooled: torch.Tensor,
-                    factors: tuple[float, ...] = GAUSSIAN_BANDWIDTH_FACTORS) -> torch.Tensor:
+def gaussian_kernel(
+    a: torch.Tensor, b: torch.Tensor, pooled: torch.Tensor, factors: tuple[float, ...] = GAUSSIAN_BANDWIDTH_FACTORS
+) -> torch.Tensor:
     with torch.no_grad():
         m = _squared_distances(pooled, pooled).sum() / (len(pooled) ** 2 - len(pooled))
     d2 = _squared_distances(a, b)
@@ -48,8 +49,15 @@ def matern_kernel(a: torch.Tensor, b: torch.Tensor, nu: float, lengthscale: floa
     raise ValueError(f"Matern nu must be 0.5, 1.5 or 2.5, got {nu}")
 
 
-def mmd(x: torch.Tensor, y: torch.Tensor, kernel: str, unbiased: bool = False, nu: float = 0.5,
-        lengthscale: float = 0.69, bandwidth_factors: tuple[float, ...] = GAUSSIAN_BANDWIDTH_FACTORS) -> torch.Tensor:
+def mmd(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    kernel: str,
+    unbiased: bool = False,
+    nu: float = 0.5,
+    lengthscale: float = 0.69,
+    bandwidth_factors: tuple[float, ...] = GAUSSIAN_BANDWIDTH_FACTORS,
+) -> torch.Tensor:
     """Squared MMD between samples x (n, d) and y (m, d)."""
     x, y = x.flatten(1), y.flatten(1)
     if kernel == "gaussian":

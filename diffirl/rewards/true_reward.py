@@ -43,13 +43,16 @@ class CellReward:
 
     def describe(self) -> str:
         """The reward as a formula, e.g. "5i + 5j"."""
-        terms = [f"{self.row_weight:g}i", f"{self.column_weight:g}j"] + ([f"{self.constant:g}"] if self.constant else [])
+        terms = [f"{self.row_weight:g}i", f"{self.column_weight:g}j"] + (
+            [f"{self.constant:g}"] if self.constant else []
+        )
         return " + ".join(terms).replace("+ -", "- ")
 
     def describe_frame(self) -> str:
         """The formula and the frame it is measured in."""
-        return (f"r = {self.describe()} per step, (i, j) = (row, column) in cells from the centre of the top-left "
-                f"wall cell")
+        return (
+            f"r = {self.describe()} per step, (i, j) = (row, column) in cells from the centre of the top-left wall cell"
+        )
 
 
 def thesis_reward(maze: MazeLayout) -> CellReward:
@@ -74,5 +77,5 @@ class TrueRewardGuide(torch.nn.Module):
 
     def forward(self, plans: torch.Tensor) -> torch.Tensor:
         raw = plans * self.scale + self.shift
-        positions = raw[..., self.action_dim:self.action_dim + 2]
+        positions = raw[..., self.action_dim : self.action_dim + 2]
         return self.reward(positions).sum(dim=-1)
