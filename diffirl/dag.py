@@ -64,6 +64,11 @@ def code(*patterns: str) -> list[str]:
     return sorted(files)
 
 
+def device_params(environment: str) -> tuple[str, ...]:
+    """Where and on how many threads the stage runs the environment's diffuser."""
+    return (f"diffusers.{environment}.device", f"diffusers.{environment}.torch_threads")
+
+
 def reward_params(environment: str) -> tuple[str, ...]:
     """The true-reward settings, for the stages that score, guide or log by a maze's true reward."""
     return (f"true_reward.{environment}",) if ENVIRONMENTS[environment].is_maze else ()
@@ -166,8 +171,7 @@ def diffuser_quality_stage(environment: str) -> Stage:
         outs=(),
         params=(
             f"diffuser_quality.{environment}",
-            f"diffusers.{environment}.device",
-            f"diffusers.{environment}.torch_threads",
+            *device_params(environment),
         ),
         metrics=(str(paths.diffuser_quality_metrics(environment)),),
         threads=2,
@@ -203,8 +207,7 @@ def experts_stage(environment: str) -> Stage:
         params=(
             f"experts.{environment}",
             f"guidance.{environment}",
-            f"diffusers.{environment}.device",
-            f"diffusers.{environment}.torch_threads",
+            *device_params(environment),
             *reward_params(environment),
         ),
         threads=2,
@@ -236,8 +239,7 @@ def learn_reward_stage(environment: str, loss: str) -> Stage:
         params=(
             f"reward_learning.{environment}",
             f"guidance.{environment}",
-            f"diffusers.{environment}.device",
-            f"diffusers.{environment}.torch_threads",
+            *device_params(environment),
         ),
         metrics=(str(paths.reward_training_metrics(environment, loss)),),
         plots=((str(paths.reward_training_log(environment, loss)), "epoch", "loss"),),
@@ -286,8 +288,7 @@ def evaluate_stage(environment: str) -> Stage:
         params=(
             f"evaluation.{environment}",
             f"guidance.{environment}",
-            f"diffusers.{environment}.device",
-            f"diffusers.{environment}.torch_threads",
+            *device_params(environment),
             *reward_params(environment),
         ),
         metrics=(str(paths.evaluation_metrics(environment)),),
@@ -378,8 +379,7 @@ def dynamics_error_stage(environment: str) -> Stage:
         params=(
             f"dynamics_error.{environment}",
             f"experts.{environment}.start_cells",
-            f"diffusers.{environment}.device",
-            f"diffusers.{environment}.torch_threads",
+            *device_params(environment),
         ),
         metrics=(str(paths.dynamics_error_metrics(environment)),),
         threads=2,

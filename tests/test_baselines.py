@@ -9,7 +9,8 @@ from diffirl.baselines.training import load_policy, load_reward_net, save_policy
 from diffirl.envs import get_environment
 from diffirl.envs.gym_wrappers import PointMazeState
 from diffirl.method.experts import Experts, start_states
-from diffirl.params.schema import BCSettings, EvaluationSettings
+from diffirl.params.schema import BCSettings
+from tests.test_evaluation import settings as evaluation_settings
 
 UMAZE = get_environment("umaze")
 
@@ -80,15 +81,7 @@ def test_smoke_adversarial_training_gives_a_policy_the_evaluator_scores(smoke_pa
     np.testing.assert_allclose(
         policy.predict(states, deterministic=True)[0], trained.policy.predict(states, deterministic=True)[0]
     )
-    evaluation = EvaluationSettings(
-        start_cells=[(1, 1), (3, 1)],
-        rollouts_per_start=2,
-        steps=5,
-        replan_every=1,
-        erc_windows=10,
-        confidence=0.95,
-        seed=0,
-    )
+    evaluation = evaluation_settings()
     metrics, rollouts, start_index = evaluate_policies(UMAZE, evaluation, {algorithm: policy}, progress=False)
     assert metrics[algorithm]["rollouts"] == 4 and np.isfinite(metrics[algorithm]["return_mean"])
     assert rollouts[algorithm].actions.shape == (4, 5, 2)
