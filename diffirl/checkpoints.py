@@ -36,7 +36,7 @@ def fingerprint(*parts: object) -> dict[str, str]:
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
-    write_torch(path, state)
+    write_torch(path, state, commit_now=True)  # resume state outlives a failed run
 
 
 Fingerprint = dict[str, str] | str

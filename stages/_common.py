@@ -57,3 +57,11 @@ def load_trained_diffuser(spec, params):
     settings = getattr(params.diffusers, spec.name)
     torch.set_num_threads(settings.torch_threads)
     return TrainedDiffuser(paths.diffuser_model(spec.name), resolve_device(settings.device))
+
+
+def run_stage(main) -> None:
+    """Run a stage's ``main``: all its outputs appear at the end, or none if it fails part-way."""
+    from diffirl.io import stage_outputs
+
+    with stage_outputs():
+        main()

@@ -2,13 +2,14 @@
 
 import pandas as pd
 
-from _common import parse
+from _common import parse, run_stage
 from diffirl import paths
 from diffirl.io import write_csv_frame
 from diffirl.reports.claims import build_claims
 from diffirl.reports.results import RESULTS_TABLES
 
-if __name__ == "__main__":
+
+def main() -> None:
     parse(__doc__, with_environment=False)
     tables = {
         number: pd.read_csv(paths.results_table(number)) if paths.results_table(number).is_file() else None
@@ -17,3 +18,7 @@ if __name__ == "__main__":
     frame = build_claims(tables)
     write_csv_frame(paths.CLAIMS, frame)
     print(frame[["table", "claim", "ours_verdict", "thesis_verdict"]].to_string(index=False))
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,13 +1,14 @@
 """Stage "dataset_figure": Figure 21 (U-Maze) or 23 (Large Maze), samples of the base dataset."""
 
-from _common import fail, parse
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
 from diffirl.envs.registry import MAZE_ENVIRONMENTS
 from diffirl.reports.dataset_figures import dataset_samples_figure
 from diffirl.reports.maze_plots import save_figure
 
-if __name__ == "__main__":
+
+def main() -> None:
     spec, params = parse(__doc__, environments=MAZE_ENVIRONMENTS)
     settings = params.figures.dataset_samples[spec.name]
     try:
@@ -18,3 +19,7 @@ if __name__ == "__main__":
     title = f"Figure {number}: {spec.name} dataset samples ({settings.window} steps, blue -> red)"
     figure = dataset_samples_figure(dataset, spec.maze, settings.n_panels, settings.window, settings.seed, title)
     save_figure(figure, paths.dataset_figure(spec.name))
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from _common import fail, load_trained_diffuser, parse
+from _common import fail, load_trained_diffuser, parse, run_stage
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
 from diffirl.diffusion.windows import window_starts
@@ -12,7 +12,8 @@ from diffirl.metrics import action_norms, discounted_return, fixed_length_segmen
 from diffirl.planning.quality import dynamics_errors, wall_fraction
 from diffirl.planning.rollouts import plan, planned_rollouts
 
-if __name__ == "__main__":
+
+def main() -> None:
     spec, params = parse(__doc__)
     settings = getattr(params.diffuser_quality, spec.name)
     try:
@@ -59,3 +60,7 @@ if __name__ == "__main__":
         metrics["base_data_discounted_return"] = mean_std(data_returns) if data_returns else None
     write_json(paths.diffuser_quality_metrics(spec.name), metrics)
     print(metrics | {"dynamics_mse_by_step": "..."})
+
+
+if __name__ == "__main__":
+    run_stage(main)

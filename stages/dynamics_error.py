@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from _common import fail, load_trained_diffuser, parse
+from _common import fail, load_trained_diffuser, parse, run_stage
 from diffirl import paths
 from diffirl.envs.registry import MAZE_ENVIRONMENTS
 from diffirl.io import write_csv_frame, write_json
@@ -20,7 +20,8 @@ from diffirl.planning.rollouts import plan
 from diffirl.reports.diagnosis_figures import by_step_figure, heatmap_figure, zones_figure
 from diffirl.reports.maze_plots import save_figure
 
-if __name__ == "__main__":
+
+def main() -> None:
     spec, params = parse(__doc__, environments=MAZE_ENVIRONMENTS)
     settings = getattr(params.dynamics_error, spec.name)
     try:
@@ -90,3 +91,7 @@ if __name__ == "__main__":
     write_csv_frame(paths.dynamics_error_starts(name), per_start)
     write_json(paths.dynamics_error_metrics(name), metrics)
     print(json.dumps({key: value for key, value in metrics.items() if key != "stall_positions"}, default=str)[:2000])
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -2,7 +2,7 @@
 
 import json
 
-from _common import fail, load_trained_diffuser, parse
+from _common import fail, load_trained_diffuser, parse, run_stage
 from diffirl import paths
 from diffirl.data.format import DatasetError
 from diffirl.io import write_json
@@ -10,7 +10,8 @@ from diffirl.method.evaluation import environment_erc_windows, evaluate_diffuser
 from diffirl.method.experts import as_guidance
 from diffirl.method.reward_model import RewardMLP
 
-if __name__ == "__main__":
+
+def main() -> None:
     spec, params = parse(__doc__)
     settings = getattr(params.evaluation, spec.name)
     try:
@@ -35,3 +36,7 @@ if __name__ == "__main__":
     save_rollouts(paths.evaluation_rollouts(spec.name), rollouts, start_index)
     write_json(paths.evaluation_metrics(spec.name), metrics)
     print(json.dumps({name: [round(m["return_mean"], 1), m["erc"]] for name, m in metrics.items()}))
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -2,7 +2,7 @@
 
 import json
 
-from _common import fail, parse
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.baselines.evaluation import airl_erc, evaluate_policies
 from diffirl.baselines.training import load_policy, load_reward_net
@@ -11,7 +11,8 @@ from diffirl.io import write_json
 from diffirl.method.evaluation import environment_erc_windows, save_rollouts
 from diffirl.methods import METHODS
 
-if __name__ == "__main__":
+
+def main() -> None:
     spec, params = parse(__doc__)
     settings = getattr(params.evaluation, spec.name)
     horizon = getattr(params.diffusers, spec.name).horizon
@@ -33,3 +34,7 @@ if __name__ == "__main__":
     write_json(paths.baselines_metrics(spec.name), metrics)
     save_rollouts(paths.baselines_rollouts(spec.name), rollouts, start_index)
     print(json.dumps({name: [round(m["return_mean"], 1), m["erc"]] for name, m in metrics.items()}))
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -2,7 +2,7 @@
 
 import json
 
-from _common import fail, load_trained_diffuser, parse
+from _common import fail, load_trained_diffuser, parse, run_stage
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
 from diffirl.io import write_json
@@ -10,7 +10,8 @@ from diffirl.method.experts import dataset_window_experts, goal_plan_experts, gu
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.method_figures import experts_figure, true_reward_figure
 
-if __name__ == "__main__":
+
+def main() -> None:
     spec, params = parse(__doc__)
     settings = getattr(params.experts, spec.name)
     if (settings.procedure == "dataset_windows") == spec.is_maze:
@@ -50,3 +51,7 @@ if __name__ == "__main__":
             paths.experts_figure(spec.name),
         )
     print(json.dumps({"trajectories": len(experts.trajectories), "shape": list(experts.trajectories.shape)}))
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -4,13 +4,14 @@ import json
 
 import numpy as np
 
-from _common import fail, parse
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.io import atomic_path
 from diffirl.method.experts import Experts
 from diffirl.rewards.windows import k_windows
 
-if __name__ == "__main__":
+
+def main() -> None:
     spec, params = parse(__doc__)
     settings = getattr(params.kwindows, spec.name)
     try:
@@ -22,3 +23,7 @@ if __name__ == "__main__":
     with atomic_path(paths.expert_windows_file(spec.name)) as tmp, open(tmp, "wb") as file:
         np.savez(file, windows=windows, trajectory=np.repeat(np.arange(len(experts.trajectories)), per_trajectory))
     print(json.dumps({"trajectories": len(experts.trajectories), "windows": len(windows), "k": settings.k}))
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from _common import fail, load_trained_diffuser, parse
+from _common import fail, load_trained_diffuser, parse, run_stage
 from diffirl import paths
 from diffirl.checkpoints import fingerprint
 from diffirl.data.format import sha256_of
@@ -10,7 +10,8 @@ from diffirl.io import write_csv, write_json
 from diffirl.method.experts import as_guidance
 from diffirl.method.reward_learning import RewardLearner
 
-if __name__ == "__main__":
+
+def main() -> None:
     spec, params, loss = parse(__doc__, choice=("loss", paths.LOSSES))
     settings = getattr(params.reward_learning, spec.name)
     try:
@@ -46,3 +47,7 @@ if __name__ == "__main__":
             "seconds_this_run": round(record["seconds_this_run"], 1),
         },
     )
+
+
+if __name__ == "__main__":
+    run_stage(main)

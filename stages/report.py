@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from _common import fail, parse
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.dag import report_inputs
 from diffirl.io import atomic_outputs
@@ -21,7 +21,8 @@ TITLES = {
     },
 }
 
-if __name__ == "__main__":
+
+def main() -> None:
     _, params = parse(__doc__, with_environment=False)
     inputs = report_inputs()
     try:
@@ -40,3 +41,7 @@ if __name__ == "__main__":
         markdown.write_text(render_markdown(tables, figures, info, benchmarks, paths.REPORT_MARKDOWN.parent))
         page.write_text(render_html(tables, figures, info, benchmarks))
     print(f"{paths.REPORT_HTML}: {len(tables)} tables, {len(figures)} figures")
+
+
+if __name__ == "__main__":
+    run_stage(main)

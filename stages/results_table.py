@@ -2,12 +2,13 @@
 
 import json
 
-from _common import fail, parse
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.io import write_csv_frame
 from diffirl.reports.results import RESULTS_TABLES, build_results_table
 
-if __name__ == "__main__":
+
+def main() -> None:
     _, params, number = parse(__doc__, with_environment=False, choice=("table", tuple(map(str, RESULTS_TABLES))))
     table = RESULTS_TABLES[int(number)]
     try:
@@ -19,3 +20,7 @@ if __name__ == "__main__":
     frame = build_results_table(table, metrics, confidence)
     write_csv_frame(paths.results_table(table.number), frame)
     print(frame.drop(columns="statistic").to_string(index=False))
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -2,12 +2,13 @@
 
 import pandas as pd
 
-from _common import fail, parse
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.method_figures import loss_curves_figure
 
-if __name__ == "__main__":
+
+def main() -> None:
     spec, params = parse(__doc__)
     try:
         logs = {
@@ -19,3 +20,7 @@ if __name__ == "__main__":
     save_figure(
         loss_curves_figure(logs, f"Figure {number}: {spec.name} reward learning"), paths.reward_loss_figure(spec.name)
     )
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -3,14 +3,15 @@
 
 import numpy as np
 
-from _common import fail, parse
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.method.evaluation import load_positions
 from diffirl.methods import METHODS, methods_for
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.method_figures import rollouts_figure, start_point_figure
 
-if __name__ == "__main__":
+
+def main() -> None:
     spec, params = parse(__doc__, environments=tuple(paths.ROLLOUT_FIGURE_NUMBERS))
     try:
         positions, start_index = load_positions(paths.evaluation_rollouts(spec.name))
@@ -48,3 +49,7 @@ if __name__ == "__main__":
             ),
             paths.true_reward_rollout_figure(spec.name),
         )
+
+
+if __name__ == "__main__":
+    run_stage(main)

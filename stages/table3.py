@@ -1,13 +1,14 @@
 """Stage "table3": Table 3 from the three HalfCheetah datasets."""
 
-from _common import fail, parse
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
 from diffirl.envs import get_environment
 from diffirl.io import write_csv_frame
 from diffirl.reports.table3 import build_table3
 
-if __name__ == "__main__":
+
+def main() -> None:
     _, params = parse(__doc__, with_environment=False)
     spec = get_environment("halfcheetah")
     try:
@@ -17,3 +18,7 @@ if __name__ == "__main__":
     table = build_table3(datasets, params.table3.gamma, params.table3.segment_length)
     write_csv_frame(paths.TABLE3, table)
     print(table.to_string(index=False))
+
+
+if __name__ == "__main__":
+    run_stage(main)

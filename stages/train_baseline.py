@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from _common import fail, parse
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.baselines.demonstrations import to_trajectories
 from diffirl.baselines.training import save_policy, save_reward_net, train_baseline
@@ -15,7 +15,8 @@ from diffirl.envs.gym_wrappers import make_policy_env
 from diffirl.io import write_json, write_text
 from diffirl.method.experts import Experts
 
-if __name__ == "__main__":
+
+def main() -> None:
     spec, params, algorithm = parse(__doc__, choice=("algorithm", paths.BASELINES))
     settings = getattr(params.baselines, spec.name)
     try:
@@ -45,3 +46,7 @@ if __name__ == "__main__":
         },
     )
     print(f"{algorithm} on {spec.name}: {len(demonstrations)} demonstrations, {seconds:.0f} s")
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -3,17 +3,18 @@
 import numpy as np
 import torch
 
-from _common import fail, parse
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset, read_provenance
 from diffirl.device import resolve_device
 from diffirl.diffusion.model_io import TrainedDiffuser, save_diffuser
 from diffirl.diffusion.training import DiffuserTrainer, settings_fingerprint
-from diffirl.io import write_csv, write_json
+from diffirl.io import write_csv, write_json, written
 from diffirl.reports.diffuser_figures import loss_curve_figure, samples_figure
 from diffirl.reports.maze_plots import save_figure
 
-if __name__ == "__main__":
+
+def main() -> None:
     spec, params = parse(__doc__)
     settings = getattr(params.diffusers, spec.name)
     torch.set_num_threads(settings.torch_threads)
@@ -58,10 +59,15 @@ if __name__ == "__main__":
     if spec.is_maze:
         rng = np.random.default_rng(settings.seed)
         starts = dataset.observations[rng.choice(len(dataset), settings.n_figure_samples, replace=False)]
-        early, late = TrainedDiffuser(model_path, device, early=True), TrainedDiffuser(model_path, device)
+        saved = written(model_path)  # the model as saved above, still held back until the stage ends
+        early, late = TrainedDiffuser(saved, device, early=True), TrainedDiffuser(saved, device)
         number = paths.DIFFUSER_SAMPLE_FIGURE_NUMBERS[spec.name]
         title = f"Figure {number}: {spec.name} diffuser samples, early (top) and late (bottom) in training"
         figure = samples_figure(
             early, late, spec.maze, starts, settings.early_sample_step, settings.n_train_steps, title, settings.seed
         )
         save_figure(figure, paths.diffuser_samples_figure(spec.name))
+
+
+if __name__ == "__main__":
+    run_stage(main)

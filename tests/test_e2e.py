@@ -2,7 +2,6 @@
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -11,25 +10,9 @@ import pytest
 from diffirl import dag, paths
 from diffirl.data.format import read_dataset, read_provenance
 
+from .projects import copy_project, run
+
 pytestmark = pytest.mark.e2e
-
-
-def run(cwd: Path, *command: str, timeout: int = 900) -> str:
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result.stdout + result.stderr
-
-
-def copy_project(root: Path, destination: Path) -> Path:
-    """The project as a fresh clone would have it (tracked and not-ignored files), at smoke scale."""
-    listed = run(root, "git", "ls-files", "--cached", "--others", "--exclude-standard", "-z")
-    for name in filter(None, listed.split("\0")):
-        if (root / name).is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(root / name, destination / name)
-    run(destination, "git", "init", "-q")
-    run(destination, "python", "-m", "diffirl.params.scale", "smoke")
-    return destination
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +152,45 @@ def test_snakemake_records_stage_benchmarks_and_builds_its_own_report(snakemake_
 def test_both_front_ends_produce_the_same_tables_from_the_same_seeds(dvc_project, snakemake_everything):
     for table in (paths.TABLE3, *(paths.results_table(n) for n in (1, 2, 4, 5)), paths.CLAIMS):
         assert (dvc_project[0] / table).read_text() == (snakemake_everything[0] / table).read_text(), table
+
+
+def downstream(stage_names: set[str]) -> set[str]:
+    """The stages given and every stage that depends on them, directly or not."""
+    stages = dag.pipeline_stages()
+    closed = set(stage_names)
+    while True:
+        outputs = {out for stage in stages if stage.name in closed for out in stage.all_outputs}
+        grown = closed | {stage.name for stage in stages if outputs & set(stage.deps)}
+        if grown == closed:
+            return closed
+        closed = grown
+
+
+def planned_by_both(project: Path) -> tuple[set[str], set[str]]:
+    """(what DVC would re-run, with everything after it; what Snakemake would re-run)."""
+    by_dvc = set(re.findall(r"Running stage '(\w+)'", run(project, "dvc", "repro", "--dry")))
+    by_snakemake = set(re.findall(r"^rule (\w+):", run(project, "snakemake", "--dry-run"), re.M)) - {"all"}
+    return downstream(by_dvc), by_snakemake
+
+
+def test_after_a_dvc_run_and_a_sync_both_front_ends_see_the_same_changes(dvc_project):
+    project, _ = dvc_project
+    run(project, "python", "-m", "diffirl.sync", "dvc")
+    assert planned_by_both(project) == (set(), set())
+    params, code = project / "params.yaml", project / "stages" / "kwindows.py"
+    original_params, original_code = params.read_text(), code.read_text()
+
+    for path in (code, project / "diffirl" / "io.py", params):  # touched, unchanged
+        path.touch()
+    assert planned_by_both(project) == (set(), set())
+
+    params.write_text(re.sub(r"(kwindows:\n  umaze:\n    k:) \d+", r"\1 3", original_params))
+    by_dvc, by_snakemake = planned_by_both(project)
+    assert "kwindows_umaze" in by_dvc and by_dvc == by_snakemake
+    params.write_text(original_params)
+
+    code.write_text(original_code + "\n# an edit\n")
+    by_dvc, by_snakemake = planned_by_both(project)
+    assert {"kwindows_umaze", "kwindows_large", "kwindows_halfcheetah"} <= by_dvc and by_dvc == by_snakemake
+    code.write_text(original_code)
+    assert planned_by_both(project) == (set(), set())

@@ -12,7 +12,7 @@ from diffirl.checkpoints import fingerprint, load_checkpoint, save_checkpoint
 from diffirl.data.format import DatasetError, provenance, read_dataset, write_datasets
 from diffirl.envs import get_environment
 from diffirl.envs.simulators import make_env, set_state, state_of
-from diffirl.io import write_json, write_torch
+from diffirl.io import stage_outputs, write_json, write_text, write_torch, written
 from diffirl.method.reward_model import RewardMLP
 from diffirl.params import ParameterError, load_params
 from diffirl.params.load import validate_params
@@ -170,3 +170,32 @@ def test_saved_rollouts_replay_to_their_returns(tmp_path):
             assert replayed_return == pytest.approx(rollouts.returns[k])
     finally:
         env.close()
+
+
+def test_a_stage_that_fails_part_way_leaves_none_of_its_outputs(tmp_path):
+    first, second, old = tmp_path / "model.pt", tmp_path / "figure.png", tmp_path / "old.json"
+    write_text(old, "from an earlier run")
+    with pytest.raises(SystemExit), stage_outputs():
+        write_text(first, "new")
+        write_json(old, {"rewritten": True})
+        write_text(second, "new")
+        raise SystemExit("error: the figure failed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no new outputs, no stale one, no temporaries
+
+
+def test_a_stage_that_succeeds_commits_every_output_at_its_end(tmp_path):
+    model, checkpoint = tmp_path / "model.pt", tmp_path / "checkpoint.pt"
+    with stage_outputs():
+        write_text(model, "weights")
+        write_torch(checkpoint, {"step": 3}, commit_now=True)
+        assert not model.exists() and written(model).read_text() == "weights"  # held back, yet readable
+        assert checkpoint.exists()  # resume state is not held back
+    assert model.read_text() == "weights" and written(model) == model
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+
+def test_a_write_after_a_kill_clears_the_killed_runs_temporaries(tmp_path):
+    output = tmp_path / "table.csv"
+    (tmp_path / ".table.csv.abc123.tmp").write_text("left by kill -9")
+    write_text(output, "a\n1\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]

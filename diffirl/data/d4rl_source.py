@@ -34,7 +34,10 @@ def download(remote: RemoteFile, destination: Path) -> str:
     url = str(remote.url)
     digest = hashlib.sha256()
     try:
-        with atomic_path(destination) as tmp, urllib.request.urlopen(url, timeout=remote.timeout_s) as response:
+        with (
+            atomic_path(destination, commit_now=True) as tmp,
+            urllib.request.urlopen(url, timeout=remote.timeout_s) as response,
+        ):
             announced = response.headers.get("Content-Length")
             received = 0
             with open(tmp, "wb") as file:

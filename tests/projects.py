@@ -1,0 +1,23 @@
+"""A copy of the project, as a fresh clone at smoke scale has it, for the end-to-end runs."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+
+def run(cwd: Path, *command: str, timeout: int = 900) -> str:
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result.stdout + result.stderr
+
+
+def copy_project(root: Path, destination: Path) -> Path:
+    """The project as a fresh clone would have it (tracked and not-ignored files), at smoke scale."""
+    listed = run(root, "git", "ls-files", "--cached", "--others", "--exclude-standard", "-z")
+    for name in filter(None, listed.split("\0")):
+        if (root / name).is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, destination / name)
+    run(destination, "git", "init", "-q")
+    run(destination, "python", "-m", "diffirl.params.scale", "smoke")
+    return destination
