@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SCALE ?= default
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: study test install scale dvc.yaml readme lint lock benchmark clean-outputs
+.PHONY: study test install scale sync dvc.yaml readme lint lock benchmark clean-outputs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ install: $(VENV)/.installed
 study: install
 	$(BIN)/python -m diffirl.params.scale $(SCALE) --if-different
 	$(BIN)/dvc repro
+	$(BIN)/python -m diffirl.sync dvc
+
+## make sync FROM=dvc|snakemake: record a finished run of one front end for the other
+FROM ?= dvc
+sync: install
+	$(BIN)/python -m diffirl.sync $(FROM)
 
 ## make test: the whole test suite (unit tests and the smoke-scale end-to-end runs)
 test: install

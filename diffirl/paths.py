@@ -120,6 +120,14 @@ def benchmark_file(stage: str) -> Path:
     return BENCHMARKS / f"{stage}.tsv"
 
 
+#: each stage's console output under Snakemake (its ``log:`` files)
+LOGS = Path("logs")
+
+
+def log_file(stage: str) -> Path:
+    return LOGS / f"{stage}.log"
+
+
 def results_table(number: int) -> Path:
     """Tables 1, 2, 4 and 5: the results of every method in one environment."""
     return REPORTS / f"table{number}.csv"

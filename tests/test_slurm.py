@@ -1,0 +1,82 @@
+"""The SLURM profile, run for real on a cluster (CI starts a one-node one: .ci/slurm-localhost).
+
+Without a reachable cluster the test is skipped, unless DIFFIRL_REQUIRE_SLURM is set, as CI
+sets it, so that a cluster that failed to start is a failure and not a silent skip.
+"""
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from diffirl import paths
+
+from .projects import copy_project
+from .test_e2e import check_table3
+
+pytestmark = pytest.mark.e2e
+
+PROFILE_RUN = [
+    "snakemake",
+    "--profile",
+    "workflow/profiles/slurm",
+    # the local cluster has no accounting database, so job states come from squeue
+    "--slurm-status-command",
+    "squeue",
+    "--slurm-init-seconds-before-status-checks",
+    "2",
+]
+
+
+def cluster_is_up() -> bool:
+    if shutil.which("sinfo") is None:
+        return False
+    answer = subprocess.run(["sinfo", "--noheader", "--states=idle,mixed"], capture_output=True, text=True)
+    return answer.returncode == 0 and answer.stdout.strip() != ""
+
+
+@pytest.fixture
+def cluster():
+    if not cluster_is_up():
+        if os.environ.get("DIFFIRL_REQUIRE_SLURM"):
+            pytest.fail("DIFFIRL_REQUIRE_SLURM is set but no SLURM node is idle (sinfo); see .ci/slurm-localhost")
+        pytest.skip("no SLURM cluster here (.ci/slurm-localhost starts one)")
+
+
+def running_job(rule: str, timeout: float = 300) -> str:
+    """The SLURM id of the job running `rule`; the profile puts the rule's name in the job's comment."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        queue = subprocess.run(["squeue", "--noheader", "--format=%i %k %T"], capture_output=True, text=True).stdout
+        for line in queue.splitlines():
+            job, comment, state = line.split()
+            if comment == f"rule_{rule}" and state == "RUNNING":
+                return job
+        time.sleep(0.5)
+    raise AssertionError(f"no running SLURM job for rule {rule} within {timeout} s:\n{queue}")
+
+
+def test_the_slurm_profile_builds_a_target_and_retries_a_cancelled_job(root, tmp_path, cluster):
+    project = copy_project(root, tmp_path)
+    log_path = tmp_path / "snakemake.log"
+    with log_path.open("w") as log:
+        snakemake = subprocess.Popen(
+            [*PROFILE_RUN, str(paths.TABLE3)], cwd=project, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            cancelled = running_job("dataset_halfcheetah")
+            subprocess.run(["scancel", cancelled], check=True)
+            returncode = snakemake.wait(timeout=900)
+        finally:
+            if snakemake.poll() is None:
+                snakemake.kill()
+    log = log_path.read_text()
+    assert returncode == 0, log[-4000:]
+    submissions = [line for line in log.splitlines() if "submitted with SLURM jobid" in line]
+    assert any(f"SLURM jobid {cancelled} " in line for line in submissions), log[-4000:]
+    assert len(submissions) == 3, submissions  # the cancelled job, its retry, and table3
+    check_table3(project)
+    assert not list(Path(project, "data").rglob("*.tmp"))
