@@ -21,6 +21,7 @@ pytestmark = pytest.mark.e2e
 
 PROFILE_RUN = [
     "snakemake",
+    str(paths.TABLE3),  # first: the options below take lists
     "--profile",
     "workflow/profiles/slurm",
     # the local cluster has no accounting database, so job states come from squeue
@@ -28,6 +29,10 @@ PROFILE_RUN = [
     "squeue",
     "--slurm-init-seconds-before-status-checks",
     "2",
+    # the profile asks 8 GB a job, more than a small CI machine's one node may offer
+    "--set-resources",
+    "dataset_halfcheetah:mem_mb=2000",
+    "table3:mem_mb=2000",
 ]
 
 
@@ -46,28 +51,26 @@ def cluster():
         pytest.skip("no SLURM cluster here (.ci/slurm-localhost starts one)")
 
 
-def running_job(rule: str, timeout: float = 300) -> str:
+def running_job(rule: str, snakemake: subprocess.Popen, timeout: float = 300) -> str:
     """The SLURM id of the job running `rule`; the profile puts the rule's name in the job's comment."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    deadline, queue = time.monotonic() + timeout, ""
+    while time.monotonic() < deadline and snakemake.poll() is None:
         queue = subprocess.run(["squeue", "--noheader", "--format=%i %k %T"], capture_output=True, text=True).stdout
         for line in queue.splitlines():
             job, comment, state = line.split()
             if comment == f"rule_{rule}" and state == "RUNNING":
                 return job
         time.sleep(0.5)
-    raise AssertionError(f"no running SLURM job for rule {rule} within {timeout} s:\n{queue}")
+    raise AssertionError(f"no running SLURM job for rule {rule} (snakemake exit {snakemake.poll()}):\n{queue}")
 
 
 def test_the_slurm_profile_builds_a_target_and_retries_a_cancelled_job(root, tmp_path, cluster):
     project = copy_project(root, tmp_path)
     log_path = tmp_path / "snakemake.log"
     with log_path.open("w") as log:
-        snakemake = subprocess.Popen(
-            [*PROFILE_RUN, str(paths.TABLE3)], cwd=project, stdout=log, stderr=subprocess.STDOUT
-        )
+        snakemake = subprocess.Popen(PROFILE_RUN, cwd=project, stdout=log, stderr=subprocess.STDOUT)
         try:
-            cancelled = running_job("dataset_halfcheetah")
+            cancelled = running_job("dataset_halfcheetah", snakemake)
             subprocess.run(["scancel", cancelled], check=True)
             returncode = snakemake.wait(timeout=900)
         finally:
