@@ -11,13 +11,16 @@ export PATH := $(abspath $(BIN)):$(PATH)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# reinstalled whenever the pinned set or the project's metadata changes
-$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+# reinstalled when the content of the pinned set or of the project's metadata changes
+# (a stamp named by their hash, so a touch or a git checkout of the same bytes does not)
+INSTALLED := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+$(INSTALLED): | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	rm -f $(VENV)/.installed*
 	touch $@
 
-install: $(VENV)/.installed
+install: $(INSTALLED)
 
 ## make study [SCALE=default|smoke|paper]: regenerate every table and figure with DVC
 study: install

@@ -3,6 +3,7 @@ checkpoints discarded with a reason, byte-identical model files, readable output
 
 import os
 import stat
+import subprocess
 
 import numpy as np
 import pytest
@@ -199,3 +200,14 @@ def test_a_write_after_a_kill_clears_the_killed_runs_temporaries(tmp_path):
     (tmp_path / ".table.csv.abc123.tmp").write_text("left by kill -9")
     write_text(output, "a\n1\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]
+
+
+def test_make_scale_does_not_reinstall_after_a_touch_of_unchanged_metadata(root):
+    def make_plan() -> str:
+        return subprocess.run(["make", "-n", "scale", "SCALE=smoke"], cwd=root, capture_output=True, text=True).stdout
+
+    if "pip install" in make_plan():
+        pytest.skip("the environment here is not installed from the current requirements.lock and pyproject.toml")
+    for name in ("pyproject.toml", "requirements.lock"):
+        os.utime(root / name)  # as a git checkout of the same bytes does
+    assert "pip install" not in make_plan()
