@@ -22,11 +22,15 @@ $(INSTALLED): | $(BIN)/python
 
 install: $(INSTALLED)
 
-## make study [SCALE=default|smoke|paper]: regenerate every table and figure with DVC
+## make study [SCALE=default|smoke|paper] [CORES=2]: regenerate every table and figure
+# Snakemake runs independent 1-thread stages side by side on the CORES cores (faster than
+# `dvc repro`, which runs one stage at a time; benchmarks/thread_contention.py), then the
+# outputs are recorded in dvc.lock so that `dvc status` and `dvc repro` agree.
+CORES ?= 2
 study: install
 	$(BIN)/python -m diffirl.params.scale $(SCALE) --if-different
-	$(BIN)/dvc repro
-	$(BIN)/python -m diffirl.sync dvc
+	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/python -m diffirl.sync snakemake
 
 ## make sync FROM=dvc|snakemake: record a finished run of one front end for the other
 FROM ?= dvc

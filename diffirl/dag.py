@@ -40,13 +40,18 @@ class Stage:
     metrics: tuple[str, ...] = ()
     #: CSV outputs DVC draws with `dvc plots show`, as (path, x column, y column)
     plots: tuple[tuple[str, str, str], ...] = ()
-    threads: int = 1
+    #: dotted key of params.yaml holding the torch thread count the stage runs on (None: one);
+    #: Snakemake reserves that many of its cores for the job
+    threads_param: str | None = None
     #: the stage benefits from a GPU (a SLURM job asks for one; locally, device: auto)
     gpu: bool = False
 
     @property
     def all_outputs(self) -> tuple[str, ...]:
         return self.outs + self.metrics + tuple(path for path, _, _ in self.plots)
+
+    def threads(self, params: dict) -> int:
+        return int(params_subtree(params, self.threads_param)) if self.threads_param else 1
 
     @property
     def resources(self) -> dict[str, int]:
@@ -100,7 +105,7 @@ def dataset_stage(environment: str) -> Stage:
         deps=tuple(_stage_code("dataset", "diffirl/data/*.py")),
         outs=tuple(outs),
         params=(f"datasets.{environment}",),
-        threads=1 if spec.is_maze else 2,
+        threads_param=None if spec.is_maze else f"datasets.{environment}.generate.torch_threads",
     )
 
 
@@ -154,7 +159,7 @@ def train_diffuser_stage(environment: str) -> Stage:
         params=(f"diffusers.{environment}",),
         metrics=(str(paths.diffuser_training_metrics(environment)),),
         plots=((str(paths.diffuser_training_log(environment)), "step", "loss"),),
-        threads=2,
+        threads_param=f"diffusers.{environment}.torch_threads",
         gpu=True,
     )
 
@@ -174,7 +179,7 @@ def diffuser_quality_stage(environment: str) -> Stage:
             *device_params(environment),
         ),
         metrics=(str(paths.diffuser_quality_metrics(environment)),),
-        threads=2,
+        threads_param=f"diffusers.{environment}.torch_threads",
     )
 
 
@@ -210,7 +215,7 @@ def experts_stage(environment: str) -> Stage:
             *device_params(environment),
             *reward_params(environment),
         ),
-        threads=2,
+        threads_param=f"diffusers.{environment}.torch_threads",
     )
 
 
@@ -243,7 +248,7 @@ def learn_reward_stage(environment: str, loss: str) -> Stage:
         ),
         metrics=(str(paths.reward_training_metrics(environment, loss)),),
         plots=((str(paths.reward_training_log(environment, loss)), "epoch", "loss"),),
-        threads=2,
+        threads_param=f"diffusers.{environment}.torch_threads",
         gpu=True,
     )
 
@@ -292,7 +297,7 @@ def evaluate_stage(environment: str) -> Stage:
             *reward_params(environment),
         ),
         metrics=(str(paths.evaluation_metrics(environment)),),
-        threads=2,
+        threads_param=f"diffusers.{environment}.torch_threads",
         gpu=True,
     )
 
@@ -317,6 +322,7 @@ def train_baseline_stage(environment: str, algorithm: str) -> Stage:
         deps=tuple(_stage_code("train_baseline", *BASELINE_CODE) + [str(paths.experts_file(environment))]),
         outs=tuple(outs),
         params=(f"baselines.{environment}", *reward_params(environment)),
+        threads_param=f"baselines.{environment}.torch_threads",
         metrics=(str(paths.baseline_training_metrics(environment, algorithm)),),
         plots=((str(paths.baseline_training_log(environment, algorithm)), "step", y),),
     )
@@ -382,7 +388,7 @@ def dynamics_error_stage(environment: str) -> Stage:
             *device_params(environment),
         ),
         metrics=(str(paths.dynamics_error_metrics(environment)),),
-        threads=2,
+        threads_param=f"diffusers.{environment}.torch_threads",
     )
 
 
