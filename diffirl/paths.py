@@ -44,6 +44,11 @@ def diffuser_checkpoint(environment: str) -> Path:
     return CHECKPOINTS / f"diffuser_{environment}.pt"
 
 
+def sac_checkpoint(environment: str) -> Path:
+    """Resumable state of the SAC run that generates a MuJoCo environment's datasets."""
+    return CHECKPOINTS / f"sac_{environment}.pt"
+
+
 def diffuser_training_log(environment: str) -> Path:
     return PLOTS / f"diffuser_{environment}_training.csv"
 

@@ -7,18 +7,24 @@ One Soft Actor-Critic run (stable-baselines3) is checkpointed every
 * ``medium`` is rollouts of the checkpoint whose return is nearest
   ``medium_return_fraction`` of the final policy's (D4RL: "about a third");
 * ``medium-replay`` is the replay buffer up to that checkpoint's step.
+
+A killed run resumes from its last checkpoint to the same datasets (see "exact resume").
 """
 
 from __future__ import annotations
 
 import copy
+import random
+from pathlib import Path
 
 import gymnasium as gym
+import numpy as np
 import torch
 from stable_baselines3 import SAC
 from stable_baselines3.common.callbacks import BaseCallback
 from tqdm import tqdm
 
+from diffirl.checkpoints import fingerprint, load_checkpoint, save_checkpoint
 from diffirl.data.format import Dataset, make_dataset
 from diffirl.data.policy_rollouts import rollout_dataset
 from diffirl.envs.registry import EnvironmentSpec
@@ -34,32 +40,14 @@ def evaluate(model: SAC, env_id: str, episodes: int, seed: int) -> float:
     return float(dataset.episode_returns().mean())
 
 
-class _Checkpointer(BaseCallback):
-    """Keeps a copy of the policy and its measured return every ``every`` steps."""
-
-    def __init__(self, env_id: str, every: int, eval_episodes: int, seed: int, progress: bool):
+class _ProgressBar(BaseCallback):
+    def __init__(self, bar: tqdm):
         super().__init__()
-        self.env_id, self.every, self.eval_episodes, self.seed = env_id, every, eval_episodes, seed
-        self.checkpoints: list[dict] = []
-        self.progress = progress
-        self.bar: tqdm | None = None
-
-    def _on_training_start(self) -> None:
-        total = self.locals.get("total_timesteps")
-        self.bar = tqdm(total=total, desc="SAC halfcheetah", unit="step", disable=not self.progress, mininterval=2)
+        self.bar = bar
 
     def _on_step(self) -> bool:
         self.bar.update(1)
-        if self.num_timesteps % self.every == 0:
-            ret = evaluate(self.model, self.env_id, self.eval_episodes, self.seed + 10_000)
-            self.checkpoints.append(
-                {"step": self.num_timesteps, "return": ret, "policy": copy.deepcopy(self.model.policy.state_dict())}
-            )
-            self.bar.set_postfix(ret=f"{ret:.0f}")
         return True
-
-    def _on_training_end(self) -> None:
-        self.bar.close()
 
 
 def choose_medium(checkpoints: list[dict], target_return: float) -> dict:
@@ -80,13 +68,10 @@ def replay_buffer_dataset(model: SAC, steps: int) -> Dataset:
     )
 
 
-def generate_sac_datasets(spec: EnvironmentSpec, settings: SacGeneration, seed: int, progress: bool = True):
-    """Return ``({split: Dataset}, training record)``."""
-    torch.set_num_threads(settings.torch_threads)
-    env = gym.make(spec.gym_id)
-    model = SAC(
+def _new_sac(env_id: str, settings: SacGeneration, seed: int) -> SAC:
+    return SAC(
         "MlpPolicy",
-        env,
+        gym.make(env_id),
         learning_rate=settings.learning_rate,
         buffer_size=settings.total_timesteps + 1,  # never wraps, so it stays in time order
         learning_starts=settings.learning_starts,
@@ -97,12 +82,130 @@ def generate_sac_datasets(spec: EnvironmentSpec, settings: SacGeneration, seed: 
         device="cpu",
         verbose=0,
     )
-    checkpointer = _Checkpointer(spec.gym_id, settings.checkpoint_every, settings.eval_episodes, seed, progress)
-    model.learn(settings.total_timesteps, callback=checkpointer)
+
+
+# --- exact resume -------------------------------------------------------------------------------
+# A run killed part-way continues from its last policy checkpoint and ends with the same
+# datasets as a run never interrupted: the resume state holds everything the rest of the
+# run reads (networks, optimisers, entropy coefficient, replay buffer, counters, every
+# random generator, and the simulator's state in the middle of its episode).
+_BUFFER_FIELDS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts")
+
+
+def _training_env(model: SAC):
+    """The one training environment inside SB3's vectorised wrapper (a Monitor over a TimeLimit)."""
+    return model.env.envs[0]
+
+
+def _resume_state(model: SAC, checkpoints: list[dict], fingerprint) -> dict:
+    env = _training_env(model)
+    buffer = model.replay_buffer
+    return {
+        "fingerprint": fingerprint,
+        "checkpoints": checkpoints,
+        "policy": model.policy.state_dict(),
+        "actor_optimizer": model.actor.optimizer.state_dict(),
+        "critic_optimizer": model.critic.optimizer.state_dict(),
+        "ent_coef_optimizer": model.ent_coef_optimizer.state_dict() if model.ent_coef_optimizer else None,
+        "log_ent_coef": model.log_ent_coef.detach().clone(),
+        "counters": {name: getattr(model, name) for name in ("num_timesteps", "_n_updates", "_episode_num")},
+        "last_obs": model._last_obs.copy(),
+        "last_episode_starts": model._last_episode_starts.copy(),
+        "buffer": {name: getattr(buffer, name)[: buffer.pos].copy() for name in _BUFFER_FIELDS},
+        "buffer_pos": buffer.pos,
+        "rng": {
+            "torch": torch.get_rng_state(),
+            "numpy": np.random.get_state(),
+            "python": random.getstate(),
+            "action_space": model.action_space.np_random.bit_generator.state,
+            "env": env.unwrapped.np_random.bit_generator.state,
+        },
+        "simulator": {"qpos": env.unwrapped.data.qpos.copy(), "qvel": env.unwrapped.data.qvel.copy()},
+        "elapsed_steps": _time_limit(env)._elapsed_steps,
+        "episode_rewards": list(env.rewards),
+    }
+
+
+def _restore(model: SAC, state: dict) -> None:
+    model.policy.load_state_dict(state["policy"])
+    model.actor.optimizer.load_state_dict(state["actor_optimizer"])
+    model.critic.optimizer.load_state_dict(state["critic_optimizer"])
+    if state["ent_coef_optimizer"] is not None:
+        model.ent_coef_optimizer.load_state_dict(state["ent_coef_optimizer"])
+    model.log_ent_coef.data.copy_(state["log_ent_coef"])
+    for name, value in state["counters"].items():
+        setattr(model, name, value)
+    buffer, pos = model.replay_buffer, state["buffer_pos"]
+    for name in _BUFFER_FIELDS:
+        getattr(buffer, name)[:pos] = state["buffer"][name]
+    buffer.pos = pos
+    model.env.reset()  # opens the episode for the wrappers; its state is overwritten below
+    env = _training_env(model)
+    env.unwrapped.set_state(state["simulator"]["qpos"], state["simulator"]["qvel"])
+    _time_limit(env)._elapsed_steps = state["elapsed_steps"]
+    env.rewards = list(state["episode_rewards"])
+    model._last_obs = state["last_obs"].copy()
+    model._last_episode_starts = state["last_episode_starts"].copy()
+    rng = state["rng"]
+    torch.set_rng_state(rng["torch"])
+    np.random.set_state(rng["numpy"])
+    random.setstate(rng["python"])
+    model.action_space.np_random.bit_generator.state = rng["action_space"]
+    env.unwrapped.np_random.bit_generator.state = rng["env"]
+
+
+def _time_limit(env) -> gym.wrappers.TimeLimit:
+    while not isinstance(env, gym.wrappers.TimeLimit):
+        env = env.env
+    return env
+
+
+def train_sac(
+    spec: EnvironmentSpec, settings: SacGeneration, seed: int, checkpoint: Path | None, progress: bool
+) -> tuple[SAC, list[dict], int]:
+    """Train SAC, keeping the policy and its return every ``checkpoint_every`` steps.
+
+    With ``checkpoint`` a file, the resume state is saved there at every policy checkpoint
+    and a matching one is continued from. Returns the model, the checkpoints and the step resumed from.
+    """
+    torch.set_num_threads(settings.torch_threads)
+    model = _new_sac(spec.gym_id, settings, seed)
+    run_fingerprint = fingerprint(settings.model_dump(mode="json"), seed, spec.gym_id)
+    state = load_checkpoint(checkpoint, run_fingerprint) if checkpoint is not None else None
+    checkpoints: list[dict] = []
+    if state is not None:
+        _restore(model, state)
+        checkpoints = state["checkpoints"]
+        tqdm.write(f"SAC {spec.name}: resuming from step {model.num_timesteps} ({checkpoint})")
+    resumed_from = model.num_timesteps
+    bar = tqdm(
+        total=settings.total_timesteps, initial=resumed_from, desc=f"SAC {spec.name}", unit="step",
+        disable=not progress, mininterval=2,
+    )
+    while model.num_timesteps < settings.total_timesteps:
+        chunk = min(settings.checkpoint_every, settings.total_timesteps - model.num_timesteps)
+        model.learn(chunk, reset_num_timesteps=False, callback=_ProgressBar(bar))
+        if model.num_timesteps % settings.checkpoint_every == 0:
+            ret = evaluate(model, spec.gym_id, settings.eval_episodes, seed + 10_000)
+            checkpoints.append(
+                {"step": model.num_timesteps, "return": ret, "policy": copy.deepcopy(model.policy.state_dict())}
+            )
+            bar.set_postfix(ret=f"{ret:.0f}")
+            if checkpoint is not None:
+                save_checkpoint(checkpoint, _resume_state(model, checkpoints, run_fingerprint))
+    bar.close()
+    return model, checkpoints, resumed_from
+
+
+def generate_sac_datasets(
+    spec: EnvironmentSpec, settings: SacGeneration, seed: int, progress: bool = True, checkpoint: Path | None = None
+):
+    """Return ``({split: Dataset}, training record, step resumed from)``."""
+    model, checkpoints, resumed_from = train_sac(spec, settings, seed, checkpoint, progress)
     final_return = evaluate(model, spec.gym_id, settings.eval_episodes, seed + 10_000)
 
     target = settings.medium_return_fraction * final_return
-    medium = choose_medium(checkpointer.checkpoints, target)
+    medium = choose_medium(checkpoints, target)
 
     def rollouts(n_episodes: int, offset: int) -> Dataset:
         policy = _policy_fn(model, settings.deterministic_rollouts)
@@ -116,7 +219,7 @@ def generate_sac_datasets(spec: EnvironmentSpec, settings: SacGeneration, seed: 
         "final_return": final_return,
         "medium_target_return": target,
         "medium_checkpoint_step": medium["step"],
-        "checkpoint_returns": [[c["step"], c["return"]] for c in checkpointer.checkpoints],
+        "checkpoint_returns": [[c["step"], c["return"]] for c in checkpoints],
     }
-    env.close()
-    return datasets, record
+    model.env.close()
+    return datasets, record, resumed_from

@@ -14,19 +14,24 @@ from diffirl.envs.registry import EnvironmentSpec
 from diffirl.params.schema import CheetahDataset, MazeDataset
 
 
-def _generate(spec: EnvironmentSpec, settings: MazeDataset | CheetahDataset, progress: bool) -> tuple[dict, dict]:
+def _generate(
+    spec: EnvironmentSpec, settings: MazeDataset | CheetahDataset, progress: bool
+) -> tuple[dict, dict, dict]:
+    """The datasets, per-split provenance extras, and facts about this run (not part of any output)."""
     if spec.is_maze:
         dataset = generate_maze_dataset(spec, settings.generate, settings.seed, progress)
-        return {spec.base_split: dataset}, {}
-    datasets, record = generate_sac_datasets(spec, settings.generate, settings.seed, progress)
-    return datasets, {split: {"sac": record} for split in datasets}
+        return {spec.base_split: dataset}, {}, {}
+    checkpoint = paths.sac_checkpoint(spec.name)
+    datasets, record, resumed_from = generate_sac_datasets(spec, settings.generate, settings.seed, progress, checkpoint)
+    return datasets, {split: {"sac": record} for split in datasets}, {"resumed_from_step": resumed_from}
 
 
 def build_datasets(spec: EnvironmentSpec, settings: MazeDataset | CheetahDataset, progress: bool = True) -> dict:
     """Produce, validate and write every split of ``spec``; return a summary of the run."""
     started = time.perf_counter()
+    run_facts = {}
     if settings.source == "generate":
-        datasets, extras = _generate(spec, settings, progress)
+        datasets, extras, run_facts = _generate(spec, settings, progress)
     elif settings.source == "d4rl":
         datasets, extras = load_from_d4rl(spec, settings.d4rl, paths.dataset_file(spec.name, spec.base_split).parent)
     else:
@@ -46,4 +51,5 @@ def build_datasets(spec: EnvironmentSpec, settings: MazeDataset | CheetahDataset
         "source": settings.source,
         "seconds": time.perf_counter() - started,
         "transitions": {split: len(d) for split, d in datasets.items()},
+        **run_facts,
     }
