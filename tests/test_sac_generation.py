@@ -43,7 +43,10 @@ torch.save({"policy": model.policy.state_dict(), "log_ent_coef": model.log_ent_c
 def _train(tmp_path, checkpoint, result):
     return subprocess.Popen(
         [sys.executable, "-c", TRAIN_SCRIPT, str(checkpoint), str(result)],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 

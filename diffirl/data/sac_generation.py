@@ -179,8 +179,12 @@ def train_sac(
         tqdm.write(f"SAC {spec.name}: resuming from step {model.num_timesteps} ({checkpoint})")
     resumed_from = model.num_timesteps
     bar = tqdm(
-        total=settings.total_timesteps, initial=resumed_from, desc=f"SAC {spec.name}", unit="step",
-        disable=not progress, mininterval=2,
+        total=settings.total_timesteps,
+        initial=resumed_from,
+        desc=f"SAC {spec.name}",
+        unit="step",
+        disable=not progress,
+        mininterval=2,
     )
     while model.num_timesteps < settings.total_timesteps:
         chunk = min(settings.checkpoint_every, settings.total_timesteps - model.num_timesteps)

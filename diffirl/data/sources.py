@@ -14,9 +14,7 @@ from diffirl.envs.registry import EnvironmentSpec
 from diffirl.params.schema import CheetahDataset, MazeDataset
 
 
-def _generate(
-    spec: EnvironmentSpec, settings: MazeDataset | CheetahDataset, progress: bool
-) -> tuple[dict, dict, dict]:
+def _generate(spec: EnvironmentSpec, settings: MazeDataset | CheetahDataset, progress: bool) -> tuple[dict, dict, dict]:
     """The datasets, per-split provenance extras, and facts about this run (not part of any output)."""
     if spec.is_maze:
         dataset = generate_maze_dataset(spec, settings.generate, settings.seed, progress)
