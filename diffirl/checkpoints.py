@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import random
 from pathlib import Path
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
@@ -57,3 +59,14 @@ def load_checkpoint(path: Path, expected_fingerprint: Fingerprint, device: torch
         tqdm.write(f"not resuming from {path}: it was written under other {' and '.join(changed)}; starting afresh")
         return None
     return state
+
+
+def global_rng_state() -> dict:
+    """The process-wide generators (torch, NumPy, Python) that library code draws from."""
+    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+
+
+def set_global_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy"])
+    random.setstate(state["python"])

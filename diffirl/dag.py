@@ -102,7 +102,7 @@ def dataset_stage(environment: str) -> Stage:
     return Stage(
         name=f"dataset_{environment}",
         cmd=f"python stages/dataset.py {environment}",
-        deps=tuple(_stage_code("dataset", "diffirl/data/*.py")),
+        deps=tuple(_stage_code("dataset", "diffirl/data/*.py", "diffirl/checkpoints.py")),
         outs=tuple(outs),
         params=(f"datasets.{environment}",),
         threads_param=None if spec.is_maze else f"datasets.{environment}.generate.torch_threads",
@@ -304,6 +304,7 @@ def evaluate_stage(environment: str) -> Stage:
 
 BASELINE_CODE = (
     "diffirl/baselines/*.py",
+    "diffirl/checkpoints.py",
     "diffirl/methods.py",
     "diffirl/method/experts.py",
     "diffirl/rewards/true_reward.py",

@@ -44,6 +44,11 @@ def diffuser_checkpoint(environment: str) -> Path:
     return CHECKPOINTS / f"diffuser_{environment}.pt"
 
 
+def baseline_checkpoint(environment: str, algorithm: str) -> Path:
+    """Resumable state of a GAIL or AIRL run, saved every round."""
+    return CHECKPOINTS / f"baseline_{environment}_{algorithm}.pt"
+
+
 def sac_checkpoint(environment: str) -> Path:
     """Resumable state of the SAC run that generates a MuJoCo environment's datasets."""
     return CHECKPOINTS / f"sac_{environment}.pt"

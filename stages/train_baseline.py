@@ -25,11 +25,13 @@ def main() -> None:
             demonstrations = to_trajectories(experts, env.action_space.shape[0])
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as log_dir:
-            trained = train_baseline(spec, settings, algorithm, demonstrations, Path(log_dir))
+            checkpoint = paths.baseline_checkpoint(spec.name, algorithm)
+            trained = train_baseline(spec, settings, algorithm, demonstrations, Path(log_dir), checkpoint=checkpoint)
             log = pd.read_csv(Path(log_dir) / "progress.csv")
         seconds = time.perf_counter() - started
     except (FileNotFoundError, ValueError) as error:
         fail(error)
+    log = log[sorted(log.columns)]  # imitation orders them as a set does, differently in every process
     log.insert(0, "step", range(1, len(log) + 1))  # one row per BC log interval or adversarial round
     save_policy(trained.policy, paths.baseline_policy(spec.name, algorithm))
     if trained.reward_net is not None:

@@ -8,6 +8,7 @@ is an SB3 ``ActorCriticPolicy`` and is saved the same way, so one loader serves 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -26,6 +27,8 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.vec_env import DummyVecEnv
 
+from diffirl.baselines.adversarial_resume import train_rounds
+from diffirl.checkpoints import fingerprint
 from diffirl.envs.gym_wrappers import make_policy_env
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.io import write_torch
@@ -38,6 +41,14 @@ class TrainedBaseline:
     policy: ActorCriticPolicy
     #: AIRL's learnt reward without its shaping term (what AIRL recovers); None for BC and GAIL
     reward_net: RewardNet | None = None
+
+
+def demonstrations_digest(demonstrations: list[Trajectory]) -> str:
+    digest = hashlib.sha256()
+    for trajectory in demonstrations:
+        digest.update(np.ascontiguousarray(trajectory.obs).tobytes())
+        digest.update(np.ascontiguousarray(trajectory.acts).tobytes())
+    return digest.hexdigest()
 
 
 def training_envs(spec: EnvironmentSpec, settings: BaselineSettings) -> DummyVecEnv:
@@ -98,7 +109,9 @@ def train_adversarial(
     algorithm: Literal["gail", "airl"],
     demonstrations: list[Trajectory],
     log_dir: Path,
+    checkpoint: Path | None = None,
 ) -> TrainedBaseline:
+    """GAIL or AIRL; with ``checkpoint`` a file, resumable after a kill (``adversarial_resume``)."""
     algorithm_settings: AdversarialSettings = getattr(settings, algorithm)
     venv = training_envs(spec, settings)
     generator = _generator(venv, algorithm_settings, settings.seed)
@@ -114,7 +127,8 @@ def train_adversarial(
         reward_net=reward_net,
         custom_logger=csv_logger(log_dir),
     )
-    trainer.train(algorithm_settings.total_timesteps)  # imitation shows a progress bar over rounds
+    run_fingerprint = fingerprint(settings.model_dump(mode="json"), algorithm, demonstrations_digest(demonstrations))
+    train_rounds(trainer, algorithm_settings.total_timesteps, checkpoint, run_fingerprint)
     venv.close()
     return TrainedBaseline(generator.policy, trainer.reward_test if algorithm == "airl" else None)
 
@@ -126,14 +140,18 @@ def train_baseline(
     demonstrations: list[Trajectory],
     log_dir: Path,
     progress: bool = True,
+    checkpoint: Path | None = None,
 ) -> TrainedBaseline:
-    """Train one baseline; its per-round statistics go to ``log_dir``/progress.csv."""
+    """Train one baseline; its per-round statistics go to ``log_dir``/progress.csv.
+
+    GAIL and AIRL save their state to ``checkpoint`` every round and resume from it.
+    """
     torch.manual_seed(settings.seed)
     torch.set_num_threads(settings.torch_threads)
     if algorithm == "bc":
         return train_bc(spec, settings, demonstrations, log_dir, progress)
     if algorithm in ("gail", "airl"):
-        return train_adversarial(spec, settings, algorithm, demonstrations, log_dir)
+        return train_adversarial(spec, settings, algorithm, demonstrations, log_dir, checkpoint)
     raise ValueError(f"unknown baseline {algorithm!r}; choose one of {', '.join(BASELINES)}")
 
 

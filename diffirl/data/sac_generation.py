@@ -14,19 +14,18 @@ A killed run resumes from its last checkpoint to the same datasets (see "exact r
 from __future__ import annotations
 
 import copy
-import random
 from pathlib import Path
 
 import gymnasium as gym
-import numpy as np
 import torch
 from stable_baselines3 import SAC
 from stable_baselines3.common.callbacks import BaseCallback
 from tqdm import tqdm
 
-from diffirl.checkpoints import fingerprint, load_checkpoint, save_checkpoint
+from diffirl.checkpoints import fingerprint, global_rng_state, load_checkpoint, save_checkpoint, set_global_rng_state
 from diffirl.data.format import Dataset, make_dataset
 from diffirl.data.policy_rollouts import rollout_dataset
+from diffirl.envs.env_state import capture_env, restore_env
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.params.schema import SacGeneration
 
@@ -98,7 +97,6 @@ def _training_env(model: SAC):
 
 
 def _resume_state(model: SAC, checkpoints: list[dict], fingerprint) -> dict:
-    env = _training_env(model)
     buffer = model.replay_buffer
     return {
         "fingerprint": fingerprint,
@@ -113,16 +111,9 @@ def _resume_state(model: SAC, checkpoints: list[dict], fingerprint) -> dict:
         "last_episode_starts": model._last_episode_starts.copy(),
         "buffer": {name: getattr(buffer, name)[: buffer.pos].copy() for name in _BUFFER_FIELDS},
         "buffer_pos": buffer.pos,
-        "rng": {
-            "torch": torch.get_rng_state(),
-            "numpy": np.random.get_state(),
-            "python": random.getstate(),
-            "action_space": model.action_space.np_random.bit_generator.state,
-            "env": env.unwrapped.np_random.bit_generator.state,
-        },
-        "simulator": {"qpos": env.unwrapped.data.qpos.copy(), "qvel": env.unwrapped.data.qvel.copy()},
-        "elapsed_steps": _time_limit(env)._elapsed_steps,
-        "episode_rewards": list(env.rewards),
+        "rng": global_rng_state(),
+        "action_space_rng": model.action_space.np_random.bit_generator.state,
+        "env": capture_env(_training_env(model)),
     }
 
 
@@ -140,24 +131,11 @@ def _restore(model: SAC, state: dict) -> None:
         getattr(buffer, name)[:pos] = state["buffer"][name]
     buffer.pos = pos
     model.env.reset()  # opens the episode for the wrappers; its state is overwritten below
-    env = _training_env(model)
-    env.unwrapped.set_state(state["simulator"]["qpos"], state["simulator"]["qvel"])
-    _time_limit(env)._elapsed_steps = state["elapsed_steps"]
-    env.rewards = list(state["episode_rewards"])
+    restore_env(_training_env(model), state["env"])
     model._last_obs = state["last_obs"].copy()
     model._last_episode_starts = state["last_episode_starts"].copy()
-    rng = state["rng"]
-    torch.set_rng_state(rng["torch"])
-    np.random.set_state(rng["numpy"])
-    random.setstate(rng["python"])
-    model.action_space.np_random.bit_generator.state = rng["action_space"]
-    env.unwrapped.np_random.bit_generator.state = rng["env"]
-
-
-def _time_limit(env) -> gym.wrappers.TimeLimit:
-    while not isinstance(env, gym.wrappers.TimeLimit):
-        env = env.env
-    return env
+    set_global_rng_state(state["rng"])
+    model.action_space.np_random.bit_generator.state = state["action_space_rng"]
 
 
 def train_sac(
