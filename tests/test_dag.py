@@ -139,3 +139,13 @@ def test_snakemake_builds_only_what_table2_needs(root):
     expected |= {f"learn_reward_large_{loss}" for loss in paths.LOSSES}
     expected |= {f"train_baseline_large_{algorithm}" for algorithm in paths.BASELINES}
     assert set(snakemake_plan(root, str(paths.results_table(2)))) == expected
+
+
+def test_dvc_reads_params_with_the_c_yaml_parser():
+    # DVC re-reads params.yaml for every stage it checks; the pure-Python parser made a no-op
+    # `dvc status` take 6-10 s (benchmarks/dvc_status.py measures it)
+    from dvc.utils.serialize._yaml import parse_yaml
+    from ruamel.yaml import YAML
+
+    assert YAML(typ="safe").Parser.__module__.startswith("ruamel.yaml.clib"), "install ruamel.yaml.clib"
+    assert parse_yaml("a: [1, 2]", "params.yaml") == {"a": [1, 2]}
