@@ -1,0 +1,124 @@
+"""Benchmark: the study's wall time on N cores, replayed from the stage times of a finished run.
+
+Usage: python benchmarks/study_schedule.py [PROJECT] [--cores 2] [--scale STAGE=FACTOR ...]
+
+PROJECT holds Snakemake's per-stage `benchmarks/STAGE.tsv` from a finished run (default: the
+current directory) and the params.yaml it ran with. The DAG of diffirl/dag.py is replayed
+with those stage times: a stage starts as soon as its inputs exist and enough cores are free
+(each stage takes its torch thread count in cores), longest remaining path first. `--scale`
+multiplies a stage's time (a glob: `learn_reward_umaze_*=0.5`) to try a cut before running it.
+Prints the replayed wall time, each core's busy share and the critical path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import heapq
+from pathlib import Path
+
+import yaml
+
+from diffirl import dag, paths
+
+
+def stage_seconds(project: Path) -> dict[str, float]:
+    seconds = {}
+    for stage in dag.pipeline_stages():
+        file = project / paths.benchmark_file(stage.name)
+        if file.is_file():
+            rows = file.read_text().splitlines()
+            seconds[stage.name] = float(rows[-1].split("\t")[0])
+    return seconds
+
+
+def dependencies(stages: list[dag.Stage]) -> dict[str, set[str]]:
+    producer = {out: stage.name for stage in stages for out in stage.all_outputs}
+    return {stage.name: {producer[d] for d in stage.deps if d in producer} for stage in stages}
+
+
+def replay(stages, seconds, threads, cores: int) -> tuple[float, dict[str, tuple[float, float]]]:
+    needs = dependencies(stages)
+    users: dict[str, set[str]] = {stage.name: set() for stage in stages}
+    for name, inputs in needs.items():
+        for upstream in inputs:
+            users[upstream].add(name)
+    remaining_path: dict[str, float] = {}
+
+    def longest(name: str) -> float:
+        if name not in remaining_path:
+            remaining_path[name] = seconds[name] + max((longest(u) for u in users[name]), default=0.0)
+        return remaining_path[name]
+
+    waiting = {name: set(inputs) for name, inputs in needs.items()}
+    ready = [(-longest(name), name) for name, inputs in waiting.items() if not inputs]
+    heapq.heapify(ready)
+    running: list[tuple[float, str]] = []
+    clock, free, spans = 0.0, cores, {}
+    while ready or running:
+        held = []
+        while ready:
+            priority, name = heapq.heappop(ready)
+            need = min(threads[name], cores)
+            if need <= free:
+                free -= need
+                spans[name] = (clock, clock + seconds[name])
+                heapq.heappush(running, (clock + seconds[name], name))
+            else:
+                held.append((priority, name))
+        for item in held:
+            heapq.heappush(ready, item)
+        clock, finished = heapq.heappop(running)
+        free += min(threads[finished], cores)
+        for user in users[finished]:
+            waiting[user].discard(finished)
+            if not waiting[user]:
+                heapq.heappush(ready, (-longest(user), user))
+    return clock, spans
+
+
+def critical_path(stages, seconds) -> list[str]:
+    needs = dependencies(stages)
+    finish: dict[str, float] = {}
+
+    def earliest_finish(name: str) -> float:
+        if name not in finish:
+            finish[name] = seconds[name] + max((earliest_finish(n) for n in needs[name]), default=0.0)
+        return finish[name]
+
+    path = [max(needs, key=earliest_finish)]
+    while needs[path[-1]]:
+        path.append(max(needs[path[-1]], key=earliest_finish))
+    return path[::-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("project", nargs="?", default=".")
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--scale", nargs="*", default=[], metavar="STAGE=FACTOR")
+    args = parser.parse_args()
+    project = Path(args.project).resolve()
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    stages = dag.pipeline_stages()
+    seconds = stage_seconds(project)
+    missing = [stage.name for stage in stages if stage.name not in seconds]
+    if missing:
+        raise SystemExit(f"no benchmark file for {len(missing)} stages in {project}/benchmarks: {', '.join(missing)}")
+    for item in args.scale:
+        pattern, factor = item.split("=")
+        for name in fnmatch.filter(seconds, pattern):
+            seconds[name] *= float(factor)
+    threads = {stage.name: stage.threads(params) for stage in stages}
+    wall, spans = replay(stages, seconds, threads, args.cores)
+    work = sum(seconds[name] * threads[name] for name in seconds)
+    print(f"{len(stages)} stages, {work / 60:.1f} core-minutes of work")
+    print(f"replayed wall time on {args.cores} cores: {wall / 60:.1f} min (busy {work / (wall * args.cores):.0%})")
+    path = critical_path(stages, seconds)
+    print(f"critical path ({sum(seconds[n] for n in path) / 60:.1f} min): " + " -> ".join(path))
+    for name in sorted(seconds, key=seconds.get, reverse=True)[:12]:
+        print(f"  {name:40s} {seconds[name]:8.0f} s  starts {spans[name][0] / 60:6.1f} min")
+
+
+if __name__ == "__main__":
+    main()
