@@ -55,11 +55,18 @@ def measure(scale: str, environment: str, plans: int, train_steps: int, threads:
     sample(frozen, starts, plans)
     sample_seconds = time.perf_counter() - started
     return {
-        "scale": scale, "environment": environment, "threads": threads,
+        "scale": scale,
+        "environment": environment,
+        "threads": threads,
         "parameters_M": round(sum(p.numel() for p in diffusion.parameters()) / 1e6, 3),
-        "horizon": settings.horizon, "diffusion_steps": settings.n_diffusion_steps, "batch": settings.batch_size,
-        "train_s_per_step": round(step_seconds, 4), "train_steps_per_s": round(1 / step_seconds, 1),
-        "plans": plans, "sample_s": round(sample_seconds, 3), "plans_per_s": round(plans / sample_seconds, 2),
+        "horizon": settings.horizon,
+        "diffusion_steps": settings.n_diffusion_steps,
+        "batch": settings.batch_size,
+        "train_s_per_step": round(step_seconds, 4),
+        "train_steps_per_s": round(1 / step_seconds, 1),
+        "plans": plans,
+        "sample_s": round(sample_seconds, 3),
+        "plans_per_s": round(plans / sample_seconds, 2),
         "peak_rss_MB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 
@@ -78,8 +85,19 @@ def main() -> None:
         return
     for scale in args.scales:
         for environment in args.envs:
-            command = [sys.executable, __file__, "--one", scale, environment, "--plans", str(args.plans),
-                       "--train-steps", str(args.train_steps), "--threads", str(args.threads)]
+            command = [
+                sys.executable,
+                __file__,
+                "--one",
+                scale,
+                environment,
+                "--plans",
+                str(args.plans),
+                "--train-steps",
+                str(args.train_steps),
+                "--threads",
+                str(args.threads),
+            ]
             output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
             print(output.strip().splitlines()[-1], flush=True)
 

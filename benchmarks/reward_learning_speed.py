@@ -44,18 +44,32 @@ def measure(scale: str, batch: int | None, backprop: str, checkpointing: bool, t
     steps = None if backprop == "all" else int(backprop)
 
     started = time.perf_counter()
-    plans = sample(diffusion, {0: windows[:, 0, 2:]}, batch, model,
-                   Guidance(guidance.scale, guidance.n_guide_steps, guidance.t_stopgrad, guidance.scale_grad_by_std),
-                   differentiable=True, grad_steps=steps, checkpointing=checkpointing)
+    plans = sample(
+        diffusion,
+        {0: windows[:, 0, 2:]},
+        batch,
+        model,
+        Guidance(guidance.scale, guidance.n_guide_steps, guidance.t_stopgrad, guidance.scale_grad_by_std),
+        differentiable=True,
+        grad_steps=steps,
+        checkpointing=checkpointing,
+    )
     loss = mmd(plans[:, :k], windows, "matern")
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
     seconds = time.perf_counter() - started
     return {
-        "scale": scale, "horizon": diffuser.horizon, "diffusion_steps": diffuser.n_diffusion_steps, "batch": batch,
-        "backprop_steps": backprop, "checkpointing": checkpointing, "precision": precision, "threads": threads,
-        "step_s": round(seconds, 2), "s_per_window": round(seconds / batch, 4),
+        "scale": scale,
+        "horizon": diffuser.horizon,
+        "diffusion_steps": diffuser.n_diffusion_steps,
+        "batch": batch,
+        "backprop_steps": backprop,
+        "checkpointing": checkpointing,
+        "precision": precision,
+        "threads": threads,
+        "step_s": round(seconds, 2),
+        "s_per_window": round(seconds / batch, 4),
         "peak_rss_GB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
     }
 
@@ -78,15 +92,35 @@ def main() -> None:
         for backprop in args.backprop:
             for checkpointing in args.checkpointing:
                 for precision in args.precision:
-                    command = [sys.executable, __file__, "--one", scale, backprop, checkpointing, precision,
-                               "--threads", str(args.threads)]
+                    command = [
+                        sys.executable,
+                        __file__,
+                        "--one",
+                        scale,
+                        backprop,
+                        checkpointing,
+                        precision,
+                        "--threads",
+                        str(args.threads),
+                    ]
                     if args.batch:
                         command += ["--batch", str(args.batch)]
                     result = subprocess.run(command, capture_output=True, text=True)
                     lines = result.stdout.strip().splitlines()
-                    print(lines[-1] if result.returncode == 0 and lines else json.dumps(
-                        {"scale": scale, "backprop_steps": backprop, "checkpointing": checkpointing, "precision": precision,
-                         "failed": result.stderr.strip().splitlines()[-1:]}), flush=True)
+                    print(
+                        lines[-1]
+                        if result.returncode == 0 and lines
+                        else json.dumps(
+                            {
+                                "scale": scale,
+                                "backprop_steps": backprop,
+                                "checkpointing": checkpointing,
+                                "precision": precision,
+                                "failed": result.stderr.strip().splitlines()[-1:],
+                            }
+                        ),
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

@@ -98,7 +98,9 @@ def run_one(workload: str, threads: int, seconds: float, busy_neighbour: bool) -
     try:
         out = subprocess.run(
             [sys.executable, __file__, "--one", workload, str(threads), str(seconds)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     finally:
         if neighbour is not None:
@@ -123,15 +125,29 @@ def main() -> None:
             for busy in (False, True):
                 rate = run_one(workload, threads, args.seconds, busy)
                 rates[threads, busy] = rate
-                print(json.dumps({"workload": workload, "threads": threads, "busy_neighbour": busy,
-                                  "steps_per_s": round(rate, 2)}), flush=True)
-        print(json.dumps({
-            "workload": workload,
-            "slowdown_busy_1_thread": round(rates[1, False] / rates[1, True], 2),
-            "slowdown_busy_2_threads": round(rates[2, False] / rates[2, True], 2),
-            "one_stage_2_threads_steps_per_s": round(rates[2, False], 2),
-            "two_stages_1_thread_side_by_side_steps_per_s": round(2 * rates[1, True], 2),
-        }), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "workload": workload,
+                            "threads": threads,
+                            "busy_neighbour": busy,
+                            "steps_per_s": round(rate, 2),
+                        }
+                    ),
+                    flush=True,
+                )
+        print(
+            json.dumps(
+                {
+                    "workload": workload,
+                    "slowdown_busy_1_thread": round(rates[1, False] / rates[1, True], 2),
+                    "slowdown_busy_2_threads": round(rates[2, False] / rates[2, True], 2),
+                    "one_stage_2_threads_steps_per_s": round(rates[2, False], 2),
+                    "two_stages_1_thread_side_by_side_steps_per_s": round(2 * rates[1, True], 2),
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
