@@ -1,7 +1,7 @@
 """Benchmark: time and peak memory of one reward-learning step (Algorithm 4) through the chain.
 
-Usage: python benchmarks/reward_learning_speed.py [--scales default paper] [--batch N]
-       [--backprop all 8] [--checkpointing off on] [--precision float32 bfloat16] [--threads 2]
+Usage: python benchmarks/reward_learning_speed.py [--env umaze|large|halfcheetah] [--scales default paper]
+       [--batch N] [--backprop all 8] [--checkpointing off on] [--precision float32 bfloat16] [--threads 2]
 
 One step = the guided chain from a batch of expert windows' first states, the loss on
 the first K planned steps, backpropagation into the reward MLP, and an Adam update.
@@ -19,8 +19,10 @@ import subprocess
 import sys
 import time
 
+#: (observation_dim, action_dim) of each environment's transitions
+DIMENSIONS = {"umaze": (4, 2), "large": (4, 2), "halfcheetah": (17, 6)}
 
-def measure(scale: str, batch: int | None, backprop: str, checkpointing: bool, threads: int, precision: str) -> dict:
+def measure(env: str, scale: str, batch: int | None, backprop: str, checkpointing: bool, threads: int, precision: str) -> dict:
     import torch
 
     from diffirl.diffusion.model_io import build_diffusion
@@ -34,19 +36,20 @@ def measure(scale: str, batch: int | None, backprop: str, checkpointing: bool, t
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     params = validate_params(compose(scale))
-    diffuser, learning, guidance = params.diffusers.umaze, params.reward_learning.umaze, params.guidance.umaze
+    diffuser, learning, guidance = (getattr(params.diffusers, env), getattr(params.reward_learning, env), getattr(params.guidance, env))
     batch = batch or learning.batch_size
-    k = params.kwindows.umaze.k
-    diffusion = with_precision(freeze(build_diffusion(diffuser, 4, 2)), precision)
-    model = RewardMLP(diffuser.horizon, 6, learning.hidden)
+    k = getattr(params.kwindows, env).k
+    observation_dim, action_dim = DIMENSIONS[env]
+    diffusion = with_precision(freeze(build_diffusion(diffuser, observation_dim, action_dim)), precision)
+    model = RewardMLP(diffuser.horizon, observation_dim + action_dim, learning.hidden)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    windows = torch.rand(batch, k, 6) * 2 - 1
+    windows = torch.rand(batch, k, observation_dim + action_dim) * 2 - 1
     steps = None if backprop == "all" else int(backprop)
 
     started = time.perf_counter()
     plans = sample(
         diffusion,
-        {0: windows[:, 0, 2:]},
+        {0: windows[:, 0, action_dim:]},
         batch,
         model,
         Guidance(guidance.scale, guidance.n_guide_steps, guidance.t_stopgrad, guidance.scale_grad_by_std),
@@ -60,6 +63,7 @@ def measure(scale: str, batch: int | None, backprop: str, checkpointing: bool, t
     optimizer.step()
     seconds = time.perf_counter() - started
     return {
+        "env": env,
         "scale": scale,
         "horizon": diffuser.horizon,
         "diffusion_steps": diffuser.n_diffusion_steps,
@@ -76,6 +80,7 @@ def measure(scale: str, batch: int | None, backprop: str, checkpointing: bool, t
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--env", default="umaze", choices=sorted(DIMENSIONS))
     parser.add_argument("--scales", nargs="+", default=["default", "paper"])
     parser.add_argument("--batch", type=int, default=None, help="default: the scale's reward-learning batch")
     parser.add_argument("--backprop", nargs="+", default=["all", "8"])
@@ -86,7 +91,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.one:
         scale, backprop, checkpointing, precision = args.one
-        print(json.dumps(measure(scale, args.batch, backprop, checkpointing == "on", args.threads, precision)))
+        print(json.dumps(measure(args.env, scale, args.batch, backprop, checkpointing == "on", args.threads, precision)))
         return
     for scale in args.scales:
         for backprop in args.backprop:
@@ -102,6 +107,8 @@ def main() -> None:
                         precision,
                         "--threads",
                         str(args.threads),
+                        "--env",
+                        args.env,
                     ]
                     if args.batch:
                         command += ["--batch", str(args.batch)]

@@ -1,12 +1,14 @@
 """Benchmark: the study's wall time on N cores, replayed from the stage times of a finished run.
 
 Usage: python benchmarks/study_schedule.py [PROJECT] [--cores 2] [--scale STAGE=FACTOR ...]
+       [--assume STAGE=SECONDS ...]
 
 PROJECT holds Snakemake's per-stage `benchmarks/STAGE.tsv` from a finished run (default: the
 current directory) and the params.yaml it ran with. The DAG of diffirl/dag.py is replayed
 with those stage times: a stage starts as soon as its inputs exist and enough cores are free
 (each stage takes its torch thread count in cores), longest remaining path first. `--scale`
-multiplies a stage's time (a glob: `learn_reward_umaze_*=0.5`) to try a cut before running it.
+multiplies a stage's time (a glob: `learn_reward_umaze_*=0.5`) to try a cut before running it;
+`--assume` gives a time to stages the run did not reach (a glob too), to plan from a partial run.
 Prints the replayed wall time, each core's busy share and the critical path.
 """
 
@@ -97,11 +99,16 @@ def main() -> None:
     parser.add_argument("project", nargs="?", default=".")
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--scale", nargs="*", default=[], metavar="STAGE=FACTOR")
+    parser.add_argument("--assume", nargs="*", default=[], metavar="STAGE=SECONDS")
     args = parser.parse_args()
     project = Path(args.project).resolve()
     params = yaml.safe_load((project / "params.yaml").read_text())
     stages = dag.pipeline_stages()
     seconds = stage_seconds(project)
+    for item in args.assume:
+        pattern, value = item.split("=")
+        for name in fnmatch.filter([stage.name for stage in stages], pattern):
+            seconds.setdefault(name, float(value))
     missing = [stage.name for stage in stages if stage.name not in seconds]
     if missing:
         raise SystemExit(f"no benchmark file for {len(missing)} stages in {project}/benchmarks: {', '.join(missing)}")
