@@ -22,7 +22,10 @@ import time
 #: (observation_dim, action_dim) of each environment's transitions
 DIMENSIONS = {"umaze": (4, 2), "large": (4, 2), "halfcheetah": (17, 6)}
 
-def measure(env: str, scale: str, batch: int | None, backprop: str, checkpointing: bool, threads: int, precision: str) -> dict:
+
+def measure(
+    env: str, scale: str, batch: int | None, backprop: str, checkpointing: bool, threads: int, precision: str
+) -> dict:
     import torch
 
     from diffirl.diffusion.model_io import build_diffusion
@@ -36,7 +39,11 @@ def measure(env: str, scale: str, batch: int | None, backprop: str, checkpointin
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     params = validate_params(compose(scale))
-    diffuser, learning, guidance = (getattr(params.diffusers, env), getattr(params.reward_learning, env), getattr(params.guidance, env))
+    diffuser, learning, guidance = (
+        getattr(params.diffusers, env),
+        getattr(params.reward_learning, env),
+        getattr(params.guidance, env),
+    )
     batch = batch or learning.batch_size
     k = getattr(params.kwindows, env).k
     observation_dim, action_dim = DIMENSIONS[env]
@@ -91,7 +98,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.one:
         scale, backprop, checkpointing, precision = args.one
-        print(json.dumps(measure(args.env, scale, args.batch, backprop, checkpointing == "on", args.threads, precision)))
+        print(
+            json.dumps(measure(args.env, scale, args.batch, backprop, checkpointing == "on", args.threads, precision))
+        )
         return
     for scale in args.scales:
         for backprop in args.backprop:
