@@ -1,7 +1,7 @@
 """Benchmark: the study's wall time on N cores, replayed from the stage times of a finished run.
 
 Usage: python benchmarks/study_schedule.py [PROJECT] [--cores 2] [--scale STAGE=FACTOR ...]
-       [--assume STAGE=SECONDS ...]
+       [--assume STAGE=SECONDS ...] [--write workflow/stage_seconds.yaml]
 
 PROJECT holds Snakemake's per-stage `benchmarks/STAGE.tsv` from a finished run (default: the
 current directory) and the params.yaml it ran with. The DAG of diffirl/dag.py is replayed
@@ -9,6 +9,8 @@ with those stage times: a stage starts as soon as its inputs exist and enough co
 (each stage takes its torch thread count in cores), longest remaining path first. `--scale`
 multiplies a stage's time (a glob: `learn_reward_umaze_*=0.5`) to try a cut before running it;
 `--assume` gives a time to stages the run did not reach (a glob too), to plan from a partial run.
+`--write` saves the stage times (after `--assume`, before `--scale`) as the file Snakemake
+orders its jobs by (diffirl/schedule.py).
 Prints the replayed wall time, each core's busy share and the critical path.
 """
 
@@ -21,7 +23,8 @@ from pathlib import Path
 
 import yaml
 
-from diffirl import dag, paths
+from diffirl import dag, paths, schedule
+from diffirl.io import write_text
 
 
 def stage_seconds(project: Path) -> dict[str, float]:
@@ -34,26 +37,11 @@ def stage_seconds(project: Path) -> dict[str, float]:
     return seconds
 
 
-def dependencies(stages: list[dag.Stage]) -> dict[str, set[str]]:
-    producer = {out: stage.name for stage in stages for out in stage.all_outputs}
-    return {stage.name: {producer[d] for d in stage.deps if d in producer} for stage in stages}
-
-
 def replay(stages, seconds, threads, cores: int) -> tuple[float, dict[str, tuple[float, float]]]:
-    needs = dependencies(stages)
-    users: dict[str, set[str]] = {stage.name: set() for stage in stages}
-    for name, inputs in needs.items():
-        for upstream in inputs:
-            users[upstream].add(name)
-    remaining_path: dict[str, float] = {}
-
-    def longest(name: str) -> float:
-        if name not in remaining_path:
-            remaining_path[name] = seconds[name] + max((longest(u) for u in users[name]), default=0.0)
-        return remaining_path[name]
-
+    needs, after = schedule.dependencies(stages), schedule.users(stages)
+    path = schedule.remaining_path(stages, seconds)
     waiting = {name: set(inputs) for name, inputs in needs.items()}
-    ready = [(-longest(name), name) for name, inputs in waiting.items() if not inputs]
+    ready = [(-path[name], name) for name, inputs in waiting.items() if not inputs]
     heapq.heapify(ready)
     running: list[tuple[float, str]] = []
     clock, free, spans = 0.0, cores, {}
@@ -72,15 +60,15 @@ def replay(stages, seconds, threads, cores: int) -> tuple[float, dict[str, tuple
             heapq.heappush(ready, item)
         clock, finished = heapq.heappop(running)
         free += min(threads[finished], cores)
-        for user in users[finished]:
+        for user in after[finished]:
             waiting[user].discard(finished)
             if not waiting[user]:
-                heapq.heappush(ready, (-longest(user), user))
+                heapq.heappush(ready, (-path[user], user))
     return clock, spans
 
 
 def critical_path(stages, seconds) -> list[str]:
-    needs = dependencies(stages)
+    needs = schedule.dependencies(stages)
     finish: dict[str, float] = {}
 
     def earliest_finish(name: str) -> float:
@@ -100,6 +88,7 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--scale", nargs="*", default=[], metavar="STAGE=FACTOR")
     parser.add_argument("--assume", nargs="*", default=[], metavar="STAGE=SECONDS")
+    parser.add_argument("--write", type=Path, help="save the stage times for Snakemake's job order")
     args = parser.parse_args()
     project = Path(args.project).resolve()
     params = yaml.safe_load((project / "params.yaml").read_text())
@@ -112,6 +101,10 @@ def main() -> None:
     missing = [stage.name for stage in stages if stage.name not in seconds]
     if missing:
         raise SystemExit(f"no benchmark file for {len(missing)} stages in {project}/benchmarks: {', '.join(missing)}")
+    if args.write:
+        lines = [f"# wall seconds per stage at scale {params['scale']}, from {project.name}; only orders jobs"]
+        lines += [f"{name}: {round(seconds[name], 1)}" for name in sorted(seconds)]
+        write_text(args.write, "\n".join(lines) + "\n")
     for item in args.scale:
         pattern, factor = item.split("=")
         for name in fnmatch.filter(seconds, pattern):

@@ -1,0 +1,31 @@
+"""The job order Snakemake is given: longest remaining path first (diffirl/schedule.py)."""
+
+from __future__ import annotations
+
+from diffirl import dag, schedule
+
+
+def test_every_stage_outranks_the_stages_that_read_its_outputs():
+    stages = dag.pipeline_stages()
+    seconds = schedule.load_seconds()
+    assert seconds, "workflow/stage_seconds.yaml is missing: Snakemake would order jobs blindly"
+    priority = schedule.priorities(stages, seconds)
+    after = schedule.users(stages)
+    for stage in stages:
+        own = seconds.get(stage.name, 0.0)
+        expected = own + max((schedule.remaining_path(stages, seconds)[u] for u in after[stage.name]), default=0.0)
+        assert abs(priority[stage.name] - expected) <= 1
+        assert all(priority[stage.name] >= priority[u] for u in after[stage.name])
+
+
+def test_the_recorded_times_name_only_stages_of_the_dag():
+    names = {stage.name for stage in dag.pipeline_stages()}
+    assert set(schedule.load_seconds()) <= names
+
+
+def test_a_long_chain_starts_before_a_short_one():
+    stages = dag.pipeline_stages()
+    seconds = {"train_diffuser_umaze": 1000.0, "train_diffuser_large": 10.0}
+    priority = schedule.priorities(stages, seconds)
+    assert priority["dataset_umaze"] > priority["dataset_large"]
+    assert priority["train_diffuser_umaze"] >= 1000
