@@ -11,9 +11,10 @@ def test_every_stage_outranks_the_stages_that_read_its_outputs():
     assert seconds, "workflow/stage_seconds.yaml is missing: Snakemake would order jobs blindly"
     priority = schedule.priorities(stages, seconds)
     after = schedule.users(stages)
+    path = schedule.remaining_path(stages, seconds)
     for stage in stages:
         own = seconds.get(stage.name, 0.0)
-        expected = own + max((schedule.remaining_path(stages, seconds)[u] for u in after[stage.name]), default=0.0)
+        expected = own + max((path[u] for u in after[stage.name]), default=0.0)
         assert abs(priority[stage.name] - expected) <= 1
         assert all(priority[stage.name] >= priority[u] for u in after[stage.name])
 
