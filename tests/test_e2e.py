@@ -194,3 +194,14 @@ def test_after_a_dvc_run_and_a_sync_both_front_ends_see_the_same_changes(dvc_pro
     assert {"kwindows_umaze", "kwindows_large", "kwindows_halfcheetah"} <= by_dvc and by_dvc == by_snakemake
     code.write_text(original_code)
     assert planned_by_both(project) == (set(), set())
+
+
+def test_after_a_snakemake_run_and_a_sync_dvc_has_nothing_to_do(snakemake_everything):
+    # what `make study` does: Snakemake runs the DAG two stages at a time, DVC records it
+    project, _ = snakemake_everything
+    with pytest.raises(AssertionError, match="still has jobs"):
+        (project / "stages" / "claims.py").write_text((project / "stages" / "claims.py").read_text() + "\n# edit\n")
+        run(project, "python", "-m", "diffirl.sync", "snakemake")
+    run(project, "snakemake", "--cores", "2")
+    run(project, "python", "-m", "diffirl.sync", "snakemake")
+    assert planned_by_both(project) == (set(), set())
