@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SCALE ?= default
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: study test install scale sync dvc.yaml readme lint lock benchmark clean-outputs
+.PHONY: study remedies test install scale sync dvc.yaml readme lint lock benchmark clean-outputs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,15 @@ install: $(INSTALLED)
 CORES ?= 2
 study: install
 	$(BIN)/python -m diffirl.params.scale $(SCALE) --if-different
-	$(BIN)/snakemake --cores $(CORES)
-	$(BIN)/python -m diffirl.sync snakemake
+	$(BIN)/snakemake --cores $(CORES) study
+	$(BIN)/python -m diffirl.sync snakemake --target study
+
+## make remedies [SCALE=...]: the thesis's proposed remedies as variants of the study (reports/remedies.csv)
+# builds whatever of the study they read first; diffirl/variants.py declares them
+remedies: install
+	$(BIN)/python -m diffirl.params.scale $(SCALE) --if-different
+	$(BIN)/snakemake --cores $(CORES) remedies
+	$(BIN)/python -m diffirl.sync snakemake --target remedies
 
 ## make sync FROM=dvc|snakemake: record a finished run of one front end for the other
 FROM ?= dvc

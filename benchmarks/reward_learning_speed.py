@@ -1,7 +1,7 @@
 """Benchmark: time and peak memory of one reward-learning step (Algorithm 4) through the chain.
 
 Usage: python benchmarks/reward_learning_speed.py [--env umaze|large|halfcheetah] [--scales default paper]
-       [--batch N] [--backprop all 8] [--checkpointing off on] [--precision float32 bfloat16] [--threads 2]
+       [--variant NAME] [--batch N] [--backprop all 8] [--checkpointing off on] [--precision float32 bfloat16] [--threads 2]
 
 One step = the guided chain from a batch of expert windows' first states, the loss on
 the first K planned steps, backpropagation into the reward MLP, and an Adam update.
@@ -24,7 +24,14 @@ DIMENSIONS = {"umaze": (4, 2), "large": (4, 2), "halfcheetah": (17, 6)}
 
 
 def measure(
-    env: str, scale: str, batch: int | None, backprop: str, checkpointing: bool, threads: int, precision: str
+    env: str,
+    scale: str,
+    batch: int | None,
+    backprop: str,
+    checkpointing: bool,
+    threads: int,
+    precision: str,
+    variant: str | None = None,
 ) -> dict:
     import torch
 
@@ -38,7 +45,7 @@ def measure(
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    params = validate_params(compose(scale))
+    params = validate_params(compose(scale), variant=variant)
     diffuser, learning, guidance = (
         getattr(params.diffusers, env),
         getattr(params.reward_learning, env),
@@ -48,7 +55,7 @@ def measure(
     k = getattr(params.kwindows, env).k
     observation_dim, action_dim = DIMENSIONS[env]
     diffusion = with_precision(freeze(build_diffusion(diffuser, observation_dim, action_dim)), precision)
-    model = RewardMLP(diffuser.horizon, observation_dim + action_dim, learning.hidden)
+    model = RewardMLP(diffuser.horizon, observation_dim + action_dim, learning.hidden, learning.step_embedding_dim)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     windows = torch.rand(batch, k, observation_dim + action_dim) * 2 - 1
     steps = None if backprop == "all" else int(backprop)
@@ -72,6 +79,7 @@ def measure(
     return {
         "env": env,
         "scale": scale,
+        "variant": variant,
         "horizon": diffuser.horizon,
         "diffusion_steps": diffuser.n_diffusion_steps,
         "batch": batch,
@@ -94,12 +102,17 @@ def main() -> None:
     parser.add_argument("--checkpointing", nargs="+", default=["off", "on"], choices=["off", "on"])
     parser.add_argument("--precision", nargs="+", default=["float32"], choices=["float32", "bfloat16"])
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--variant", default=None, help="a variant of the study (diffirl/variants.py)")
     parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)  # internal: SCALE BACKPROP CHECKPOINTING PRECISION
     args = parser.parse_args()
     if args.one:
         scale, backprop, checkpointing, precision = args.one
         print(
-            json.dumps(measure(args.env, scale, args.batch, backprop, checkpointing == "on", args.threads, precision))
+            json.dumps(
+                measure(
+                    args.env, scale, args.batch, backprop, checkpointing == "on", args.threads, precision, args.variant
+                )
+            )
         )
         return
     for scale in args.scales:
@@ -121,6 +134,8 @@ def main() -> None:
                     ]
                     if args.batch:
                         command += ["--batch", str(args.batch)]
+                    if args.variant:
+                        command += ["--variant", args.variant]
                     result = subprocess.run(command, capture_output=True, text=True)
                     lines = result.stdout.strip().splitlines()
                     print(

@@ -21,7 +21,9 @@ import yaml
 
 from diffirl import paths
 from diffirl.envs.registry import ENVIRONMENTS, MAZE_ENVIRONMENTS
+from diffirl.paths import variant_path
 from diffirl.reports.results import RESULTS_TABLES
+from diffirl.variants import VARIANTS, Variant, overlaps
 
 ROOT = Path(__file__).resolve().parent.parent
 #: rendered into the working directory (the project's root), wherever the package is installed
@@ -450,7 +452,8 @@ def report_inputs() -> dict[str, list[str]]:
     }
 
 
-def pipeline_stages() -> list[Stage]:
+def study_stages() -> list[Stage]:
+    """The thesis's study: every table and figure, and the report (in an order that respects the DAG)."""
     stages = [dataset_stage(env) for env in ENVIRONMENTS]
     stages.append(table3_stage())
     stages += [dataset_figure_stage(env) for env in MAZE_ENVIRONMENTS]
@@ -471,10 +474,119 @@ def pipeline_stages() -> list[Stage]:
     return stages
 
 
-def final_targets() -> list[str]:
-    """Every output no other stage consumes (the tables, figures and metrics, and data no stage uses yet)."""
-    consumed = {dep for stage in pipeline_stages() for dep in stage.deps}
-    return [out for stage in pipeline_stages() for out in stage.all_outputs if out not in consumed]
+def ancestors(stages: list[Stage], name: str) -> set[str]:
+    """``name`` and every stage it needs, transitively."""
+    producer = {out: stage for stage in stages for out in stage.all_outputs}
+    by_name = {stage.name: stage for stage in stages}
+    needed, pending = set(), [name]
+    while pending:
+        current = pending.pop()
+        if current not in needed:
+            needed.add(current)
+            pending += [producer[d].name for d in by_name[current].deps if d in producer]
+    return needed
+
+
+def variant_stage_name(variant: Variant, stage_name: str) -> str:
+    return f"{variant.name}__{stage_name}"
+
+
+def variant_stages(study: list[Stage], variant: Variant) -> list[Stage]:
+    return _variant_plan(study, variant)[0]
+
+
+def variant_redirections(variant: Variant) -> set[str]:
+    """The study files a variant makes its own versions of (what ``paths.use_variant`` redirects)."""
+    return _variant_plan(study_stages(), variant)[1]
+
+
+def _variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], set[str]]:
+    """The study's stages a variant re-runs, re-declared with its overlay and its own outputs,
+    and the study files they make variant versions of.
+
+    A stage on the way to the variant's evaluation is re-run when it reads a params subtree
+    the variant changes, or a file a re-run stage makes; learnt rewards of losses the variant
+    does not train are left out. Everything else it reads is the study's own.
+    """
+    environment = variant.environment
+    wanted = ancestors(study, f"evaluate_{environment}")
+    skipped = {f"learn_reward_{environment}_{loss}" for loss in paths.LOSSES if loss not in variant.losses}
+    skipped_outputs = {out for stage in study if stage.name in skipped for out in stage.all_outputs}
+    redirected: set[str] = set()
+    stages = []
+    for stage in study:  # in DAG order, so a stage's producers come first
+        if stage.name not in wanted or stage.name in skipped:
+            continue
+        changed = any(overlaps(key, subtree) for key in stage.params for subtree in variant.changes)
+        if not changed and not redirected.intersection(stage.deps):
+            continue
+        redirected.update(stage.all_outputs)
+        moved = lambda path: str(variant_path(variant.name, path)) if path in redirected else path
+        stages.append(
+            Stage(
+                name=variant_stage_name(variant, stage.name),
+                cmd=f"{stage.cmd} --variant {variant.name}",
+                # a variant run reads its declaration (which files it redirects follows from the
+                # DAG, and a change there changes the outputs declared here)
+                deps=tuple(moved(d) for d in stage.deps if d not in skipped_outputs) + ("diffirl/variants.py",),
+                outs=tuple(moved(o) for o in stage.outs),
+                params=(*stage.params, f"variants.{variant.name}"),
+                metrics=tuple(moved(m) for m in stage.metrics),
+                plots=tuple((moved(p), x, y) for p, x, y in stage.plots),
+                threads_param=stage.threads_param,
+                gpu=stage.gpu,
+            )
+        )
+    return stages, redirected
+
+
+def remedies_stage(variants: list[Stage]) -> Stage:
+    """Every variant's learnt rewards against its own base diffuser, beside the study's configuration."""
+    produced = [out for stage in variants for out in stage.all_outputs if "/metrics/" in out]
+    study = [str(paths.evaluation_metrics(env)) for env in dict.fromkeys(v.environment for v in VARIANTS.values())]
+    return Stage(
+        name="remedies_table",
+        cmd="python stages/remedies.py",
+        deps=tuple(
+            _stage_code("remedies", "diffirl/variants.py", "diffirl/reports/remedies.py", "diffirl/reports/results.py")
+            + study
+            + sorted(produced)
+        ),
+        outs=(str(paths.REMEDIES),),
+        params=tuple(f"evaluation.{env}.confidence" for env in dict.fromkeys(v.environment for v in VARIANTS.values())),
+    )
+
+
+def pipeline_stages() -> list[Stage]:
+    """The study, then its variants and the table comparing them."""
+    study = study_stages()
+    variants = [stage for variant in VARIANTS.values() for stage in variant_stages(study, variant)]
+    return [*study, *variants, remedies_stage(variants)]
+
+
+#: what ``snakemake TARGET`` and ``python -m diffirl.sync --target TARGET`` build or record
+TARGETS = ("all", "study", "remedies")
+
+
+def target_stages(target: str) -> list[Stage]:
+    """The stages a target needs: everything, the study alone, or the remedies table and what it reads."""
+    stages = pipeline_stages()
+    if target == "all":
+        return stages
+    if target == "study":
+        names = {stage.name for stage in study_stages()}
+    elif target == "remedies":
+        names = ancestors(stages, "remedies_table")
+    else:
+        raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    return [stage for stage in stages if stage.name in names]
+
+
+def final_targets(target: str = "all") -> list[str]:
+    """Every output of the target's stages that none of them consumes (its tables, figures and metrics)."""
+    stages = target_stages(target)
+    consumed = {dep for stage in stages for dep in stage.deps}
+    return [out for stage in stages for out in stage.all_outputs if out not in consumed]
 
 
 def params_subtree(params: dict, dotted: str):
@@ -504,7 +616,11 @@ def render_dvc_yaml() -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Render dvc.yaml from the DAG declaration.")
     parser.add_argument("--check", action="store_true", help="exit 1 if dvc.yaml is out of date")
+    parser.add_argument("--list", choices=TARGETS, help="print the stages a target needs (for `dvc repro`), and exit")
     args = parser.parse_args(argv)
+    if args.list:
+        print(" ".join(stage.name for stage in target_stages(args.list)))
+        return
     rendered = render_dvc_yaml()
     if args.check:
         if not DVC_YAML.is_file() or DVC_YAML.read_text() != rendered:

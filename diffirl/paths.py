@@ -2,9 +2,48 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from diffirl.methods import BASELINES, LOSSES  # noqa: F401  (re-exported: the DAG names files by them)
+
+#: while a stage runs a variant (diffirl/variants.py): its name, and the study files it makes its
+#: own versions of; every other file is the study's own
+_variant: tuple[str, frozenset[str]] | None = None
+
+
+def use_variant(name: str | None, redirected: Iterable[str] = ()) -> None:
+    """Name files as variant ``name`` does from now on (None: as the study does)."""
+    global _variant
+    _variant = None if name is None else (name, frozenset(str(p) for p in redirected))
+
+
+def variant_path(variant: str, path: str | Path) -> Path:
+    """Where a variant (diffirl/variants.py) keeps its version of a study file: data/x -> data/variants/NAME/x."""
+    top, *rest = Path(path).parts
+    return Path(top, "variants", variant, *rest)
+
+
+def active_variant() -> str | None:
+    """The variant the running stage belongs to, if any."""
+    return None if _variant is None else _variant[0]
+
+
+def _study_file(function: Callable[..., Path]) -> Callable[..., Path]:
+    """The file, or the active variant's version of it (resume state always: never shared with the study)."""
+
+    @functools.wraps(function)
+    def named(*args, **kwargs) -> Path:
+        path = function(*args, **kwargs)
+        if _variant is not None:
+            name, redirected = _variant
+            if str(path) in redirected or path.is_relative_to(CHECKPOINTS):
+                return variant_path(name, path)
+        return path
+
+    return named
+
 
 DATA = Path("data")
 REPORTS = Path("reports")
@@ -16,14 +55,17 @@ TABLE3 = REPORTS / "table3.csv"
 DATASET_FIGURE_NUMBERS = {"umaze": 21, "large": 23}
 
 
+@_study_file
 def dataset_file(environment: str, split: str) -> Path:
     return DATA / "datasets" / environment / f"{split}.hdf5"
 
 
+@_study_file
 def provenance_file(environment: str, split: str) -> Path:
     return dataset_file(environment, split).with_suffix(".json")
 
 
+@_study_file
 def dataset_figure(environment: str) -> Path:
     return FIGURES / f"fig{DATASET_FIGURE_NUMBERS[environment]}_{environment}_dataset.png"
 
@@ -35,42 +77,51 @@ PLOTS = REPORTS / "plots"
 CHECKPOINTS = DATA / "checkpoints"
 
 
+@_study_file
 def diffuser_model(environment: str) -> Path:
     return DATA / "diffusers" / environment / "diffuser.pt"
 
 
+@_study_file
 def diffuser_checkpoint(environment: str) -> Path:
     """Resumable training state; outside the DAG, reused only under identical settings and data."""
     return CHECKPOINTS / f"diffuser_{environment}.pt"
 
 
+@_study_file
 def baseline_checkpoint(environment: str, algorithm: str) -> Path:
     """Resumable state of a GAIL or AIRL run, saved every round."""
     return CHECKPOINTS / f"baseline_{environment}_{algorithm}.pt"
 
 
+@_study_file
 def sac_checkpoint(environment: str) -> Path:
     """Resumable state of the SAC run that generates a MuJoCo environment's datasets."""
     return CHECKPOINTS / f"sac_{environment}.pt"
 
 
+@_study_file
 def diffuser_training_log(environment: str) -> Path:
     return PLOTS / f"diffuser_{environment}_training.csv"
 
 
+@_study_file
 def diffuser_training_metrics(environment: str) -> Path:
     return METRICS / f"diffuser_{environment}_training.json"
 
 
+@_study_file
 def diffuser_loss_figure(environment: str) -> Path:
     return FIGURES / f"diffuser_{environment}_loss.png"
 
 
+@_study_file
 def diffuser_samples_figure(environment: str) -> Path:
     number = DIFFUSER_SAMPLE_FIGURE_NUMBERS[environment]
     return FIGURES / f"fig{number}_{environment}_diffuser_samples.png"
 
 
+@_study_file
 def diffuser_quality_metrics(environment: str) -> Path:
     return METRICS / f"diffuser_{environment}_quality.json"
 
@@ -80,18 +131,22 @@ TRUE_REWARD_FIGURE_NUMBERS = {"umaze": 4, "large": 12}
 EXPERT_FIGURE_NUMBERS = {"umaze": 5, "large": 11}
 
 
+@_study_file
 def experts_file(environment: str) -> Path:
     return DATA / "experts" / f"{environment}.npz"
 
 
+@_study_file
 def expert_windows_file(environment: str) -> Path:
     return DATA / "experts" / f"{environment}_windows.npz"
 
 
+@_study_file
 def true_reward_figure(environment: str) -> Path:
     return FIGURES / f"fig{TRUE_REWARD_FIGURE_NUMBERS[environment]:02d}_{environment}_true_reward.png"
 
 
+@_study_file
 def experts_figure(environment: str) -> Path:
     return FIGURES / f"fig{EXPERT_FIGURE_NUMBERS[environment]:02d}_{environment}_experts.png"
 
@@ -107,14 +162,17 @@ CLAIMS = REPORTS / "claims.csv"
 DYNAMICS_FIGURE_NUMBERS = {"heatmap": 15, "zones": 16, "by_step": 17}
 
 
+@_study_file
 def dynamics_error_figure(environment: str, kind: str) -> Path:
     return FIGURES / f"fig{DYNAMICS_FIGURE_NUMBERS[kind]}_{environment}_dynamics_error_{kind}.png"
 
 
+@_study_file
 def dynamics_error_metrics(environment: str) -> Path:
     return METRICS / f"dynamics_error_{environment}.json"
 
 
+@_study_file
 def dynamics_error_starts(environment: str) -> Path:
     """Every start state, its first planned step's error and its plan's mean error."""
     return REPORTS / f"dynamics_error_{environment}.csv"
@@ -122,10 +180,13 @@ def dynamics_error_starts(environment: str) -> Path:
 
 REPORT_MARKDOWN = REPORTS / "report.md"
 REPORT_HTML = REPORTS / "report.html"
+#: the study's variants (diffirl/variants.py) against its own configuration
+REMEDIES = REPORTS / "remedies.csv"
 #: Snakemake's per-stage time and memory (its ``benchmark:`` files); DVC runs leave none
 BENCHMARKS = Path("benchmarks")
 
 
+@_study_file
 def benchmark_file(stage: str) -> Path:
     return BENCHMARKS / f"{stage}.tsv"
 
@@ -134,72 +195,89 @@ def benchmark_file(stage: str) -> Path:
 LOGS = Path("logs")
 
 
+@_study_file
 def log_file(stage: str) -> Path:
     return LOGS / f"{stage}.log"
 
 
+@_study_file
 def results_table(number: int) -> Path:
     """Tables 1, 2, 4 and 5: the results of every method in one environment."""
     return REPORTS / f"table{number}.csv"
 
 
+@_study_file
 def learnt_reward(environment: str, loss: str) -> Path:
     return DATA / "rewards" / environment / f"{loss}.pt"
 
 
+@_study_file
 def reward_checkpoint(environment: str, loss: str) -> Path:
     return CHECKPOINTS / f"reward_{environment}_{loss}.pt"
 
 
+@_study_file
 def reward_training_log(environment: str, loss: str) -> Path:
     return PLOTS / f"reward_{environment}_{loss}.csv"
 
 
+@_study_file
 def reward_training_metrics(environment: str, loss: str) -> Path:
     return METRICS / f"reward_{environment}_{loss}.json"
 
 
+@_study_file
 def reward_loss_figure(environment: str) -> Path:
     return FIGURES / f"fig{REWARD_LOSS_FIGURE_NUMBERS[environment]:02d}_{environment}_reward_losses.png"
 
 
+@_study_file
 def evaluation_rollouts(environment: str) -> Path:
     return DATA / "evaluation" / f"{environment}.npz"
 
 
+@_study_file
 def evaluation_metrics(environment: str) -> Path:
     return METRICS / f"evaluation_{environment}.json"
 
 
+@_study_file
 def rollout_figure(environment: str) -> Path:
     return FIGURES / f"fig{ROLLOUT_FIGURE_NUMBERS[environment]:02d}_{environment}_rollouts.png"
 
 
+@_study_file
 def true_reward_rollout_figure(environment: str) -> Path:
     number = TRUE_REWARD_ROLLOUT_FIGURE_NUMBERS[environment]
     return FIGURES / f"fig{number:02d}_{environment}_true_reward_rollouts.png"
 
 
+@_study_file
 def baseline_policy(environment: str, algorithm: str) -> Path:
     return DATA / "baselines" / environment / f"{algorithm}_policy.pt"
 
 
+@_study_file
 def airl_reward_net(environment: str) -> Path:
     """AIRL's learnt reward without its shaping term, as an `imitation` reward network."""
     return DATA / "baselines" / environment / "airl_reward.pt"
 
 
+@_study_file
 def baseline_training_log(environment: str, algorithm: str) -> Path:
     return PLOTS / f"baseline_{environment}_{algorithm}.csv"
 
 
+@_study_file
 def baseline_training_metrics(environment: str, algorithm: str) -> Path:
     return METRICS / f"baseline_{environment}_{algorithm}_training.json"
 
 
+@_study_file
 def baselines_metrics(environment: str) -> Path:
     return METRICS / f"baselines_{environment}.json"
 
 
+@_study_file
 def baselines_rollouts(environment: str) -> Path:
     return DATA / "evaluation" / f"baselines_{environment}.npz"

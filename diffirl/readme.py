@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from diffirl import paths
-from diffirl.dag import pipeline_stages
+from diffirl.dag import pipeline_stages, study_stages, variant_stages
 from diffirl.envs.registry import ENVIRONMENTS
 from diffirl.reports.results import RESULTS_TABLES
 
@@ -39,10 +39,27 @@ def _unique(items) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def variant_row(variant) -> str:
+    """A variant's re-run stages, as one row: the study's commands with ``--variant``, outputs of its own."""
+    stages = variant_stages(study_stages(), variant)
+    names = ", ".join(f"`{s.name.removeprefix(variant.name + '__')}`" for s in stages)
+    folders = sorted(
+        {str(paths.variant_path(variant.name, Path(o).parts[0])) + "/" for s in stages for o in s.all_outputs}
+    )
+    return (
+        f"| `{variant.name}__*` ({variant.environment}): {names} | the study's commands + `--variant {variant.name}` "
+        f"| under {', '.join(f'`{f}`' for f in folders)} |"
+    )
+
+
 def stage_table() -> str:
+    from diffirl.variants import VARIANTS
+
+    variant_names = {s.name for v in VARIANTS.values() for s in variant_stages(study_stages(), v)}
     groups: dict[str, list] = {}
     for stage in pipeline_stages():
-        groups.setdefault(stage.cmd.split()[1], []).append(stage)
+        if stage.name not in variant_names:
+            groups.setdefault(stage.cmd.split()[1], []).append(stage)
     rows = ["| stages | command | outputs |", "|---|---|---|"]
     for stages in groups.values():
         names = ", ".join(f"`{n}`" for n in _unique(generalise(s.name) for s in stages))
@@ -50,6 +67,7 @@ def stage_table() -> str:
         command = f"`{generalise(stages[0].cmd)}`"
         outputs = ", ".join(f"`{o}`" for o in _unique(generalise(o) for s in stages for o in s.all_outputs))
         rows.append(f"| {names}{gpu} | {command} | {outputs} |")
+    rows += [variant_row(variant) for variant in VARIANTS.values()]
     return "\n".join(rows)
 
 

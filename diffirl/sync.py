@@ -10,7 +10,8 @@ everything after it); after a Snakemake run, DVC sees every stage as new.
 then records Snakemake's metadata for the outputs as they are (``snakemake --touch``).
 ``python -m diffirl.sync snakemake`` after a Snakemake run: checks that Snakemake has
 nothing left to do, then records the outputs in ``dvc.lock`` (``dvc commit``).
-Afterwards a params edit, a code edit or a touched but unchanged file looks the same to both.
+``--target study`` or ``--target remedies`` limits both to the stages that target needs
+(``make study`` and ``make remedies`` build no more). Afterwards a params edit, a code edit or a touched but unchanged file looks the same to both.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+
+from diffirl.dag import TARGETS
 
 
 class OutOfDateError(RuntimeError):
@@ -31,26 +34,35 @@ def _run(*command: str) -> str:
     return result.stdout + result.stderr
 
 
-def from_dvc() -> None:
-    status = _run("dvc", "status")
+def _stage_names(target: str) -> list[str]:
+    from diffirl.dag import target_stages
+
+    return [stage.name for stage in target_stages(target)]
+
+
+def from_dvc(target: str = "all") -> None:
+    status = _run("dvc", "status", *_stage_names(target))
     if "up to date" not in status:
         raise OutOfDateError(f"dvc status is not clean; run `dvc repro` first:\n{status[-2000:]}")
-    _run("snakemake", "--touch", "--forceall", "--cores", "1", "--quiet")
+    _run("snakemake", "--touch", "--forceall", "--cores", "1", "--quiet", target)
 
 
-def from_snakemake() -> None:
-    plan = _run("snakemake", "--dry-run", "--quiet")
+def from_snakemake(target: str = "all") -> None:
+    plan = _run("snakemake", "--dry-run", "--quiet", target)
     if "Nothing to be done" not in plan:
-        raise OutOfDateError(f"Snakemake still has jobs to run; run `snakemake` first:\n{plan[-2000:]}")
-    _run("dvc", "commit", "--force", "--quiet")
+        raise OutOfDateError(f"Snakemake still has jobs to run; run `snakemake {target}` first:\n{plan[-2000:]}")
+    _run("dvc", "commit", "--force", "--quiet", *_stage_names(target))
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("ran", choices=("dvc", "snakemake"), help="the front end that built the outputs")
+    parser.add_argument(
+        "--target", choices=TARGETS, default="all", help="what it built: everything, the study or the remedies"
+    )
     args = parser.parse_args(argv)
     try:
-        from_dvc() if args.ran == "dvc" else from_snakemake()
+        from_dvc(args.target) if args.ran == "dvc" else from_snakemake(args.target)
     except (OutOfDateError, RuntimeError) as error:
         sys.exit(f"error: {error}")
     print(f"recorded the outputs of the {args.ran} run for the other front end")

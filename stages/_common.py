@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from diffirl.envs.registry import UnknownEnvironmentError, get_environment
 from diffirl.params import ParameterError, load_params
@@ -25,6 +26,9 @@ def parse(
     if choice:
         parser.add_argument(choice[0], help=" | ".join(choice[1]))
     parser.add_argument("--params", default="params.yaml", help="parameter file (default: params.yaml)")
+    parser.add_argument(
+        "--variant", default=None, help="run as this variant of the study (diffirl/variants.py), not the study itself"
+    )
     args = parser.parse_args()
     try:
         spec = get_environment(args.environment) if with_environment else None
@@ -34,12 +38,32 @@ def parse(
             raise ParameterError(
                 f"unknown {choice[0]} {getattr(args, choice[0])!r}; choose one of {', '.join(choice[1])}"
             )
-        params = load_params(args.params)
+        params = load_params(args.params, args.variant)
+        if args.variant is not None:
+            positional = ([args.environment] if with_environment else []) + (
+                [getattr(args, choice[0])] if choice else []
+            )
+            use_variant_of(" ".join(["python", f"stages/{Path(sys.argv[0]).name}", *positional]), args.variant)
         if spec is not None and spec.is_maze:
             spec = spec.with_reward(**getattr(params.true_reward, spec.name).model_dump())
     except (UnknownEnvironmentError, ParameterError) as error:
         sys.exit(f"error: {error}")
     return (spec, params, getattr(args, choice[0])) if choice else (spec, params)
+
+
+def use_variant_of(command: str, name: str) -> None:
+    """Name files as variant ``name`` does, if it re-runs ``command`` (else its outputs would be the study's)."""
+    from diffirl import dag, paths
+    from diffirl.variants import get_variant
+
+    variant = get_variant(name)
+    commands = [stage.cmd for stage in dag.variant_stages(dag.study_stages(), variant)]
+    if f"{command} --variant {name}" not in commands:
+        raise ParameterError(
+            f"variant {name!r} does not re-run `{command}`; it re-runs: "
+            + "; ".join(c.removesuffix(f" --variant {name}") for c in commands)
+        )
+    paths.use_variant(name, dag.variant_redirections(variant))
 
 
 def fail(error: Exception) -> None:

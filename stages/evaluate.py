@@ -9,17 +9,28 @@ from diffirl.io import write_json
 from diffirl.method.evaluation import environment_erc_windows, evaluate_diffuser_methods, save_rollouts
 from diffirl.method.experts import as_guidance
 from diffirl.method.reward_model import RewardMLP
+from diffirl.methods import diffuser_methods
+
+
+def variant_methods(name: str):
+    from diffirl.variants import evaluated_methods, get_variant  # only variant runs read the declarations
+
+    return evaluated_methods(get_variant(name))
 
 
 def main() -> None:
     spec, params = parse(__doc__)
     settings = getattr(params.evaluation, spec.name)
+    # a variant rolls out its base diffuser and its own learnt rewards, last networks only
+    variant = paths.active_variant()
+    methods = diffuser_methods(spec.is_maze) if variant is None else variant_methods(variant)
+    losses = [m.name for m in methods if m.is_learnt]
     try:
         trained = load_trained_diffuser(spec, params)
-        learnt = {loss: RewardMLP.load(paths.learnt_reward(spec.name, loss), trained.device) for loss in paths.LOSSES}
+        learnt = {loss: RewardMLP.load(paths.learnt_reward(spec.name, loss), trained.device) for loss in losses}
         snapshots = {
             loss: RewardMLP.load_snapshots(paths.learnt_reward(spec.name, loss), trained.device)
-            for loss in paths.LOSSES
+            for loss in (losses if variant is None else ())
         }
         windows = environment_erc_windows(spec, settings, trained.diffusion.horizon)
         metrics, rollouts, start_index = evaluate_diffuser_methods(
@@ -30,6 +41,7 @@ def main() -> None:
             learnt,
             {loss: kept for loss, kept in snapshots.items() if kept},
             windows,
+            methods=methods,
         )
     except (DatasetError, FileNotFoundError, ValueError, RuntimeError) as error:
         fail(error)

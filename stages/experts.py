@@ -6,7 +6,12 @@ from _common import fail, load_trained_diffuser, parse, run_stage
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
 from diffirl.io import write_json
-from diffirl.method.experts import dataset_window_experts, goal_plan_experts, guided_rollout_experts
+from diffirl.method.experts import (
+    dataset_window_experts,
+    goal_plan_experts,
+    goal_rollout_experts,
+    guided_rollout_experts,
+)
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.method_figures import experts_figure, true_reward_figure
 
@@ -23,6 +28,8 @@ def main() -> None:
             trained = load_trained_diffuser(spec, params)
             if settings.procedure == "guided_rollouts":
                 experts = guided_rollout_experts(trained, spec, settings, getattr(params.guidance, spec.name))
+            elif settings.procedure == "goal_rollouts":
+                experts = goal_rollout_experts(trained, spec, settings)
             else:
                 experts = goal_plan_experts(trained, spec, settings)
     except (DatasetError, FileNotFoundError, ValueError, RuntimeError) as error:

@@ -58,7 +58,9 @@ def test_readme_stage_table_is_generated_from_the_dag(root):
     text = (root / "README.md").read_text()
     assert readme.rendered(text) == text, "run `make readme`"
     for stage in dag.pipeline_stages():  # every stage is in it, by its generalised name
-        assert f"`{readme.generalise(stage.name)}`" in text, stage.name
+        variant, _, name = stage.name.rpartition("__")
+        row = next(line for line in text.splitlines() if f"`{variant}__*`" in line) if variant else text
+        assert f"`{readme.generalise(name) if not variant else name}`" in row, stage.name
     assert "airl_reward.pt" in text
 
 

@@ -120,7 +120,7 @@ def test_a_linear_guide_moves_samples_in_its_direction():
     diffusion = freeze(tiny_diffusion(predict_epsilon=True, clip=False))
     direction = torch.zeros(H, OBS + ACT)
     direction[:, ACT] = 1.0  # reward the first observation dimension at every step
-    guide = lambda x: (x * direction).sum(dim=(1, 2))
+    guide = lambda x, steps: (x * direction).sum(dim=(1, 2))
     conditions = {0: torch.zeros(16, OBS)}
     noise = draw_noise(diffusion, 16, torch.Generator().manual_seed(2))
     unguided = sample(diffusion, conditions, 16, noise=noise)
@@ -134,7 +134,7 @@ def test_a_linear_guide_moves_samples_in_its_direction():
 
 def test_t_stopgrad_switches_guidance_off_for_late_steps():
     diffusion = freeze(tiny_diffusion())
-    guide = lambda x: x.sum(dim=(1, 2))
+    guide = lambda x, steps: x.sum(dim=(1, 2))
     conditions = {0: torch.zeros(4, OBS)}
     noise = draw_noise(diffusion, 4, torch.Generator().manual_seed(3))
     off = sample(diffusion, conditions, 4, guide, Guidance(scale=1.0, t_stopgrad=T), noise=noise)
@@ -149,7 +149,7 @@ class MLPGuide(torch.nn.Module):
             torch.nn.Flatten(), torch.nn.Linear(H * (OBS + ACT), 6), torch.nn.Tanh(), torch.nn.Linear(6, 1)
         )
 
-    def forward(self, x):
+    def forward(self, x, steps=None):
         return self.net(x).squeeze(-1)
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from diffirl import dag, paths
 from diffirl.data.format import read_dataset, read_provenance
+from diffirl.variants import VARIANTS
 
 from .projects import copy_project, run
 
@@ -104,6 +105,11 @@ def check_results_tables(project: Path) -> None:
     claims = pd.read_csv(project / paths.CLAIMS)
     assert set(claims["table"]) == {1, 2, 4}
     assert set(claims["ours_verdict"]) <= {"holds", "does not hold"}  # every claim decided: all tables built
+    remedies = pd.read_csv(project / paths.REMEDIES)
+    assert list(zip(remedies["variant"], remedies["loss"])) == [
+        (variant.name, loss) for variant in VARIANTS.values() for loss in variant.losses
+    ]
+    assert remedies[["mean", "base_mean", "lift_mean", "erc", "study_mean"]].notna().all().all()
 
 
 def test_dvc_builds_every_results_table_and_the_claims(dvc_project):
@@ -150,7 +156,7 @@ def test_snakemake_records_stage_benchmarks_and_builds_its_own_report(snakemake_
 
 
 def test_both_front_ends_produce_the_same_tables_from_the_same_seeds(dvc_project, snakemake_everything):
-    for table in (paths.TABLE3, *(paths.results_table(n) for n in (1, 2, 4, 5)), paths.CLAIMS):
+    for table in (paths.TABLE3, *(paths.results_table(n) for n in (1, 2, 4, 5)), paths.CLAIMS, paths.REMEDIES):
         assert (dvc_project[0] / table).read_text() == (snakemake_everything[0] / table).read_text(), table
 
 
@@ -205,3 +211,26 @@ def test_after_a_snakemake_run_and_a_sync_dvc_has_nothing_to_do(snakemake_everyt
     run(project, "snakemake", "--cores", "2")
     run(project, "python", "-m", "diffirl.sync", "snakemake")
     assert planned_by_both(project) == (set(), set())
+
+
+def test_a_variant_edit_leaves_the_study_up_to_date_and_its_sync_to_its_own_target(snakemake_everything):
+    # what `make study` and `make remedies` rely on: each target plans, and records, only its own stages
+    project, _ = snakemake_everything
+    params = project / "params.yaml"
+    original = params.read_text()
+    params.write_text(original.replace("step_embedding_dim: 4", "step_embedding_dim: 6"))
+    try:
+        assert "Nothing to be done" in run(project, "snakemake", "--dry-run", "study")
+        planned = set(re.findall(r"^rule (\w+):", run(project, "snakemake", "--dry-run", "remedies"), re.M))
+        assert planned == {
+            "step_conditioned_reward__learn_reward_halfcheetah_mse",
+            "step_conditioned_reward__learn_reward_halfcheetah_mmd_matern",
+            "step_conditioned_reward__evaluate_halfcheetah",
+            "remedies_table",
+            "remedies",
+        }
+        run(project, "python", "-m", "diffirl.sync", "snakemake", "--target", "study")
+        with pytest.raises(AssertionError, match="still has jobs"):
+            run(project, "python", "-m", "diffirl.sync", "snakemake", "--target", "remedies")
+    finally:
+        params.write_text(original)

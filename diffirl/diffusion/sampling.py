@@ -7,8 +7,9 @@ the denoising mean is computed, the sample is nudged ``n_guide_steps`` times::
 
 with no nudge for t < t_stopgrad and the conditions written back after each nudge;
 then x_{t-1} = mean(x, t) + std_t * z, with no noise at t = 0. The guide R maps
-normalised trajectories (batch, horizon, transition_dim) to one value each and is not
-given t.
+normalised trajectories (batch, horizon, transition_dim) and their diffusion steps
+(batch,) to one value each; the thesis's guides ignore the step (the Diffuser's value
+guides, and the step-conditioned reward variant, read it).
 
 In ``differentiable`` mode the whole chain stays in the autograd graph (the guide's
 input gradient is taken with ``create_graph``), so a loss on the samples can be
@@ -26,7 +27,8 @@ import torch.utils.checkpoint
 
 from diffirl.diffusion.gaussian import Conditions, GaussianDiffusion
 
-Guide = Callable[[torch.Tensor], torch.Tensor]
+#: (plans, diffusion steps) -> one value per plan
+Guide = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -54,15 +56,15 @@ def draw_noise(
     return torch.randn(shape, generator=generator, device=device)
 
 
-def _guide_gradient(guide: Guide, x: torch.Tensor, differentiable: bool) -> torch.Tensor:
+def _guide_gradient(guide: Guide, x: torch.Tensor, steps: torch.Tensor, differentiable: bool) -> torch.Tensor:
     if differentiable:
         if not x.requires_grad:
             x.requires_grad_(True)
-        (gradient,) = torch.autograd.grad(guide(x).sum(), x, create_graph=True)
+        (gradient,) = torch.autograd.grad(guide(x, steps).sum(), x, create_graph=True)
         return gradient
     with torch.enable_grad():
         leaf = x.detach().requires_grad_(True)
-        (gradient,) = torch.autograd.grad(guide(leaf).sum(), leaf)
+        (gradient,) = torch.autograd.grad(guide(leaf, steps).sum(), leaf)
     return gradient
 
 
@@ -94,13 +96,13 @@ def sample(
         raise ValueError(f"noise has shape {tuple(noise.shape)}, expected ({diffusion.n_timesteps + 1}, {batch}, ...)")
 
     def reverse_step(x: torch.Tensor, t: int, z: torch.Tensor, tracked: bool) -> torch.Tensor:
+        steps = torch.full((batch,), t, dtype=torch.long, device=device)
         if guide is not None and t >= guidance.t_stopgrad:
             for _ in range(guidance.n_guide_steps):
-                gradient = _guide_gradient(guide, x, tracked)
+                gradient = _guide_gradient(guide, x, steps, tracked)
                 if guidance.scale_grad_by_std:
                     gradient = diffusion.posterior_log_variance[t].exp() * gradient
                 x = diffusion.condition(x + guidance.scale * gradient, conditions)
-        steps = torch.full((batch,), t, dtype=torch.long, device=device)
         with torch.set_grad_enabled(tracked):
             mean, log_variance = diffusion.posterior(x, steps)
         x = mean + (0.5 * log_variance).exp() * z if t > 0 else mean

@@ -191,10 +191,11 @@ class GroupedGuide(torch.nn.Module):
         super().__init__()
         self.guides = guides
 
-    def forward(self, plans: torch.Tensor) -> torch.Tensor:
+    def forward(self, plans: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
         values = []
-        for guide, group in zip(self.guides, plans.chunk(len(self.guides))):
-            values.append(guide(group) if guide is not None else group.sum(dim=(1, 2)) * 0.0)
+        groups = zip(self.guides, plans.chunk(len(self.guides)), steps.chunk(len(self.guides)))
+        for guide, group, group_steps in groups:
+            values.append(guide(group, group_steps) if guide is not None else group.sum(dim=(1, 2)) * 0.0)
         return torch.cat(values)
 
 
@@ -221,17 +222,19 @@ def evaluate_diffuser_methods(
     snapshots: dict[str, dict[int, torch.nn.Module]],
     windows: ErcWindows,
     progress: bool = True,
+    methods: tuple[Method, ...] | None = None,
 ) -> tuple[dict, dict[str, Rollouts], np.ndarray]:
     """Return (metrics per method, rollouts per method, start index of each rollout).
+
+    ``methods``: the diffuser methods to roll out (default: every one the environment has).
 
     ``snapshots`` (loss -> epoch -> network) add, per loss, a row for the best of its kept
     networks (by the mean ``gamma``-discounted return of these very rollouts, as the thesis
     chose its checkpoints: an optimistic pick, reported beside the last network).
     """
+    methods = diffuser_methods(spec.is_maze) if methods is None else methods
     starts, start_index = evaluation_starts(spec, settings)
-    guides: dict[str, Guide | None] = {
-        m.name: method_guide(m, trained, spec, learnt) for m in diffuser_methods(spec.is_maze)
-    }
+    guides: dict[str, Guide | None] = {m.name: method_guide(m, trained, spec, learnt) for m in methods}
     final_epochs = {}
     for loss, by_epoch in snapshots.items():
         final_epochs[loss] = max(by_epoch)
@@ -256,7 +259,7 @@ def evaluate_diffuser_methods(
         by_name[snapshot_key(loss, epoch)] = by_name[loss]
 
     metrics = {}
-    for method in diffuser_methods(spec.is_maze):
+    for method in methods:
         metrics[method.name] = rollout_scores(
             method.label, by_name[method.name], settings.gamma, reward_description(spec)
         )

@@ -91,6 +91,30 @@ def guided_rollout_experts(
     return Experts(np.concatenate(trajectories), np.array(start_point), np.array(seeds), "rollout")
 
 
+def goal_rollout_experts(trained, spec, settings: ExpertSettings, progress=True) -> Experts:
+    """Closed-loop rollouts replanning towards the goal: the simulator, not the plan, makes every next state."""
+    starts = start_states(spec, settings.start_cells)
+    goals = np.repeat(start_states(spec, [settings.goal_cell]), len(starts), axis=0)
+    reward = lambda s, a, n: spec.reward(s[..., :2])
+    trajectories, start_point, seeds = [], [], []
+    for seed in settings.seeds:
+        rollouts = planned_rollouts(
+            trained,
+            spec,
+            starts,
+            settings.length,
+            settings.replan_every,
+            reward,
+            seed=seed,
+            progress=progress,
+            goals=goals,
+        )
+        trajectories.append(np.concatenate([rollouts.actions, rollouts.observations[:, :-1]], axis=-1))
+        start_point += list(range(len(starts)))
+        seeds += [seed] * len(starts)
+    return Experts(np.concatenate(trajectories), np.array(start_point), np.array(seeds), "rollout")
+
+
 def goal_plan_experts(trained, spec, settings: ExpertSettings) -> Experts:
     if settings.length > trained.diffusion.horizon:
         raise ValueError(f"goal plans of {settings.length} steps exceed the horizon {trained.diffusion.horizon}")

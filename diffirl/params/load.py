@@ -79,16 +79,64 @@ def describe_validation_error(error: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def validate_params(raw: object, source: str = "params") -> Params:
-    if not isinstance(raw, dict):
-        raise ParameterError(f"{source} must be a mapping of settings, got {type(raw).__name__}")
+def deep_merge(base: dict, overlay: dict) -> dict:
+    """``base`` with ``overlay``'s settings written over it (nested mappings merged key by key)."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _validated(raw: dict, source: str) -> Params:
     try:
         return Params.model_validate(raw)
     except ValidationError as error:
         raise ParameterError(describe_validation_error(error, source)) from None
 
 
-def load_params(path: str | Path = DEFAULT_PARAMS_FILE) -> Params:
+def with_variant(raw: dict, name: str, source: str = "params") -> dict:
+    """The settings of variant ``name``: its overlay (``variants.NAME``) merged over ``raw``.
+
+    The overlay may only change the params subtrees the variant declares
+    (:data:`diffirl.variants.VARIANTS`), so the DAG knows which stages it re-runs.
+    """
+    from diffirl.variants import UnknownVariantError, get_variant, leaf_keys, within
+
+    try:
+        variant = get_variant(name)
+    except UnknownVariantError as error:
+        raise ParameterError(f"{source}: {error}") from None
+    overlay = (raw.get("variants") or {}).get(name)
+    if not isinstance(overlay, dict):
+        raise ParameterError(f"{source}: variants.{name} is missing (a mapping of the settings the variant changes)")
+    for key in leaf_keys(overlay):
+        if not any(within(key, subtree) for subtree in variant.changes):
+            raise ParameterError(
+                f"{source}: variants.{name}.{key} is outside what the variant may change ({', '.join(variant.changes)})"
+            )
+    return deep_merge(raw, overlay)
+
+
+def validate_params(raw: object, source: str = "params", variant: str | None = None) -> Params:
+    """The validated study settings, or those of ``variant`` (its overlay merged over them)."""
+    if not isinstance(raw, dict):
+        raise ParameterError(f"{source} must be a mapping of settings, got {type(raw).__name__}")
+    params = _validated(raw, source)
+    if variant is None:
+        return params
+    return _validated(with_variant(raw, variant, source), f"{source} with variant {variant!r}")
+
+
+def validate_variants(raw: dict, source: str = "params") -> None:
+    """Every variant's overlay in ``raw`` is a declared variant's and gives valid settings."""
+    for name in raw.get("variants") or {}:
+        validate_params(raw, source, name)
+
+
+def load_params(path: str | Path = DEFAULT_PARAMS_FILE, variant: str | None = None) -> Params:
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"parameter file {path} does not exist")
@@ -96,4 +144,4 @@ def load_params(path: str | Path = DEFAULT_PARAMS_FILE) -> Params:
         raw = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
     except yaml.YAMLError as error:
         raise ParameterError(f"parameter file {path} is not valid YAML: {error}") from None
-    return validate_params(raw, str(path))
+    return validate_params(raw, str(path), variant)

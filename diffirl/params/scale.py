@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from diffirl.io import write_text
-from diffirl.params.load import ParameterError, validate_params
+from diffirl.params.load import ParameterError, deep_merge, validate_params, validate_variants
 
 SCALES = ("smoke", "default", "paper")
 SCALES_DIR = Path("scales")
@@ -23,16 +23,6 @@ HEADER = (
 )
 
 
-def deep_merge(base: dict, overlay: dict) -> dict:
-    merged = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def compose(scale: str, scales_dir: Path = SCALES_DIR) -> dict:
     if scale not in SCALES:
         raise ParameterError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
@@ -40,6 +30,7 @@ def compose(scale: str, scales_dir: Path = SCALES_DIR) -> dict:
     if scale != "default":
         settings = deep_merge(settings, yaml.safe_load((scales_dir / f"{scale}.yaml").read_text()))
     validate_params(settings, f"scale {scale!r}")
+    validate_variants(settings, f"scale {scale!r}")
     return settings
 
 

@@ -260,10 +260,12 @@ class ExpertSettings(Strict):
 
     guided_rollouts: the diffuser guided by the true reward, replanning, from start cells;
     goal_plans: plans inpainting ``goal_cell`` from start cells;
+    goal_rollouts: closed-loop rollouts from start cells, replanning towards ``goal_cell``
+    (inpainted at the end of every plan), so their dynamics are the simulator's;
     dataset_windows: random windows of the environment's expert dataset split.
     """
 
-    procedure: Literal["guided_rollouts", "goal_plans", "dataset_windows"]
+    procedure: Literal["guided_rollouts", "goal_plans", "goal_rollouts", "dataset_windows"]
     length: int = Field(gt=0)
     #: (row, column) cell coordinates of the start points, for the maze procedures
     start_cells: list[tuple[float, float]] = Field(default_factory=list)
@@ -277,8 +279,8 @@ class ExpertSettings(Strict):
     def _procedure_has_what_it_needs(self) -> ExpertSettings:
         if self.procedure != "dataset_windows" and not self.start_cells:
             raise ValueError(f"procedure {self.procedure!r} needs start_cells")
-        if self.procedure == "goal_plans" and self.goal_cell is None:
-            raise ValueError("procedure 'goal_plans' needs goal_cell")
+        if self.procedure in ("goal_plans", "goal_rollouts") and self.goal_cell is None:
+            raise ValueError(f"procedure {self.procedure!r} needs goal_cell")
         if self.procedure == "dataset_windows" and self.n_windows == 0:
             raise ValueError("procedure 'dataset_windows' needs n_windows > 0")
         return self
@@ -327,6 +329,9 @@ class RewardLearning(Strict):
     #: the frozen U-Net's arithmetic in the chain: bfloat16 autocast is ~1.7x faster on CPUs
     #: with AMX/AVX512-BF16 and keeps the gradient's direction; float32 is the thesis's
     network_precision: Literal["float32", "bfloat16"] = "float32"
+    #: condition the reward network on the diffusion step through a sinusoidal embedding of
+    #: this width (the Diffuser's value guides see the step); 0: the thesis's step-blind MLP
+    step_embedding_dim: int = Field(default=0, ge=0, multiple_of=2)
     checkpoint_every: int = Field(gt=0)
     #: keep the reward network every this many epochs, for the best-of-checkpoints rows the
     #: thesis reports (its HalfCheetah table); null: only the final network
@@ -445,6 +450,10 @@ class Params(Strict):
     dynamics_error: DynamicsErrors
     table3: Table3
     figures: Figures
+    #: the study's variants (diffirl/variants.py): per name, a partial params tree merged over
+    #: the settings above; checked when a variant loads and at every scale switch
+    #: (:func:`diffirl.params.load.validate_variants`), not by the study's own stages
+    variants: dict[str, dict] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _settings_agree(self) -> Params:

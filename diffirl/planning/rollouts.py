@@ -56,10 +56,12 @@ def planned_rollouts(
     seed: int = 0,
     progress: bool = True,
     noise_groups: int = 1,
+    goals: np.ndarray | None = None,
 ) -> Rollouts:
     """Roll out from each start state; ``reward`` defaults to the environment's own reward.
 
     ``noise_groups``: see :func:`plan`; the simulators' own seeds repeat across groups too.
+    ``goals``: raw states every plan ends at (inpainted), one per start state.
     """
     if not 1 <= replan_every <= trained.diffusion.horizon:
         raise ValueError(f"replan_every must be in [1, horizon={trained.diffusion.horizon}], got {replan_every}")
@@ -69,7 +71,7 @@ def planned_rollouts(
     def planner(t: int, states: np.ndarray) -> np.ndarray:
         nonlocal planned
         if t % replan_every == 0:
-            planned, _ = plan(trained, states, guide, guidance, generator, noise_groups=noise_groups)
+            planned, _ = plan(trained, states, guide, guidance, generator, goals, noise_groups)
         return planned[:, t % replan_every]
 
     return closed_loop_rollouts(spec, start_states, steps, planner, reward, seed, progress, seed_groups=noise_groups)

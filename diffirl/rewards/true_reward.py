@@ -75,7 +75,8 @@ class TrueRewardGuide(torch.nn.Module):
         self.register_buffer("shift", shift)
         self.register_buffer("scale", scale)
 
-    def forward(self, plans: torch.Tensor) -> torch.Tensor:
+    def forward(self, plans: torch.Tensor, steps: torch.Tensor | None = None) -> torch.Tensor:
+        """The plans' returns; the diffusion ``steps`` are not read (the reward is a function of states)."""
         raw = plans * self.scale + self.shift
         positions = raw[..., self.action_dim : self.action_dim + 2]
         return self.reward(positions).sum(dim=-1)

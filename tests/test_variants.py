@@ -1,0 +1,194 @@
+"""Variants of the study (the thesis's remedies): overlays, the stages they re-run, their files and their pieces."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from diffirl import dag, paths
+from diffirl.envs import get_environment
+from diffirl.method.experts import goal_plan_experts, goal_rollout_experts
+from diffirl.method.reward_model import RewardMLP
+from diffirl.params import ParameterError
+from diffirl.params.load import validate_params
+from diffirl.params.scale import SCALES, compose, deep_merge
+from diffirl.params.schema import ExpertSettings
+from diffirl.planning.quality import dynamics_errors
+from diffirl.reports.remedies import remedy_rows
+from diffirl.variants import VARIANTS, get_variant
+from tests.test_planning import tiny_trained
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_every_variant_overlays_every_scale_with_valid_settings(scale):
+    raw = compose(scale)  # validates every variant's overlay too
+    assert set(raw["variants"]) == set(VARIANTS)
+    study = validate_params(raw)
+    long_horizon = validate_params(raw, variant="long_horizon")
+    assert long_horizon.diffusers.halfcheetah.horizon > study.diffusers.halfcheetah.horizon
+    assert long_horizon.guidance.halfcheetah.scale > study.guidance.halfcheetah.scale
+    assert long_horizon.diffusers.large == study.diffusers.large  # nothing outside its declared subtrees
+    assert validate_params(raw, variant="physical_experts").experts.large.procedure == "goal_rollouts"
+    assert validate_params(raw, variant="step_conditioned_reward").reward_learning.halfcheetah.step_embedding_dim > 0
+    assert study.reward_learning.halfcheetah.step_embedding_dim == 0 and study.experts.large.procedure == "goal_plans"
+
+
+def test_an_overlay_may_change_only_what_its_variant_declares_and_only_real_settings():
+    raw = compose("smoke")
+    outside = deep_merge(raw, {"variants": {"physical_experts": {"diffusers": {"large": {"horizon": 32}}}}})
+    with pytest.raises(ParameterError, match=r"variants\.physical_experts\.diffusers\.large\.horizon is outside"):
+        validate_params(outside, variant="physical_experts")
+    misspelt = deep_merge(raw, {"variants": {"physical_experts": {"experts": {"large": {"lenght": 32}}}}})
+    with pytest.raises(ParameterError, match="lenght"):
+        validate_params(misspelt, variant="physical_experts")
+    bad_value = deep_merge(raw, {"variants": {"long_horizon": {"diffusers": {"halfcheetah": {"horizon": 7}}}}})
+    with pytest.raises(ParameterError, match="horizon"):
+        validate_params(bad_value, variant="long_horizon")
+    with pytest.raises(ParameterError, match="unknown variant 'nope'"):
+        validate_params(raw, variant="nope")
+    unknown = deep_merge(raw, {"variants": {"nope": {}}})
+    with pytest.raises(ParameterError, match="nope"):
+        compose_check(unknown)
+
+
+def compose_check(raw):
+    from diffirl.params.load import validate_variants
+
+    validate_variants(raw)
+
+
+def stages_of(name: str) -> dict[str, dag.Stage]:
+    variant = get_variant(name)
+    return {s.name.removeprefix(f"{name}__"): s for s in dag.variant_stages(dag.study_stages(), variant)}
+
+
+def test_each_variant_re_runs_what_its_settings_reach_and_nothing_else():
+    assert list(stages_of("physical_experts")) == [
+        "experts_large",
+        "kwindows_large",
+        *(f"learn_reward_large_{loss}" for loss in paths.LOSSES),
+        "evaluate_large",
+    ]
+    assert list(stages_of("step_conditioned_reward")) == [
+        *(f"learn_reward_halfcheetah_{loss}" for loss in get_variant("step_conditioned_reward").losses),
+        "evaluate_halfcheetah",
+    ]
+    assert list(stages_of("long_horizon")) == [
+        "train_diffuser_halfcheetah",
+        "experts_halfcheetah",
+        "kwindows_halfcheetah",
+        "learn_reward_halfcheetah_mse",
+        "evaluate_halfcheetah",
+    ]
+
+
+def test_a_variant_writes_only_files_of_its_own_and_reads_the_study_for_the_rest():
+    study_outputs = {out for stage in dag.study_stages() for out in stage.all_outputs}
+    for name in VARIANTS:
+        stages = stages_of(name)
+        for stage in stages.values():
+            assert all(
+                out.startswith((f"data/variants/{name}/", f"reports/variants/{name}/")) for out in stage.all_outputs
+            )
+            assert stage.cmd.endswith(f" --variant {name}") and f"variants.{name}" in stage.params
+        evaluate = next(s for key, s in stages.items() if key.startswith("evaluate_"))
+        rewards = [d for d in evaluate.deps if "/rewards/" in d and d.endswith(".pt")]
+        assert sorted(rewards) == sorted(
+            str(paths.variant_path(name, paths.learnt_reward(VARIANTS[name].environment, loss)))
+            for loss in VARIANTS[name].losses
+        )
+        environment = VARIANTS[name].environment
+        diffuser = str(paths.diffuser_model(environment))
+        expected = paths.variant_path(name, diffuser) if "train_diffuser_" + environment in stages else diffuser
+        assert str(expected) in evaluate.deps
+        assert any(d in study_outputs for d in evaluate.deps)  # the ERC data are the study's
+
+
+def test_the_remedies_target_is_outside_the_study_and_everything_holds_both():
+    study = {s.name for s in dag.target_stages("study")}
+    remedies = {s.name for s in dag.target_stages("remedies")}
+    everything = {s.name for s in dag.target_stages("all")}
+    assert "remedies_table" not in study and not any("__" in name for name in study)
+    assert "remedies_table" in remedies and "evaluate_large" in remedies and "report" not in remedies
+    assert study | remedies == everything
+    remedies_table = str(paths.REMEDIES)
+    assert remedies_table in dag.final_targets("remedies") and remedies_table not in dag.final_targets("study")
+
+
+def test_a_variant_names_its_own_files_and_resume_state_and_the_study_its_own():
+    experts, model = paths.experts_file("large"), paths.diffuser_model("large")
+    try:
+        paths.use_variant("physical_experts", dag.variant_redirections(get_variant("physical_experts")))
+        assert paths.active_variant() == "physical_experts"
+        assert paths.experts_file("large") == paths.variant_path("physical_experts", experts)
+        assert paths.diffuser_model("large") == model  # not re-run: the study's
+        assert str(paths.reward_checkpoint("large", "mse")).startswith("data/variants/physical_experts/")
+    finally:
+        paths.use_variant(None)
+    assert paths.experts_file("large") == experts and paths.active_variant() is None
+
+
+def test_a_stage_the_variant_does_not_re_run_refuses_to_run_as_it(root):
+    result = subprocess.run(
+        [sys.executable, "stages/train_diffuser.py", "large", "--variant", "physical_experts"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "does not re-run `python stages/train_diffuser.py large`" in result.stderr
+    assert "python stages/experts.py large" in result.stderr
+
+
+def test_a_step_conditioned_reward_reads_the_step_and_keeps_it_when_saved(tmp_path):
+    torch.manual_seed(0)
+    plans = torch.randn(5, 4, 3)
+    blind, conditioned = RewardMLP(4, 3, [8]), RewardMLP(4, 3, [8], step_embedding_dim=6)
+    steps = torch.full((5,), 7)
+    assert torch.equal(blind(plans, steps), blind(plans))
+    assert not torch.allclose(conditioned(plans, steps), conditioned(plans, torch.zeros(5, dtype=torch.long)))
+    assert torch.equal(conditioned(plans), conditioned(plans, torch.zeros(5, dtype=torch.long)))  # clean: step 0
+    conditioned.save(tmp_path / "r.pt")
+    loaded = RewardMLP.load(tmp_path / "r.pt")
+    assert loaded.step_embedding_dim == 6
+    torch.testing.assert_close(loaded(plans, steps), conditioned(plans, steps))
+    with pytest.raises(ValueError, match="even"):
+        RewardMLP(4, 3, [8], step_embedding_dim=5)
+
+
+def test_goal_rollouts_follow_the_simulator_where_goal_plans_do_not(tmp_path):
+    spec = get_environment("large")
+    trained = tiny_trained(tmp_path, "large", 4, 2)
+    cells = dict(start_cells=[(1, 1), (5, 1)], goal_cell=(7, 10), seeds=[0])
+    rollouts = goal_rollout_experts(
+        trained, spec, ExpertSettings(procedure="goal_rollouts", length=6, **cells), progress=False
+    )
+    plans = goal_plan_experts(trained, spec, ExpertSettings(procedure="goal_plans", length=4, **cells))
+    assert rollouts.kind == "rollout" and rollouts.trajectories.shape == (2, 6, 6)
+    rollout_error = dynamics_errors(spec, rollouts.trajectories[..., :2], rollouts.trajectories[..., 2:])
+    plan_error = dynamics_errors(spec, plans.trajectories[..., :2], plans.trajectories[..., 2:])
+    assert rollout_error.max() < 1e-8 < plan_error.mean()
+
+
+def test_the_remedies_table_pairs_each_learnt_reward_with_its_own_base():
+    rng = np.random.default_rng(0)
+    base = rng.normal(10, 1, 32)
+    metrics = {
+        "base": {"returns": base.tolist()},
+        "mse": {"returns": (base + 2 + rng.normal(0, 0.1, 32)).tolist(), "erc": 0.4},
+        "mmd_gauss": {"returns": (base - 0.01 * rng.normal(0, 1, 32)).tolist(), "erc": 0.5},
+        "mmd_matern": {"returns": (base - 3).tolist(), "erc": 0.6},
+    }
+    training = {
+        "mse": {"epochs": 3, "first_loss": 1.0, "final_loss": 0.5},
+        "mmd_gauss": {"epochs": 3, "first_loss": 1.0, "final_loss": 3.0},
+        "mmd_matern": {"epochs": 3, "first_loss": 1.0, "final_loss": float("nan")},
+    }
+    rows = {r["loss"]: r for r in remedy_rows(get_variant("physical_experts"), metrics, training, metrics, 0.95)}
+    assert rows["mse"]["beats_base"] and 1.9 < rows["mse"]["lift_low"] < rows["mse"]["lift_high"] < 2.1
+    assert not rows["mmd_gauss"]["beats_base"] and rows["mmd_gauss"]["diverged"]
+    assert rows["mmd_matern"]["lift_mean"] == pytest.approx(-3) and rows["mmd_matern"]["diverged"]
+    assert rows["mse"]["loss_change"] == pytest.approx(-0.5) and not rows["mse"]["diverged"]
+    assert rows["mse"]["statistic"] == "return" and rows["mse"]["study_lift_mean"] == pytest.approx(2, abs=0.1)
