@@ -1,7 +1,7 @@
 """Benchmark: the study's wall time on N cores, replayed from the stage times of a finished run.
 
-Usage: python benchmarks/study_schedule.py [PROJECT] [--cores 2] [--scale STAGE=FACTOR ...]
-       [--assume STAGE=SECONDS ...] [--write workflow/stage_seconds.yaml]
+Usage: python benchmarks/study_schedule.py [PROJECT] [--cores 2] [--target study|remedies|all]
+       [--scale STAGE=FACTOR ...] [--assume STAGE=SECONDS ...] [--write workflow/stage_seconds.yaml]
 
 PROJECT holds Snakemake's per-stage `benchmarks/STAGE.tsv` from a finished run (default: the
 current directory) and the params.yaml it ran with. The DAG of diffirl/dag.py is replayed
@@ -11,7 +11,8 @@ multiplies a stage's time (a glob: `learn_reward_umaze_*=0.5`) to try a cut befo
 `--assume` gives a time to stages the run did not reach (a glob too), to plan from a partial run.
 `--write` saves the stage times (after `--assume`, before `--scale`) as the file Snakemake
 orders its jobs by (diffirl/schedule.py).
-Prints the replayed wall time, each core's busy share and the critical path.
+`--target remedies` replays the variants' stages alone, as `make remedies` runs them after
+the study. Prints the replayed wall time, each core's busy share and the critical path.
 """
 
 from __future__ import annotations
@@ -86,13 +87,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("project", nargs="?", default=".")
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--target", choices=dag.TARGETS, default="study")
     parser.add_argument("--scale", nargs="*", default=[], metavar="STAGE=FACTOR")
     parser.add_argument("--assume", nargs="*", default=[], metavar="STAGE=SECONDS")
     parser.add_argument("--write", type=Path, help="save the stage times for Snakemake's job order")
     args = parser.parse_args()
     project = Path(args.project).resolve()
     params = yaml.safe_load((project / "params.yaml").read_text())
-    stages = dag.pipeline_stages()
+    stages = dag.target_stages(args.target)
+    if args.target == "remedies":  # after the study: its outputs are there
+        study = {stage.name for stage in dag.study_stages()}
+        stages = [stage for stage in stages if stage.name not in study]
     seconds = stage_seconds(project)
     for item in args.assume:
         pattern, value = item.split("=")
@@ -105,6 +110,7 @@ def main() -> None:
         lines = [f"# wall seconds per stage at scale {params['scale']}, from {project.name}; only orders jobs"]
         lines += [f"{name}: {round(seconds[name], 1)}" for name in sorted(seconds)]
         write_text(args.write, "\n".join(lines) + "\n")
+    seconds = {name: value for name, value in seconds.items() if name in {stage.name for stage in stages}}
     for item in args.scale:
         pattern, factor = item.split("=")
         for name in fnmatch.filter(seconds, pattern):

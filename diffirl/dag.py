@@ -541,14 +541,28 @@ def _variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], se
 
 
 def remedies_stage(variants: list[Stage]) -> Stage:
-    """Every variant's learnt rewards against its own base diffuser, beside the study's configuration."""
-    produced = [out for stage in variants for out in stage.all_outputs if "/metrics/" in out]
-    study = [str(paths.evaluation_metrics(env)) for env in dict.fromkeys(v.environment for v in VARIANTS.values())]
+    """Every variant's learnt rewards against its own base diffuser, beside the study's configuration,
+    and how physical each one's expert windows are."""
+    outputs = {out for stage in variants for out in stage.all_outputs}
+    produced = [out for out in outputs if "/metrics/" in out]
+    environments = list(dict.fromkeys(v.environment for v in VARIANTS.values()))
+    study = [str(paths.evaluation_metrics(env)) for env in environments]
+    study += [str(paths.expert_windows_file(env)) for env in environments]
+    for variant in VARIANTS.values():
+        own = str(variant_path(variant.name, paths.expert_windows_file(variant.environment)))
+        study += [own] if own in outputs else []
     return Stage(
         name="remedies_table",
         cmd="python stages/remedies.py",
         deps=tuple(
-            _stage_code("remedies", "diffirl/variants.py", "diffirl/reports/remedies.py", "diffirl/reports/results.py")
+            _stage_code(
+                "remedies",
+                "diffirl/variants.py",
+                "diffirl/reports/remedies.py",
+                "diffirl/reports/results.py",
+                "diffirl/planning/quality.py",
+                "diffirl/dag.py",
+            )
             + study
             + sorted(produced)
         ),

@@ -2,6 +2,8 @@
 
 import json
 
+import numpy as np
+
 from _common import fail, load_trained_diffuser, parse, run_stage
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
@@ -35,16 +37,22 @@ def main() -> None:
     except (DatasetError, FileNotFoundError, ValueError, RuntimeError) as error:
         fail(error)
     experts.save(paths.experts_file(spec.name))
-    write_json(
-        paths.experts_file(spec.name).with_suffix(".json"),
-        {
-            "procedure": settings.procedure,
-            "kind": experts.kind,
-            "trajectories": len(experts.trajectories),
-            "length": experts.trajectories.shape[1],
-            "settings": settings.model_dump(mode="json"),
-        },
-    )
+    summary = {
+        "procedure": settings.procedure,
+        "kind": experts.kind,
+        "trajectories": len(experts.trajectories),
+        "length": experts.trajectories.shape[1],
+        "settings": settings.model_dump(mode="json"),
+    }
+    if spec.is_maze and settings.goal_cell is not None:  # did they get there? (a plan ends there by construction)
+        action_dim = trained.action_dim
+        goal = spec.maze.cell_to_xy(np.array(settings.goal_cell, dtype=np.float64))
+        distance = np.linalg.norm(experts.trajectories[:, -1, action_dim : action_dim + 2] - goal, axis=1)
+        summary["final_distance_to_goal"] = {"mean": float(distance.mean()), "max": float(distance.max())}
+        summary["start_distance_to_goal"] = float(
+            np.linalg.norm(experts.trajectories[:, 0, action_dim : action_dim + 2] - goal, axis=1).mean()
+        )
+    write_json(paths.experts_file(spec.name).with_suffix(".json"), summary)
     if spec.is_maze:
         action_dim = trained.action_dim
         number = paths.TRUE_REWARD_FIGURE_NUMBERS[spec.name]

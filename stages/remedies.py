@@ -2,12 +2,15 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from _common import fail, parse, run_stage
-from diffirl import paths
+from diffirl import dag, paths
+from diffirl.envs.registry import get_environment
 from diffirl.io import write_csv_frame
 from diffirl.paths import variant_path
+from diffirl.planning.quality import trajectory_dynamics_error
 from diffirl.reports.remedies import remedy_rows
 from diffirl.variants import VARIANTS
 
@@ -16,20 +19,40 @@ def read_json(path) -> dict:
     return json.loads(path.read_text())
 
 
+def expert_error(environment: str, windows_file) -> float:
+    """How far the simulator is from the expert K-windows the reward learner saw (0: it made them)."""
+    with np.load(windows_file) as data:
+        return trajectory_dynamics_error(get_environment(environment), data["windows"])
+
+
+def variant_rows(variant, params, study_error: float) -> list[dict]:
+    environment = variant.environment
+    study = read_json(paths.evaluation_metrics(environment))
+    metrics = read_json(variant_path(variant.name, paths.evaluation_metrics(environment)))
+    training = {
+        loss: read_json(variant_path(variant.name, paths.reward_training_metrics(environment, loss)))
+        for loss in variant.losses
+    }
+    windows = paths.expert_windows_file(environment)
+    own_experts = str(windows) in dag.variant_redirections(variant)
+    errors = {
+        "expert_dynamics_error": expert_error(environment, variant_path(variant.name, windows))
+        if own_experts
+        else study_error,
+        "study_expert_dynamics_error": study_error,
+    }
+    confidence = getattr(params.evaluation, environment).confidence
+    return [row | errors for row in remedy_rows(variant, metrics, training, study, confidence)]
+
+
 def main() -> None:
     _, params = parse(__doc__, with_environment=False)
     rows = []
     try:
+        environments = {variant.environment for variant in VARIANTS.values()}
+        study_errors = {env: expert_error(env, paths.expert_windows_file(env)) for env in environments}
         for variant in VARIANTS.values():
-            environment = variant.environment
-            study = read_json(paths.evaluation_metrics(environment))
-            own = lambda path: variant_path(variant.name, path)  # noqa: B023 (used at once)
-            metrics = read_json(own(paths.evaluation_metrics(environment)))
-            training = {
-                loss: read_json(own(paths.reward_training_metrics(environment, loss))) for loss in variant.losses
-            }
-            confidence = getattr(params.evaluation, environment).confidence
-            rows += remedy_rows(variant, metrics, training, study, confidence)
+            rows += variant_rows(variant, params, study_errors[variant.environment])
     except (FileNotFoundError, KeyError, json.JSONDecodeError) as error:
         fail(error)
     frame = pd.DataFrame(rows)

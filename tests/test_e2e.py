@@ -110,6 +110,8 @@ def check_results_tables(project: Path) -> None:
         (variant.name, loss) for variant in VARIANTS.values() for loss in variant.losses
     ]
     assert remedies[["mean", "base_mean", "lift_mean", "erc", "study_mean"]].notna().all().all()
+    physical = remedies[remedies["variant"] == "physical_experts"].iloc[0]
+    assert physical["expert_dynamics_error"] < 1e-8 < physical["study_expert_dynamics_error"]  # rollouts vs plans
 
 
 def test_dvc_builds_every_results_table_and_the_claims(dvc_project):

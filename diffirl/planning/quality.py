@@ -27,6 +27,14 @@ def dynamics_errors(spec: EnvironmentSpec, actions: np.ndarray, observations: np
     return errors
 
 
+def trajectory_dynamics_error(spec: EnvironmentSpec, trajectories: np.ndarray) -> float:
+    """Mean one-step error of raw [action, observation] trajectories: 0 for what the simulator made itself."""
+    env = make_env(spec)
+    action_dim = env.action_space.shape[0]
+    env.close()
+    return float(dynamics_errors(spec, trajectories[..., :action_dim], trajectories[..., action_dim:]).mean())
+
+
 def wall_fraction(spec: EnvironmentSpec, observations: np.ndarray) -> float:
     """Fraction of planned maze positions inside a wall."""
     return float(spec.maze.in_wall(observations[..., :2]).mean())
