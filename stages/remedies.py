@@ -56,6 +56,7 @@ def main() -> None:
     except (FileNotFoundError, KeyError, json.JSONDecodeError) as error:
         fail(error)
     frame = pd.DataFrame(rows)
+    frame = frame[[column for column in frame.columns if column != "question"] + ["question"]]  # the prose last
     write_csv_frame(paths.REMEDIES, frame)
     print(
         frame[["variant", "loss", "mean", "base_mean", "lift_mean", "lift_low", "lift_high", "erc"]].to_string(
