@@ -65,36 +65,9 @@ def start_states(spec: EnvironmentSpec, cells: list[tuple[float, float]]) -> np.
     return np.concatenate([xy, np.zeros_like(xy)], axis=1)
 
 
-def guided_rollout_experts(
-    trained, spec, settings: ExpertSettings, guidance: GuidanceSettings, progress=True
-) -> Experts:
+def _rollout_experts(trained, spec, settings: ExpertSettings, progress: bool, **planning) -> Experts:
+    """Closed-loop rollouts from every start cell, one batched run per seed; ``planning``: guide, goals."""
     starts = start_states(spec, settings.start_cells)
-    guide = true_reward_guide(trained, spec)
-    reward = lambda s, a, n: spec.reward(s[..., :2])
-    trajectories, start_point, seeds = [], [], []
-    for seed in settings.seeds:  # one batched run of every start point per seed
-        rollouts = planned_rollouts(
-            trained,
-            spec,
-            starts,
-            settings.length,
-            settings.replan_every,
-            reward,
-            guide,
-            as_guidance(guidance),
-            seed=seed,
-            progress=progress,
-        )
-        trajectories.append(np.concatenate([rollouts.actions, rollouts.observations[:, :-1]], axis=-1))
-        start_point += list(range(len(starts)))
-        seeds += [seed] * len(starts)
-    return Experts(np.concatenate(trajectories), np.array(start_point), np.array(seeds), "rollout")
-
-
-def goal_rollout_experts(trained, spec, settings: ExpertSettings, progress=True) -> Experts:
-    """Closed-loop rollouts replanning towards the goal: the simulator, not the plan, makes every next state."""
-    starts = start_states(spec, settings.start_cells)
-    goals = np.repeat(start_states(spec, [settings.goal_cell]), len(starts), axis=0)
     reward = lambda s, a, n: spec.reward(s[..., :2])
     trajectories, start_point, seeds = [], [], []
     for seed in settings.seeds:
@@ -107,12 +80,26 @@ def goal_rollout_experts(trained, spec, settings: ExpertSettings, progress=True)
             reward,
             seed=seed,
             progress=progress,
-            goals=goals,
+            **planning,
         )
         trajectories.append(np.concatenate([rollouts.actions, rollouts.observations[:, :-1]], axis=-1))
         start_point += list(range(len(starts)))
         seeds += [seed] * len(starts)
     return Experts(np.concatenate(trajectories), np.array(start_point), np.array(seeds), "rollout")
+
+
+def guided_rollout_experts(
+    trained, spec, settings: ExpertSettings, guidance: GuidanceSettings, progress=True
+) -> Experts:
+    """The diffuser guided by the true reward, replanning in the simulator."""
+    guide = true_reward_guide(trained, spec)
+    return _rollout_experts(trained, spec, settings, progress, guide=guide, guidance=as_guidance(guidance))
+
+
+def goal_rollout_experts(trained, spec, settings: ExpertSettings, progress=True) -> Experts:
+    """Closed-loop rollouts replanning towards the goal: the simulator, not the plan, makes every next state."""
+    goals = np.repeat(start_states(spec, [settings.goal_cell]), len(settings.start_cells), axis=0)
+    return _rollout_experts(trained, spec, settings, progress, goals=goals)
 
 
 def goal_plan_experts(trained, spec, settings: ExpertSettings) -> Experts:
