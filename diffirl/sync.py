@@ -44,11 +44,12 @@ def from_dvc(target: str = "all") -> None:
     status = _run("dvc", "status", *_stage_names(target))
     if "up to date" not in status:
         raise OutOfDateError(f"dvc status is not clean; run `dvc repro` first:\n{status[-2000:]}")
-    _run("snakemake", "--touch", "--forceall", "--cores", "1", "--quiet", target)
+    # the target first: Snakemake's --quiet takes optional words and would swallow it
+    _run("snakemake", target, "--touch", "--forceall", "--cores", "1", "--quiet")
 
 
 def from_snakemake(target: str = "all") -> None:
-    plan = _run("snakemake", "--dry-run", "--quiet", target)
+    plan = _run("snakemake", target, "--dry-run", "--quiet")
     if "Nothing to be done" not in plan:
         raise OutOfDateError(f"Snakemake still has jobs to run; run `snakemake {target}` first:\n{plan[-2000:]}")
     _run("dvc", "commit", "--force", "--quiet", *_stage_names(target))
