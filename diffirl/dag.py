@@ -21,7 +21,6 @@ import yaml
 
 from diffirl import paths
 from diffirl.envs.registry import ENVIRONMENTS, MAZE_ENVIRONMENTS
-from diffirl.paths import variant_path
 from diffirl.reports.results import RESULTS_TABLES
 from diffirl.variants import VARIANTS, Variant, overlaps
 
@@ -492,15 +491,15 @@ def variant_stage_name(variant: Variant, stage_name: str) -> str:
 
 
 def variant_stages(study: list[Stage], variant: Variant) -> list[Stage]:
-    return _variant_plan(study, variant)[0]
+    return variant_plan(study, variant)[0]
 
 
 def variant_redirections(variant: Variant) -> set[str]:
     """The study files a variant makes its own versions of (what ``paths.use_variant`` redirects)."""
-    return _variant_plan(study_stages(), variant)[1]
+    return variant_plan(study_stages(), variant)[1]
 
 
-def _variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], set[str]]:
+def variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], set[str]]:
     """The study's stages a variant re-runs, re-declared with its overlay and its own outputs,
     and the study files they make variant versions of.
 
@@ -521,7 +520,7 @@ def _variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], se
         if not changed and not redirected.intersection(stage.deps):
             continue
         redirected.update(stage.all_outputs)
-        moved = lambda path: str(variant_path(variant.name, path)) if path in redirected else path
+        moved = lambda path: str(paths.variant_path(variant.name, path)) if path in redirected else path
         stages.append(
             Stage(
                 name=variant_stage_name(variant, stage.name),
@@ -549,7 +548,7 @@ def remedies_stage(variants: list[Stage]) -> Stage:
     study = [str(paths.evaluation_metrics(env)) for env in environments]
     study += [str(paths.expert_windows_file(env)) for env in environments]
     for variant in VARIANTS.values():
-        own = str(variant_path(variant.name, paths.expert_windows_file(variant.environment)))
+        own = str(paths.variant_path(variant.name, paths.expert_windows_file(variant.environment)))
         study += [own] if own in outputs else []
     return Stage(
         name="remedies_table",
@@ -567,7 +566,7 @@ def remedies_stage(variants: list[Stage]) -> Stage:
             + sorted(produced)
         ),
         outs=(str(paths.REMEDIES),),
-        params=tuple(f"evaluation.{env}.confidence" for env in dict.fromkeys(v.environment for v in VARIANTS.values())),
+        params=tuple(f"evaluation.{env}.confidence" for env in environments),
     )
 
 

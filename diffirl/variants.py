@@ -70,7 +70,7 @@ VARIANTS: dict[str, Variant] = {
 
 
 class UnknownVariantError(ValueError):
-    pass
+    """A variant name no entry of :data:`VARIANTS` declares."""
 
 
 def get_variant(name: str) -> Variant:

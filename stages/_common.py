@@ -56,14 +56,14 @@ def use_variant_of(command: str, name: str) -> None:
     from diffirl import dag, paths
     from diffirl.variants import get_variant
 
-    variant = get_variant(name)
-    commands = [stage.cmd for stage in dag.variant_stages(dag.study_stages(), variant)]
+    stages, redirected = dag.variant_plan(dag.study_stages(), get_variant(name))
+    commands = [stage.cmd for stage in stages]
     if f"{command} --variant {name}" not in commands:
         raise ParameterError(
             f"variant {name!r} does not re-run `{command}`; it re-runs: "
             + "; ".join(c.removesuffix(f" --variant {name}") for c in commands)
         )
-    paths.use_variant(name, dag.variant_redirections(variant))
+    paths.use_variant(name, redirected)
 
 
 def fail(error: Exception) -> None:

@@ -2,14 +2,13 @@
 
 import json
 
-import numpy as np
-
 from _common import fail, load_trained_diffuser, parse, run_stage
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
 from diffirl.io import write_json
 from diffirl.method.experts import (
     dataset_window_experts,
+    goal_distances,
     goal_plan_experts,
     goal_rollout_experts,
     guided_rollout_experts,
@@ -44,14 +43,8 @@ def main() -> None:
         "length": experts.trajectories.shape[1],
         "settings": settings.model_dump(mode="json"),
     }
-    if spec.is_maze and settings.goal_cell is not None:  # did they get there? (a plan ends there by construction)
-        action_dim = trained.action_dim
-        goal = spec.maze.cell_to_xy(np.array(settings.goal_cell, dtype=np.float64))
-        distance = np.linalg.norm(experts.trajectories[:, -1, action_dim : action_dim + 2] - goal, axis=1)
-        summary["final_distance_to_goal"] = {"mean": float(distance.mean()), "max": float(distance.max())}
-        summary["start_distance_to_goal"] = float(
-            np.linalg.norm(experts.trajectories[:, 0, action_dim : action_dim + 2] - goal, axis=1).mean()
-        )
+    if spec.is_maze and settings.goal_cell is not None:
+        summary |= goal_distances(experts, spec, settings.goal_cell, trained.action_dim)
     write_json(paths.experts_file(spec.name).with_suffix(".json"), summary)
     if spec.is_maze:
         action_dim = trained.action_dim

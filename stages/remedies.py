@@ -25,9 +25,9 @@ def expert_error(environment: str, windows_file) -> float:
         return trajectory_dynamics_error(get_environment(environment), data["windows"])
 
 
-def variant_rows(variant, params, study_error: float) -> list[dict]:
+def variant_rows(variant, params, study: dict, study_error: float) -> list[dict]:
+    """The variant's rows; ``study``, ``study_error``: the study's evaluation and expert error there."""
     environment = variant.environment
-    study = read_json(paths.evaluation_metrics(environment))
     metrics = read_json(variant_path(variant.name, paths.evaluation_metrics(environment)))
     training = {
         loss: read_json(variant_path(variant.name, paths.reward_training_metrics(environment, loss)))
@@ -35,14 +35,9 @@ def variant_rows(variant, params, study_error: float) -> list[dict]:
     }
     windows = paths.expert_windows_file(environment)
     own_experts = str(windows) in dag.variant_redirections(variant)
-    errors = {
-        "expert_dynamics_error": expert_error(environment, variant_path(variant.name, windows))
-        if own_experts
-        else study_error,
-        "study_expert_dynamics_error": study_error,
-    }
+    error = expert_error(environment, variant_path(variant.name, windows)) if own_experts else study_error
     confidence = getattr(params.evaluation, environment).confidence
-    return [row | errors for row in remedy_rows(variant, metrics, training, study, confidence)]
+    return remedy_rows(variant, metrics, training, study, confidence, (error, study_error))
 
 
 def main() -> None:
@@ -50,13 +45,14 @@ def main() -> None:
     rows = []
     try:
         environments = {variant.environment for variant in VARIANTS.values()}
+        studies = {env: read_json(paths.evaluation_metrics(env)) for env in environments}
         study_errors = {env: expert_error(env, paths.expert_windows_file(env)) for env in environments}
         for variant in VARIANTS.values():
-            rows += variant_rows(variant, params, study_errors[variant.environment])
+            env = variant.environment
+            rows += variant_rows(variant, params, studies[env], study_errors[env])
     except (FileNotFoundError, KeyError, json.JSONDecodeError) as error:
         fail(error)
     frame = pd.DataFrame(rows)
-    frame = frame[[column for column in frame.columns if column != "question"] + ["question"]]  # the prose last
     write_csv_frame(paths.REMEDIES, frame)
     print(
         frame[["variant", "loss", "mean", "base_mean", "lift_mean", "lift_low", "lift_high", "erc"]].to_string(

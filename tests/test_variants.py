@@ -186,7 +186,11 @@ def test_the_remedies_table_pairs_each_learnt_reward_with_its_own_base():
         "mmd_gauss": {"epochs": 3, "first_loss": 1.0, "final_loss": 3.0},
         "mmd_matern": {"epochs": 3, "first_loss": 1.0, "final_loss": float("nan")},
     }
-    rows = {r["loss"]: r for r in remedy_rows(get_variant("physical_experts"), metrics, training, metrics, 0.95)}
+    rows = {
+        r["loss"]: r
+        for r in remedy_rows(get_variant("physical_experts"), metrics, training, metrics, 0.95, (0.0, 0.25))
+    }
+    assert rows["mse"]["expert_dynamics_error"] == 0.0 and rows["mse"]["study_expert_dynamics_error"] == 0.25
     assert rows["mse"]["beats_base"] and 1.9 < rows["mse"]["lift_low"] < rows["mse"]["lift_high"] < 2.1
     assert not rows["mmd_gauss"]["beats_base"] and rows["mmd_gauss"]["diverged"]
     assert rows["mmd_matern"]["lift_mean"] == pytest.approx(-3) and rows["mmd_matern"]["diverged"]

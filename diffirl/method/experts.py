@@ -102,6 +102,17 @@ def goal_rollout_experts(trained, spec, settings: ExpertSettings, progress=True)
     return _rollout_experts(trained, spec, settings, progress, goals=goals)
 
 
+def goal_distances(experts: Experts, spec: EnvironmentSpec, goal_cell, action_dim: int) -> dict:
+    """How far from the goal cell the experts start and end (a goal plan ends there by construction)."""
+    goal = spec.maze.cell_to_xy(np.array(goal_cell, dtype=np.float64))
+    positions = experts.trajectories[..., action_dim : action_dim + 2]
+    final = np.linalg.norm(positions[:, -1] - goal, axis=1)
+    return {
+        "final_distance_to_goal": {"mean": float(final.mean()), "max": float(final.max())},
+        "start_distance_to_goal": float(np.linalg.norm(positions[:, 0] - goal, axis=1).mean()),
+    }
+
+
 def goal_plan_experts(trained, spec, settings: ExpertSettings) -> Experts:
     if settings.length > trained.diffusion.horizon:
         raise ValueError(f"goal plans of {settings.length} steps exceed the horizon {trained.diffusion.horizon}")

@@ -26,6 +26,10 @@ def lift(metrics: dict, loss: str, statistic: str, confidence: float) -> tuple[f
     return paired_difference(metrics[loss][statistic], metrics["base"][statistic], confidence)
 
 
+#: a final loss this far above the first (relative) counts as diverged
+DIVERGED_LOSS_RISE = 0.5
+
+
 def training_summary(training: dict) -> dict:
     first, final = training["first_loss"], training["final_loss"]
     change = (final - first) / abs(first) if first and math.isfinite(first) and math.isfinite(final) else float("nan")
@@ -34,15 +38,21 @@ def training_summary(training: dict) -> dict:
         "first_loss": first,
         "final_loss": final,
         "loss_change": change,
-        "diverged": not math.isfinite(final) or change > 0.5,
+        "diverged": not math.isfinite(final) or change > DIVERGED_LOSS_RISE,
     }
 
 
 def remedy_rows(
-    variant: Variant, metrics: dict, training: dict[str, dict], study_metrics: dict, confidence: float
+    variant: Variant,
+    metrics: dict,
+    training: dict[str, dict],
+    study_metrics: dict,
+    confidence: float,
+    expert_errors: tuple[float, float] = (float("nan"), float("nan")),
 ) -> list[dict]:
     """``metrics``: the variant's evaluation; ``training``: its reward-learning metrics per loss;
-    ``study_metrics``: the study's evaluation of the same environment."""
+    ``study_metrics``: the study's evaluation of the same environment; ``expert_errors``: the
+    mean one-step dynamics error of the variant's expert windows and of the study's."""
     statistic = statistic_of(variant.environment)
     column = statistic.removesuffix("s")
     rows = []
@@ -72,6 +82,8 @@ def remedy_rows(
                 "study_lift_low": study[1],
                 "study_lift_high": study[2],
                 "study_erc": study_metrics[loss]["erc"],
+                "expert_dynamics_error": expert_errors[0],
+                "study_expert_dynamics_error": expert_errors[1],
                 "question": variant.question,
             }
         )
