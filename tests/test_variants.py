@@ -196,3 +196,13 @@ def test_the_remedies_table_pairs_each_learnt_reward_with_its_own_base():
     assert rows["mmd_matern"]["lift_mean"] == pytest.approx(-3) and rows["mmd_matern"]["diverged"]
     assert rows["mse"]["loss_change"] == pytest.approx(-0.5) and not rows["mse"]["diverged"]
     assert rows["mse"]["statistic"] == "return" and rows["mse"]["study_lift_mean"] == pytest.approx(2, abs=0.1)
+
+
+def test_each_variant_is_a_snakemake_target_of_its_own(root):
+    from tests.test_dag import snakemake_plan
+
+    planned = set(snakemake_plan(root, "step_conditioned_reward"))
+    own = {name for name in planned if name.startswith("step_conditioned_reward__")}
+    assert own == {f"step_conditioned_reward__{name}" for name in stages_of("step_conditioned_reward")}
+    assert not any(name.startswith(("physical_experts__", "long_horizon__")) for name in planned)
+    assert "remedies_table" not in planned and "evaluate_halfcheetah" not in planned
