@@ -51,17 +51,26 @@ def cluster():
         pytest.skip("no SLURM cluster here (.ci/slurm-localhost starts one)")
 
 
-def running_job(rule: str, snakemake: subprocess.Popen, timeout: float = 300) -> str:
-    """The SLURM id of the job running `rule`; the profile puts the rule's name in the job's comment."""
-    deadline, queue = time.monotonic() + timeout, ""
+def queued_jobs(project: Path) -> list[tuple[str, str, str]]:
+    """(id, comment, state) of the jobs submitted from `project`: a job an earlier, killed run
+    left on the same cluster has another working directory and is none of this run's."""
+    queue = subprocess.run(["squeue", "--noheader", "--format=%i|%k|%T|%Z"], capture_output=True, text=True).stdout
+    jobs = [line.split("|") for line in queue.splitlines()]
+    return [
+        (job, comment, state) for job, comment, state, workdir in jobs if Path(workdir).resolve() == project.resolve()
+    ]
+
+
+def running_job(rule: str, project: Path, snakemake: subprocess.Popen, timeout: float = 300) -> str:
+    """The SLURM id of this run's job running `rule`; the profile puts the rule's name in the job's comment."""
+    deadline, jobs = time.monotonic() + timeout, []
     while time.monotonic() < deadline and snakemake.poll() is None:
-        queue = subprocess.run(["squeue", "--noheader", "--format=%i %k %T"], capture_output=True, text=True).stdout
-        for line in queue.splitlines():
-            job, comment, state = line.split()
+        jobs = queued_jobs(project)
+        for job, comment, state in jobs:
             if comment == f"rule_{rule}" and state == "RUNNING":
                 return job
         time.sleep(0.5)
-    raise AssertionError(f"no running SLURM job for rule {rule} (snakemake exit {snakemake.poll()}):\n{queue}")
+    raise AssertionError(f"no running SLURM job for rule {rule} (snakemake exit {snakemake.poll()}): {jobs}")
 
 
 def test_the_slurm_profile_builds_a_target_and_retries_a_cancelled_job(root, tmp_path, cluster):
@@ -70,12 +79,15 @@ def test_the_slurm_profile_builds_a_target_and_retries_a_cancelled_job(root, tmp
     with log_path.open("w") as log:
         snakemake = subprocess.Popen(PROFILE_RUN, cwd=project, stdout=log, stderr=subprocess.STDOUT)
         try:
-            cancelled = running_job("dataset_halfcheetah", snakemake)
+            cancelled = running_job("dataset_halfcheetah", project, snakemake)
             subprocess.run(["scancel", cancelled], check=True)
             returncode = snakemake.wait(timeout=900)
         finally:
             if snakemake.poll() is None:
                 snakemake.kill()
+            leftovers = [job for job, _, _ in queued_jobs(project)]
+            if leftovers:
+                subprocess.run(["scancel", *leftovers])
     log = log_path.read_text()
     assert returncode == 0, log[-4000:]
     submissions = [line for line in log.splitlines() if "submitted with SLURM jobid" in line]
