@@ -7,7 +7,7 @@ from diffirl.diffusion.gaussian import GaussianDiffusion
 from diffirl.diffusion.normalization import Normalizer
 from diffirl.diffusion.sampling import Guidance, draw_noise, freeze, sample
 from diffirl.diffusion.training import DiffuserTrainer
-from diffirl.diffusion.unet import TemporalUnet
+from diffirl.diffusion.unet import Mish, TemporalConv1d, TemporalUnet
 from diffirl.diffusion.windows import window_starts
 from diffirl.params.schema import Diffuser
 
@@ -61,6 +61,34 @@ def test_unet_keeps_the_trajectory_shape():
     assert diffusion.model(x, torch.zeros(4, dtype=torch.long)).shape == x.shape
     with pytest.raises(ValueError, match="divisible"):
         TemporalUnet(6, 5, dim=8, dim_mults=(1, 2, 4))
+
+
+def test_mish_equals_torchs_in_value_and_gradient_over_its_whole_range():
+    x = torch.cat([torch.linspace(-60, 60, 2001), torch.tensor([-1e4, 1e4])]).double().requires_grad_()
+    reference = x.detach().clone().requires_grad_()
+    ours, theirs = Mish()(x), torch.nn.functional.mish(reference)
+    assert torch.isfinite(ours).all()
+    torch.testing.assert_close(ours, theirs, rtol=1e-6, atol=1e-12)
+    ours.sum().backward()
+    theirs.sum().backward()
+    torch.testing.assert_close(x.grad, reference.grad, rtol=1e-5, atol=1e-7)
+    assert torch.isfinite(Mish()(torch.tensor([-1e4, 0.5, 1e4], dtype=torch.bfloat16))).all()
+
+
+@pytest.mark.parametrize("length", [1, 2, 3, 4, 5, 9])
+def test_temporal_conv_equals_a_plain_conv_for_short_and_long_sequences(length):
+    torch.manual_seed(0)
+    ours = TemporalConv1d(6, 7, 5, padding=2).double()
+    plain = torch.nn.Conv1d(6, 7, 5, padding=2).double()
+    plain.load_state_dict(ours.state_dict())
+    x = torch.randn(3, 6, length, dtype=torch.double, requires_grad=True)
+    y = x.detach().clone().requires_grad_()
+    torch.testing.assert_close(ours(x), plain(y))
+    weights = torch.randn(3, 7, length, dtype=torch.double)
+    (ours(x) * weights).sum().backward()
+    (plain(y) * weights).sum().backward()
+    torch.testing.assert_close(x.grad, y.grad)
+    torch.testing.assert_close(ours.weight.grad, plain.weight.grad)
 
 
 def test_cosine_schedule_is_a_valid_variance_schedule():
