@@ -73,6 +73,7 @@ def test_mish_equals_torchs_in_value_and_gradient_over_its_whole_range():
     theirs.sum().backward()
     torch.testing.assert_close(x.grad, reference.grad, rtol=1e-5, atol=1e-7)
     assert torch.isfinite(Mish()(torch.tensor([-1e4, 0.5, 1e4], dtype=torch.bfloat16))).all()
+    assert torch.autograd.gradcheck(Mish(), (torch.linspace(-8, 8, 33).double().requires_grad_(),))
 
 
 @pytest.mark.parametrize("length", [1, 2, 3, 4, 5, 9])
