@@ -9,7 +9,7 @@ everything after it); after a Snakemake run, DVC sees every stage as new.
 ``python -m diffirl.sync dvc`` after ``dvc repro``: checks that ``dvc status`` is clean,
 then records Snakemake's metadata for the outputs as they are (``snakemake --touch``).
 ``python -m diffirl.sync snakemake`` after a Snakemake run: checks that Snakemake has
-nothing left to do, then records the outputs in ``dvc.lock`` (``dvc commit``).
+nothing left to do, then records the outputs in ``dvc.lock`` (as ``dvc commit`` does).
 ``--target study`` or ``--target remedies`` limits both to the stages that target needs
 (``make study`` and ``make remedies`` build no more). Afterwards a params edit, a code edit or a touched but unchanged file looks the same to both.
 """
@@ -17,6 +17,7 @@ nothing left to do, then records the outputs in ``dvc.lock`` (``dvc commit``).
 from __future__ import annotations
 
 import argparse
+import logging
 import subprocess
 import sys
 
@@ -52,7 +53,24 @@ def from_snakemake(target: str = "all") -> None:
     plan = _run("snakemake", target, "--dry-run", "--quiet")
     if "Nothing to be done" not in plan:
         raise OutOfDateError(f"Snakemake still has jobs to run; run `snakemake {target}` first:\n{plan[-2000:]}")
-    _run("dvc", "commit", "--force", "--quiet", *_stage_names(target))
+    _commit_to_dvc(_stage_names(target))
+
+
+def _commit_to_dvc(stage_names: list[str]) -> None:
+    """What `dvc commit --force NAME...` does, with dvc.lock written once instead of once per stage.
+
+    DVC rewrites the whole lock (a round-trip YAML parse and dump of some 13,000 lines, about 2 s)
+    for every target it is given: 2.5 minutes for the 70 smoke stages, where this takes seconds.
+    """
+    from dvc.repo import Repo, lock_repo
+
+    logging.getLogger("dvc").setLevel(logging.WARNING)  # as the CLI's --quiet
+    with Repo() as repo, lock_repo(repo):
+        stages = [stage for name in stage_names for stage in repo.stage.collect(name)]
+        for stage in stages:
+            stage.save()
+            stage.commit()
+        stages[0].dvcfile.dump_stages(stages, update_pipeline=False)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -16,6 +16,10 @@ from .projects import copy_project, run
 
 pytestmark = pytest.mark.e2e
 
+# A guard against a hung run, not a speed test: on a busy 2-core machine the smoke DAG through
+# DVC (one stage at a time, beside Snakemake's two jobs) has taken over 15 minutes.
+WHOLE_DAG_TIMEOUT = 1800
+
 
 @pytest.fixture(scope="module")
 def smoke_runs(root, tmp_path_factory):
@@ -32,10 +36,12 @@ def smoke_runs(root, tmp_path_factory):
         after_table3 = {
             str(p.relative_to(snakemake)) for top in ("data", "reports") for p in (snakemake / top).rglob("*")
         }
-        return table3_log, after_table3, run(snakemake, "snakemake", "--cores", "2")
+        everything_log = run(snakemake, "snakemake", "--cores", "2", timeout=WHOLE_DAG_TIMEOUT)
+        return table3_log, after_table3, everything_log
 
     with ThreadPoolExecutor(2) as pool:
-        yield dvc, pool.submit(run, dvc, "dvc", "repro"), snakemake, pool.submit(snakemake_runs)
+        dvc_log = pool.submit(run, dvc, "dvc", "repro", timeout=WHOLE_DAG_TIMEOUT)
+        yield dvc, dvc_log, snakemake, pool.submit(snakemake_runs)
 
 
 @pytest.fixture(scope="module")
