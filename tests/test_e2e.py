@@ -40,8 +40,8 @@ def smoke_runs(root, tmp_path_factory):
         return table3_log, after_table3, everything_log
 
     with ThreadPoolExecutor(2) as pool:
-        dvc_log = pool.submit(run, dvc, "dvc", "repro", timeout=WHOLE_DAG_TIMEOUT)
-        yield dvc, dvc_log, snakemake, pool.submit(snakemake_runs)
+        dvc_run = pool.submit(run, dvc, "dvc", "repro", timeout=WHOLE_DAG_TIMEOUT)
+        yield dvc, dvc_run, snakemake, pool.submit(snakemake_runs)
 
 
 @pytest.fixture(scope="module")
