@@ -9,8 +9,9 @@ with those stage times: a stage starts as soon as its inputs exist and enough co
 (each stage takes its torch thread count in cores), longest remaining path first. `--scale`
 multiplies a stage's time (a glob: `learn_reward_umaze_*=0.5`) to try a cut before running it;
 `--assume` gives a time to stages the run did not reach (a glob too), to plan from a partial run.
-`--write` saves the stage times (after `--assume`, before `--scale`) as the file Snakemake
-orders its jobs by (diffirl/schedule.py).
+`--write` saves the stage times (after `--assume`, before `--scale`) into the file Snakemake
+orders its jobs by (diffirl/schedule.py), keeping the entries of stages the run did not time
+(a study run leaves the variants' times as they were).
 `--target remedies` replays the variants' stages alone, as `make remedies` runs them after
 the study. Prints the replayed wall time, each core's busy share and the critical path.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import heapq
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -83,6 +85,17 @@ def critical_path(stages, seconds) -> list[str]:
     return path[::-1]
 
 
+def write_stage_seconds(path: Path, seconds: dict[str, float], source: str) -> None:
+    """Save ``seconds`` for Snakemake's job order; stages this run did not time keep their old entries."""
+    kept = (yaml.safe_load(path.read_text()) or {}) if path.is_file() else {}
+    merged = kept | {name: round(value, 1) for name, value in seconds.items()}
+    header = f"# wall seconds per stage {source}"
+    if set(kept) - set(seconds):
+        header += " (stages that run did not time: from the file before)"
+    lines = [header + "; they only order jobs"] + [f"{name}: {merged[name]}" for name in sorted(merged)]
+    write_text(path, "\n".join(lines) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("project", nargs="?", default=".")
@@ -107,9 +120,11 @@ def main() -> None:
     if missing:
         raise SystemExit(f"no benchmark file for {len(missing)} stages in {project}/benchmarks: {', '.join(missing)}")
     if args.write:
-        lines = [f"# wall seconds per stage at scale {params['scale']}, from {project.name}; only orders jobs"]
-        lines += [f"{name}: {round(seconds[name], 1)}" for name in sorted(seconds)]
-        write_text(args.write, "\n".join(lines) + "\n")
+        commit = subprocess.run(
+            ["git", "-C", str(project), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        )
+        run = f"{project.name} at {commit.stdout.strip()}" if commit.returncode == 0 else project.name
+        write_stage_seconds(args.write, seconds, f"at scale {params['scale']}, from {run}")
     seconds = {name: value for name, value in seconds.items() if name in {stage.name for stage in stages}}
     for item in args.scale:
         pattern, factor = item.split("=")

@@ -30,3 +30,17 @@ def test_a_long_chain_starts_before_a_short_one():
     priority = schedule.priorities(stages, seconds)
     assert priority["dataset_umaze"] > priority["dataset_large"]
     assert priority["train_diffuser_umaze"] >= 1000
+
+
+def test_writing_a_study_run_keeps_the_variants_times(tmp_path):
+    import importlib.util
+
+    script = schedule.STAGE_SECONDS.parent.parent / "benchmarks" / "study_schedule.py"
+    spec = importlib.util.spec_from_file_location("study_schedule", script)
+    study_schedule = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study_schedule)
+    file = tmp_path / "stage_seconds.yaml"
+    file.write_text("table1: 9.0\nlong_horizon__evaluate_halfcheetah: 600.0\n")
+    study_schedule.write_stage_seconds(file, {"table1": 4.04, "table2": 5.0}, "from a test")
+    assert schedule.load_seconds(file) == {"table1": 4.0, "table2": 5.0, "long_horizon__evaluate_halfcheetah": 600.0}
+    assert "did not time" in file.read_text().splitlines()[0]
