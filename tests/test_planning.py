@@ -30,6 +30,20 @@ def test_set_state_puts_the_simulator_exactly_in_a_state(name):
     env.close()
 
 
+@pytest.mark.parametrize("name", ["umaze", "large"])
+def test_a_maze_leaves_no_model_file_in_the_temporary_directory(name, tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    spec = get_environment(name)
+    env = make_env(spec)
+    env.reset(seed=0)
+    env.step(env.action_space.sample())
+    env.close()
+    assert list((tmp_path / "scratch").iterdir()) == []
+
+
 def true_trajectories(spec, count, horizon, seed):
     """Plans that are exactly physical: states and actions of real simulator runs."""
     env = make_env(spec)

@@ -7,6 +7,9 @@ observation by putting the torso at x = 0.
 
 from __future__ import annotations
 
+import contextlib
+import os
+
 import gymnasium as gym
 import gymnasium_robotics  # noqa: F401  (registers the PointMaze environments)
 import numpy as np
@@ -15,10 +18,22 @@ from diffirl.envs.registry import EnvironmentSpec
 
 
 def make_env(spec: EnvironmentSpec, max_episode_steps: int | None = None) -> gym.Env:
-    if spec.is_maze:
-        # continuing_task and reset_target are explicit: the defaults move the goal
-        return gym.make(spec.gym_id, continuing_task=True, reset_target=False, max_episode_steps=max_episode_steps)
-    return gym.make(spec.gym_id, max_episode_steps=max_episode_steps)
+    if not spec.is_maze:
+        return gym.make(spec.gym_id, max_episode_steps=max_episode_steps)
+    # continuing_task and reset_target are explicit: the defaults move the goal
+    env = gym.make(spec.gym_id, continuing_task=True, reset_target=False, max_episode_steps=max_episode_steps)
+    _remove_maze_model_file(env)
+    return env
+
+
+def _remove_maze_model_file(env: gym.Env) -> None:
+    """Delete the MJCF file gymnasium-robotics writes to the temporary directory per maze.
+
+    It is read once, when the simulator is built, and never removed upstream: a study
+    would otherwise leave thousands of ``ant_maze<time>.xml`` files in /tmp.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(env.unwrapped.tmp_xml_file_path)
 
 
 def state_of(spec: EnvironmentSpec, observation) -> np.ndarray:
