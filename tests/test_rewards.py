@@ -1,3 +1,7 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -5,7 +9,8 @@ import torch
 from diffirl.envs.maze import LARGE_MAZE, U_MAZE
 from diffirl.metrics import episode_return_correlation
 from diffirl.rewards.losses import matern_kernel, mmd, mse
-from diffirl.rewards.true_reward import CellReward, TrueRewardGuide, true_reward
+from diffirl.rewards.true_reward import CellReward, true_reward
+from diffirl.rewards.true_reward_guide import TrueRewardGuide
 from diffirl.rewards.windows import k_windows
 
 
@@ -122,3 +127,28 @@ def test_erc_is_zero_for_a_positive_affine_transform_and_one_for_a_negation():
     assert episode_return_correlation(returns, 3.0 * returns + 7.0) == pytest.approx(0.0, abs=1e-7)
     assert episode_return_correlation(returns, -returns) == pytest.approx(1.0)
     assert 0.0 < episode_return_correlation(returns, np.random.default_rng(1).normal(size=100)) < 1.0
+
+
+def test_the_reward_of_positions_is_the_same_on_arrays_and_tensors():
+    reward = CellReward(LARGE_MAZE, 5.0, 3.3, 0.7)
+    positions = np.random.default_rng(0).normal(size=(40, 50, 2)) * 3
+    on_tensors = reward(torch.as_tensor(positions)).numpy()
+    for array in (positions, positions.astype(np.float32)):
+        on_array = reward(array)
+        assert on_array.dtype == np.float64
+        np.testing.assert_array_equal(on_array, reward(torch.as_tensor(array, dtype=torch.float64)).numpy())
+    np.testing.assert_array_equal(reward(positions), on_tensors)
+
+
+@pytest.mark.parametrize("stage", ["results_table", "claims", "report", "table3", "remedies"])
+def test_stages_that_only_tabulate_start_without_torch(stage):
+    """Importing torch costs ~2 s per stage; the table and report stages have no use for it."""
+    code = f"import sys; sys.path.insert(0, 'stages'); import {stage}; print('torch' in sys.modules)"
+    imported = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert imported.stdout.strip() == "False"

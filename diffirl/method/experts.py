@@ -19,7 +19,7 @@ from diffirl.envs.registry import EnvironmentSpec
 from diffirl.io import atomic_path
 from diffirl.params.schema import ExpertSettings, GuidanceSettings
 from diffirl.planning.rollouts import plan, planned_rollouts
-from diffirl.rewards.true_reward import TrueRewardGuide
+from diffirl.rewards.true_reward_guide import TrueRewardGuide
 
 
 @dataclass

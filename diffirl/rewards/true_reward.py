@@ -3,21 +3,24 @@
 (i, j) are continuous cell coordinates: row down, column right, the centre of the top-left
 wall cell at (0, 0), so a free cell's centre has integer coordinates and the bottom-right
 free cell earns most under the thesis's weights. Other origins shift the reward by a
-constant ``c`` (README, "Conventions"). One torch implementation serves both uses:
+constant ``c`` (README, "Conventions"). One formula serves both uses:
 :meth:`CellReward.__call__` scores raw positions (rollout evaluation, ERC, the baselines'
-logged reward) and :class:`TrueRewardGuide` is a differentiable return model on normalised
-plans for guided sampling.
+logged reward) and :class:`diffirl.rewards.true_reward_guide.TrueRewardGuide` differentiates
+it on normalised plans for guided sampling. This module does not import torch, so the stages
+that only read settings (tables, figures) start without it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import torch
 
 from diffirl.envs.maze import MazeLayout
+
+if TYPE_CHECKING:
+    import torch
 
 #: the thesis's weights per cell of row and of column
 THESIS_WEIGHT = 5.0
@@ -34,9 +37,10 @@ class CellReward:
     guide_units: Literal["raw", "normalised"] = "raw"
 
     def __call__(self, xy: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
-        """Per-step reward of PointMaze positions (..., 2); numpy in, numpy out."""
+        """Per-step reward of PointMaze positions (..., 2): a tensor in, a tensor out (differentiable);
+        an array in, a float64 array out."""
         if isinstance(xy, np.ndarray):
-            return self(torch.as_tensor(xy, dtype=torch.float64)).numpy()
+            xy = xy.astype(np.float64, copy=False)
         i = self.maze.height / 2 - 0.5 - xy[..., 1]
         j = xy[..., 0] + self.maze.width / 2 - 0.5
         return self.row_weight * i + self.column_weight * j + self.constant
@@ -62,21 +66,3 @@ def thesis_reward(maze: MazeLayout) -> CellReward:
 def true_reward(maze: MazeLayout, xy: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
     """The thesis's 5i + 5j of positions (..., 2)."""
     return thesis_reward(maze)(xy)
-
-
-class TrueRewardGuide(torch.nn.Module):
-    """Return of a normalised plan under a cell reward, for classifier guidance."""
-
-    def __init__(self, reward: CellReward, action_dim: int, shift: torch.Tensor, scale: torch.Tensor):
-        super().__init__()
-        self.reward, self.action_dim = reward, action_dim
-        if reward.guide_units == "normalised":  # the weights act on the normalised coordinates themselves
-            shift, scale = torch.zeros_like(shift), torch.ones_like(scale)
-        self.register_buffer("shift", shift)
-        self.register_buffer("scale", scale)
-
-    def forward(self, plans: torch.Tensor, steps: torch.Tensor | None = None) -> torch.Tensor:
-        """The plans' returns; the diffusion ``steps`` are not read (the reward is a function of states)."""
-        raw = plans * self.scale + self.shift
-        positions = raw[..., self.action_dim : self.action_dim + 2]
-        return self.reward(positions).sum(dim=-1)
