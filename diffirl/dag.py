@@ -5,14 +5,14 @@
 list, so both front ends run the same commands on the same files. A test re-renders
 ``dvc.yaml`` and compares DVC's parsed stage graph with Snakemake's rule graph.
 
-Dependencies include the code a stage runs, so editing, say, the maze controller
-re-runs the maze dataset stages and everything downstream of them.
+Dependencies include the code a stage runs (:mod:`diffirl.stage_code`: the project files its
+script imports), so editing, say, the maze controller re-runs the maze dataset stages and
+everything downstream of them.
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,7 @@ import yaml
 from diffirl import paths
 from diffirl.envs.registry import ENVIRONMENTS, MAZE_ENVIRONMENTS
 from diffirl.reports.results import RESULTS_TABLES
+from diffirl.stage_code import stage_code
 from diffirl.variants import VARIANTS, Variant, overlaps
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,17 +60,6 @@ class Stage:
         return {"gpu": 1} if self.gpu else {}
 
 
-def code(*patterns: str) -> list[str]:
-    """The files matching ``patterns`` under the project root, sorted, as relative paths."""
-    files: set[str] = set()
-    for pattern in patterns:
-        matches = glob.glob(pattern, root_dir=ROOT)
-        if not matches:
-            raise FileNotFoundError(f"DAG code dependency {pattern!r} matches nothing")
-        files.update(matches)
-    return sorted(files)
-
-
 def device_params(environment: str) -> tuple[str, ...]:
     """Where and on how many threads the stage runs the environment's diffuser."""
     return (f"diffusers.{environment}.device", f"diffusers.{environment}.torch_threads")
@@ -80,21 +70,6 @@ def reward_params(environment: str) -> tuple[str, ...]:
     return (f"true_reward.{environment}",) if ENVIRONMENTS[environment].is_maze else ()
 
 
-def _stage_code(script: str, *modules: str) -> list[str]:
-    return code(
-        f"stages/{script}.py",
-        "stages/_common.py",
-        "diffirl/params/*.py",
-        "diffirl/envs/*.py",
-        "diffirl/methods.py",
-        "diffirl/__init__.py",
-        "diffirl/io.py",
-        "diffirl/paths.py",
-        "diffirl/data/format.py",
-        *modules,
-    )
-
-
 def dataset_stage(environment: str) -> Stage:
     spec = ENVIRONMENTS[environment]
     outs = []
@@ -103,7 +78,7 @@ def dataset_stage(environment: str) -> Stage:
     return Stage(
         name=f"dataset_{environment}",
         cmd=f"python stages/dataset.py {environment}",
-        deps=tuple(_stage_code("dataset", "diffirl/data/*.py", "diffirl/checkpoints.py")),
+        deps=tuple(stage_code("dataset")),
         outs=tuple(outs),
         params=(f"datasets.{environment}",),
         threads_param=None if spec.is_maze else f"datasets.{environment}.generate.torch_threads",
@@ -116,9 +91,7 @@ def table3_stage() -> Stage:
     return Stage(
         name="table3",
         cmd="python stages/table3.py",
-        deps=tuple(
-            _stage_code("table3", "diffirl/metrics.py", "diffirl/reports/table3.py", "diffirl/reports/thesis.py") + data
-        ),
+        deps=tuple(stage_code("table3") + data),
         outs=(str(paths.TABLE3),),
         params=("table3",),
     )
@@ -129,16 +102,10 @@ def dataset_figure_stage(environment: str) -> Stage:
     return Stage(
         name=f"dataset_figure_{environment}",
         cmd=f"python stages/dataset_figure.py {environment}",
-        deps=tuple(
-            _stage_code("dataset_figure", "diffirl/reports/maze_plots.py", "diffirl/reports/dataset_figures.py")
-            + [str(paths.dataset_file(environment, spec.base_split))]
-        ),
+        deps=tuple(stage_code("dataset_figure") + [str(paths.dataset_file(environment, spec.base_split))]),
         outs=(str(paths.dataset_figure(environment)),),
         params=(f"figures.dataset_samples.{environment}",),
     )
-
-
-DIFFUSER_CODE = ("diffirl/diffusion/*.py", "diffirl/device.py", "diffirl/planning/*.py", "diffirl/envs/*.py")
 
 
 def train_diffuser_stage(environment: str) -> Stage:
@@ -151,10 +118,7 @@ def train_diffuser_stage(environment: str) -> Stage:
         name=f"train_diffuser_{environment}",
         cmd=f"python stages/train_diffuser.py {environment}",
         deps=tuple(
-            _stage_code(
-                "train_diffuser", *DIFFUSER_CODE, "diffirl/reports/maze_plots.py", "diffirl/reports/diffuser_figures.py"
-            )
-            + [str(data), str(paths.provenance_file(environment, spec.base_split))]
+            stage_code("train_diffuser") + [str(data), str(paths.provenance_file(environment, spec.base_split))]
         ),
         outs=(str(paths.diffuser_model(environment)), *figures),
         params=(f"diffusers.{environment}",),
@@ -171,7 +135,7 @@ def diffuser_quality_stage(environment: str) -> Stage:
         name=f"diffuser_quality_{environment}",
         cmd=f"python stages/diffuser_quality.py {environment}",
         deps=tuple(
-            _stage_code("diffuser_quality", *DIFFUSER_CODE, "diffirl/metrics.py")
+            stage_code("diffuser_quality")
             + [str(paths.dataset_file(environment, spec.base_split)), str(paths.diffuser_model(environment))]
         ),
         outs=(),
@@ -182,16 +146,6 @@ def diffuser_quality_stage(environment: str) -> Stage:
         metrics=(str(paths.diffuser_quality_metrics(environment)),),
         threads_param=f"diffusers.{environment}.torch_threads",
     )
-
-
-METHOD_CODE = (
-    *DIFFUSER_CODE,
-    "diffirl/methods.py",
-    "diffirl/method/*.py",
-    "diffirl/rewards/*.py",
-    "diffirl/checkpoints.py",
-    "diffirl/metrics.py",
-)
 
 
 def experts_stage(environment: str) -> Stage:
@@ -205,10 +159,7 @@ def experts_stage(environment: str) -> Stage:
     return Stage(
         name=f"experts_{environment}",
         cmd=f"python stages/experts.py {environment}",
-        deps=tuple(
-            _stage_code("experts", *METHOD_CODE, "diffirl/reports/maze_plots.py", "diffirl/reports/method_figures.py")
-            + inputs
-        ),
+        deps=tuple(stage_code("experts") + inputs),
         outs=(str(experts), str(experts.with_suffix(".json")), *figures),
         params=(
             f"experts.{environment}",
@@ -224,10 +175,7 @@ def kwindows_stage(environment: str) -> Stage:
     return Stage(
         name=f"kwindows_{environment}",
         cmd=f"python stages/kwindows.py {environment}",
-        deps=tuple(
-            _stage_code("kwindows", "diffirl/method/experts.py", "diffirl/rewards/windows.py")
-            + [str(paths.experts_file(environment))]
-        ),
+        deps=tuple(stage_code("kwindows") + [str(paths.experts_file(environment))]),
         outs=(str(paths.expert_windows_file(environment)),),
         params=(f"kwindows.{environment}",),
     )
@@ -238,7 +186,7 @@ def learn_reward_stage(environment: str, loss: str) -> Stage:
         name=f"learn_reward_{environment}_{loss}",
         cmd=f"python stages/learn_reward.py {environment} {loss}",
         deps=tuple(
-            _stage_code("learn_reward", *METHOD_CODE)
+            stage_code("learn_reward")
             + [str(paths.diffuser_model(environment)), str(paths.expert_windows_file(environment))]
         ),
         outs=(str(paths.learnt_reward(environment, loss)),),
@@ -259,13 +207,7 @@ def reward_figure_stage(environment: str) -> Stage:
         name=f"reward_figure_{environment}",
         cmd=f"python stages/reward_figure.py {environment}",
         deps=tuple(
-            _stage_code(
-                "reward_figure",
-                "diffirl/methods.py",
-                "diffirl/reports/maze_plots.py",
-                "diffirl/reports/method_figures.py",
-            )
-            + [str(paths.reward_training_log(environment, loss)) for loss in paths.LOSSES]
+            stage_code("reward_figure") + [str(paths.reward_training_log(environment, loss)) for loss in paths.LOSSES]
         ),
         outs=(str(paths.reward_loss_figure(environment)),),
         params=(),
@@ -285,7 +227,7 @@ def evaluate_stage(environment: str) -> Stage:
         name=f"evaluate_{environment}",
         cmd=f"python stages/evaluate.py {environment}",
         deps=tuple(
-            _stage_code("evaluate", *METHOD_CODE)
+            stage_code("evaluate")
             + [str(paths.diffuser_model(environment))]
             + erc_inputs(environment)
             + [str(paths.learnt_reward(environment, loss)) for loss in paths.LOSSES]
@@ -303,15 +245,6 @@ def evaluate_stage(environment: str) -> Stage:
     )
 
 
-BASELINE_CODE = (
-    "diffirl/baselines/*.py",
-    "diffirl/checkpoints.py",
-    "diffirl/methods.py",
-    "diffirl/method/experts.py",
-    "diffirl/rewards/true_reward.py",
-)
-
-
 def train_baseline_stage(environment: str, algorithm: str) -> Stage:
     outs = [str(paths.baseline_policy(environment, algorithm))]
     if algorithm == "airl":
@@ -321,7 +254,7 @@ def train_baseline_stage(environment: str, algorithm: str) -> Stage:
     return Stage(
         name=f"train_baseline_{environment}_{algorithm}",
         cmd=f"python stages/train_baseline.py {environment} {algorithm}",
-        deps=tuple(_stage_code("train_baseline", *BASELINE_CODE) + [str(paths.experts_file(environment))]),
+        deps=tuple(stage_code("train_baseline") + [str(paths.experts_file(environment))]),
         outs=tuple(outs),
         params=(f"baselines.{environment}", *reward_params(environment)),
         threads_param=f"baselines.{environment}.torch_threads",
@@ -335,7 +268,7 @@ def evaluate_baselines_stage(environment: str) -> Stage:
         name=f"evaluate_baselines_{environment}",
         cmd=f"python stages/evaluate_baselines.py {environment}",
         deps=tuple(
-            _stage_code("evaluate_baselines", *BASELINE_CODE, *METHOD_CODE)
+            stage_code("evaluate_baselines")
             + [str(paths.baseline_policy(environment, algorithm)) for algorithm in paths.BASELINES]
             + [str(paths.airl_reward_net(environment))]
             + erc_inputs(environment)
@@ -354,13 +287,7 @@ def rollout_figure_stage(environment: str) -> Stage:
         name=f"rollout_figure_{environment}",
         cmd=f"python stages/rollout_figure.py {environment}",
         deps=tuple(
-            _stage_code(
-                "rollout_figure",
-                "diffirl/method/evaluation.py",
-                "diffirl/methods.py",
-                "diffirl/reports/maze_plots.py",
-                "diffirl/reports/method_figures.py",
-            )
+            stage_code("rollout_figure")
             + [str(paths.evaluation_rollouts(environment)), str(paths.baselines_rollouts(environment))]
         ),
         outs=tuple(outs),
@@ -373,9 +300,7 @@ def dynamics_error_stage(environment: str) -> Stage:
         name=f"dynamics_error_{environment}",
         cmd=f"python stages/dynamics_error.py {environment}",
         deps=tuple(
-            _stage_code(
-                "dynamics_error", *METHOD_CODE, "diffirl/reports/maze_plots.py", "diffirl/reports/diagnosis_figures.py"
-            )
+            stage_code("dynamics_error")
             + [
                 str(paths.diffuser_model(environment)),
                 str(paths.expert_windows_file(environment)),
@@ -400,9 +325,7 @@ def results_table_stage(number: int) -> Stage:
         name=f"table{number}",
         cmd=f"python stages/results_table.py {number}",
         deps=tuple(
-            _stage_code(
-                "results_table", "diffirl/methods.py", "diffirl/reports/results.py", "diffirl/reports/thesis.py"
-            )
+            stage_code("results_table")
             + [str(paths.evaluation_metrics(environment)), str(paths.baselines_metrics(environment))]
         ),
         outs=(str(paths.results_table(number)),),
@@ -414,10 +337,7 @@ def claims_stage() -> Stage:
     return Stage(
         name="claims",
         cmd="python stages/claims.py",
-        deps=tuple(
-            _stage_code("claims", "diffirl/methods.py", "diffirl/reports/claims.py", "diffirl/reports/results.py")
-            + [str(paths.results_table(number)) for number in RESULTS_TABLES]
-        ),
+        deps=tuple(stage_code("claims") + [str(paths.results_table(number)) for number in RESULTS_TABLES]),
         outs=(str(paths.CLAIMS),),
         params=(),
     )
@@ -432,10 +352,7 @@ def report_stage(stages: list[Stage]) -> Stage:
     return Stage(
         name="report",
         cmd="python stages/report.py",
-        deps=tuple(
-            _stage_code("report", "diffirl/reports/report.py", "diffirl/reports/results.py", "diffirl/dag.py")
-            + ["params.yaml", *tables, *figures, *sidecars]
-        ),
+        deps=tuple(stage_code("report") + ["params.yaml", *tables, *figures, *sidecars]),
         outs=(str(paths.REPORT_MARKDOWN), str(paths.REPORT_HTML)),
         params=(),
     )
@@ -553,18 +470,7 @@ def remedies_stage(variants: list[Stage]) -> Stage:
     return Stage(
         name="remedies_table",
         cmd="python stages/remedies.py",
-        deps=tuple(
-            _stage_code(
-                "remedies",
-                "diffirl/variants.py",
-                "diffirl/reports/remedies.py",
-                "diffirl/reports/results.py",
-                "diffirl/planning/quality.py",
-                "diffirl/dag.py",
-            )
-            + study
-            + sorted(produced)
-        ),
+        deps=tuple(stage_code("remedies") + study + sorted(produced)),
         outs=(str(paths.REMEDIES),),
         params=tuple(f"evaluation.{env}.confidence" for env in environments),
     )

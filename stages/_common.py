@@ -70,19 +70,6 @@ def fail(error: Exception) -> None:
     sys.exit(f"error: {error}")
 
 
-def load_trained_diffuser(spec, params):
-    """The environment's trained diffuser, frozen, on the device its settings ask for, torch threads set."""
-    import torch
-
-    from diffirl import paths
-    from diffirl.device import resolve_device
-    from diffirl.diffusion.model_io import TrainedDiffuser
-
-    settings = getattr(params.diffusers, spec.name)
-    torch.set_num_threads(settings.torch_threads)
-    return TrainedDiffuser(paths.diffuser_model(spec.name), resolve_device(settings.device))
-
-
 def run_stage(main) -> None:
     """Run a stage's ``main``: all its outputs appear at the end, or none if it fails part-way."""
     from diffirl.io import stage_outputs

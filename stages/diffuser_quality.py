@@ -3,9 +3,10 @@
 import numpy as np
 import torch
 
-from _common import fail, load_trained_diffuser, parse, run_stage
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
+from diffirl.diffusion.model_io import load_trained_diffuser
 from diffirl.diffusion.windows import window_starts
 from diffirl.io import write_json
 from diffirl.metrics import action_norms, discounted_return, fixed_length_segments, mean_std
@@ -18,7 +19,7 @@ def main() -> None:
     settings = getattr(params.diffuser_quality, spec.name)
     try:
         dataset = read_dataset(paths.dataset_file(spec.name, spec.base_split))
-        trained = load_trained_diffuser(spec, params)
+        trained = load_trained_diffuser(spec.name, getattr(params.diffusers, spec.name))
     except (DatasetError, FileNotFoundError, RuntimeError) as error:
         fail(error)
 

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from _common import fail, load_trained_diffuser, parse, run_stage
+from _common import fail, parse, run_stage
 from diffirl import paths
+from diffirl.diffusion.model_io import load_trained_diffuser
 from diffirl.envs.registry import MAZE_ENVIRONMENTS
 from diffirl.io import write_csv_frame, write_json
 from diffirl.method.evaluation import load_positions
@@ -25,7 +26,7 @@ def main() -> None:
     spec, params = parse(__doc__, environments=MAZE_ENVIRONMENTS)
     settings = getattr(params.dynamics_error, spec.name)
     try:
-        trained = load_trained_diffuser(spec, params)
+        trained = load_trained_diffuser(spec.name, getattr(params.diffusers, spec.name))
         with np.load(paths.expert_windows_file(spec.name)) as data:
             windows = data["windows"]
         positions, _ = load_positions(paths.evaluation_rollouts(spec.name))

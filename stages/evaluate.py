@@ -2,9 +2,10 @@
 
 import json
 
-from _common import fail, load_trained_diffuser, parse, run_stage
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.data.format import DatasetError
+from diffirl.diffusion.model_io import load_trained_diffuser
 from diffirl.io import write_json
 from diffirl.method.evaluation import environment_erc_windows, evaluate_diffuser_methods, save_rollouts
 from diffirl.method.experts import as_guidance
@@ -26,7 +27,7 @@ def main() -> None:
     methods = diffuser_methods(spec.is_maze) if variant is None else variant_methods(variant)
     losses = [m.name for m in methods if m.is_learnt]
     try:
-        trained = load_trained_diffuser(spec, params)
+        trained = load_trained_diffuser(spec.name, getattr(params.diffusers, spec.name))
         learnt = {loss: RewardMLP.load(paths.learnt_reward(spec.name, loss), trained.device) for loss in losses}
         snapshots = {
             loss: RewardMLP.load_snapshots(paths.learnt_reward(spec.name, loss), trained.device)

@@ -2,9 +2,10 @@
 
 import json
 
-from _common import fail, load_trained_diffuser, parse, run_stage
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
+from diffirl.diffusion.model_io import load_trained_diffuser
 from diffirl.io import write_json
 from diffirl.method.experts import (
     dataset_window_experts,
@@ -26,7 +27,7 @@ def main() -> None:
         if settings.procedure == "dataset_windows":
             experts = dataset_window_experts(read_dataset(paths.dataset_file(spec.name, spec.expert_split)), settings)
         else:
-            trained = load_trained_diffuser(spec, params)
+            trained = load_trained_diffuser(spec.name, getattr(params.diffusers, spec.name))
             if settings.procedure == "guided_rollouts":
                 experts = guided_rollout_experts(trained, spec, settings, getattr(params.guidance, spec.name))
             elif settings.procedure == "goal_rollouts":

@@ -7,7 +7,7 @@ import numpy as np
 from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.io import atomic_path
-from diffirl.method.experts import Experts
+from diffirl.method.expert_trajectories import Experts
 from diffirl.rewards.windows import k_windows
 
 

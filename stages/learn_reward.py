@@ -2,10 +2,11 @@
 
 import numpy as np
 
-from _common import fail, load_trained_diffuser, parse, run_stage
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.checkpoints import fingerprint
 from diffirl.data.format import sha256_of
+from diffirl.diffusion.model_io import load_trained_diffuser
 from diffirl.io import write_csv, write_json
 from diffirl.method.experts import as_guidance
 from diffirl.method.reward_learning import RewardLearner
@@ -15,7 +16,7 @@ def main() -> None:
     spec, params, loss = parse(__doc__, choice=("loss", paths.LOSSES))
     settings = getattr(params.reward_learning, spec.name)
     try:
-        trained = load_trained_diffuser(spec, params)
+        trained = load_trained_diffuser(spec.name, getattr(params.diffusers, spec.name))
         with np.load(paths.expert_windows_file(spec.name)) as data:
             windows = data["windows"]
         guidance = getattr(params.guidance, spec.name)

@@ -13,7 +13,7 @@ from diffirl.baselines.demonstrations import to_trajectories
 from diffirl.baselines.training import save_policy, save_reward_net, train_baseline
 from diffirl.envs.gym_wrappers import make_policy_env
 from diffirl.io import write_json, write_text
-from diffirl.method.experts import Experts
+from diffirl.method.expert_trajectories import Experts
 
 
 def main() -> None:

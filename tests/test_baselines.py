@@ -8,7 +8,8 @@ from diffirl.baselines.evaluation import evaluate_policies, reward_net_returns
 from diffirl.baselines.training import load_policy, load_reward_net, save_policy, save_reward_net, train_baseline
 from diffirl.envs import get_environment
 from diffirl.envs.gym_wrappers import PointMazeState
-from diffirl.method.experts import Experts, start_states
+from diffirl.method.expert_trajectories import Experts
+from diffirl.method.experts import start_states
 from diffirl.params.schema import BCSettings
 from tests.test_evaluation import settings as evaluation_settings
 

@@ -1,7 +1,9 @@
 """DVC and Snakemake run the same DAG: same stages, commands, inputs and outputs."""
 
+import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 from dvc.dependency.param import ParamsDependency
@@ -95,6 +97,51 @@ def test_every_declared_code_dependency_exists_and_every_stage_script_is_used(ro
     scripts = {p.name for p in (root / "stages").glob("*.py") if not p.name.startswith("_")}
     used = {Path(stage.cmd.split()[1]).name for stage in stages}
     assert scripts == used
+
+
+IMPORTED_PROJECT_FILES = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, "stages")
+root = Path.cwd().resolve()
+
+def project_files():
+    files = {Path(m.__file__).resolve() for m in list(sys.modules.values()) if getattr(m, "__file__", None)}
+    return sorted(str(f.relative_to(root)) for f in files if f.is_relative_to(root) and f.is_file())
+
+imported = {}
+for script in sys.argv[1:]:
+    for name in [name for name, module in sys.modules.items() if Path(getattr(module, "__file__", None) or "/").resolve().is_relative_to(root)]:
+        del sys.modules[name]  # the project's modules run afresh for each script; torch and the rest stay loaded
+    __import__(Path(script).stem)
+    imported[script] = project_files()
+print(json.dumps(imported))
+"""
+
+
+def test_every_project_module_a_stage_imports_is_one_of_its_dependencies(root):
+    """Checked by running the imports, not by reading them as diffirl.stage_code does."""
+    scripts = {stage.cmd.split()[1]: stage for stage in dag.pipeline_stages() if "__" not in stage.name}
+    run = subprocess.run(
+        [sys.executable, "-c", IMPORTED_PROJECT_FILES, *scripts], cwd=root, capture_output=True, text=True, check=True
+    )
+    for script, files in json.loads(run.stdout).items():
+        imported = set(files)
+        assert {"stages/_common.py", "diffirl/paths.py"} <= imported, f"{script} imported another copy of diffirl"
+        missing = imported - set(scripts[script].deps) - {script}
+        assert not missing, f"{scripts[script].name} imports {sorted(missing)} but does not depend on them"
+
+
+def test_a_stage_depends_on_the_code_it_runs_and_not_on_code_it_does_not():
+    deps = {stage.name: set(stage.deps) for stage in dag.pipeline_stages()}
+    # reached only inside functions: the checkpoints of a training run, the variants' file names
+    assert "diffirl/checkpoints.py" in deps["train_diffuser_umaze"]
+    assert "diffirl/variants.py" in deps["dataset_umaze"]
+    # editing the U-Net must not re-make the datasets or re-train the baselines (an hour of the study)
+    for name in ("dataset_halfcheetah", "train_baseline_large_airl", "kwindows_umaze", "table1", "report"):
+        assert "diffirl/diffusion/unet.py" not in deps[name], name
+    # the DAG's declaration only where a stage's script reads it itself
+    assert "diffirl/dag.py" in deps["report"] and "diffirl/dag.py" not in deps["dataset_umaze"]
 
 
 def test_final_targets_are_the_outputs_no_stage_consumes():

@@ -16,7 +16,8 @@ from diffirl.method.evaluation import (
     load_positions,
     save_rollouts,
 )
-from diffirl.method.experts import Experts, start_states, true_reward_guide
+from diffirl.method.expert_trajectories import Experts
+from diffirl.method.experts import start_states, true_reward_guide
 from diffirl.method.reward_model import RewardMLP
 from diffirl.methods import LOSSES
 from diffirl.params.schema import EvaluationSettings

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from imitation.data.types import Trajectory
 
-from diffirl.method.experts import Experts
+from diffirl.method.expert_trajectories import Experts
 
 
 def to_trajectories(experts: Experts, action_dim: int) -> list[Trajectory]:

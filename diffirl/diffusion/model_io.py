@@ -6,6 +6,8 @@ from pathlib import Path
 
 import torch
 
+from diffirl import paths
+from diffirl.device import resolve_device
 from diffirl.diffusion.gaussian import GaussianDiffusion
 from diffirl.diffusion.normalization import Normalizer
 from diffirl.diffusion.sampling import freeze
@@ -77,3 +79,9 @@ class TrainedDiffuser:
         """Unnormalise plans and split them into (actions, observations)."""
         raw = self.normalizer.unnormalize(plans)
         return raw[..., : self.action_dim], raw[..., self.action_dim :]
+
+
+def load_trained_diffuser(environment: str, settings: Diffuser) -> TrainedDiffuser:
+    """The environment's trained diffuser, frozen, on the device its settings ask for, torch threads set."""
+    torch.set_num_threads(settings.torch_threads)
+    return TrainedDiffuser(paths.diffuser_model(environment), resolve_device(settings.device))

@@ -24,7 +24,8 @@ from diffirl.diffusion.windows import transitions, window_starts
 from diffirl.envs.closed_loop import RewardFunction, Rollouts, reset_states
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.io import atomic_path
-from diffirl.method.experts import Experts, start_states, true_reward_guide
+from diffirl.method.expert_trajectories import Experts
+from diffirl.method.experts import start_states, true_reward_guide
 from diffirl.methods import METHODS, Method, diffuser_methods
 from diffirl.metrics import action_norms, discounted_return, episode_return_correlation, mean_std
 from diffirl.params.schema import EvaluationSettings

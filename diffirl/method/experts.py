@@ -1,12 +1,7 @@
-"""Expert trajectories (docs/thesis.md §7), each with its provenance.
-
-A trajectory is (length, transition_dim) raw rows [action, observation], like a plan.
-"""
+"""How expert trajectories are made (docs/thesis.md §7): guided rollouts or plans of the
+base diffuser, or windows of an expert dataset."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -16,35 +11,10 @@ from diffirl.diffusion.model_io import TrainedDiffuser
 from diffirl.diffusion.sampling import Guidance
 from diffirl.diffusion.windows import transitions, window_starts
 from diffirl.envs.registry import EnvironmentSpec
-from diffirl.io import atomic_path
+from diffirl.method.expert_trajectories import Experts
 from diffirl.params.schema import ExpertSettings, GuidanceSettings
 from diffirl.planning.rollouts import plan, planned_rollouts
 from diffirl.rewards.true_reward_guide import TrueRewardGuide
-
-
-@dataclass
-class Experts:
-    trajectories: np.ndarray  # (n, length, action_dim + observation_dim)
-    start_point: np.ndarray  # (n,) index into the start cells, or the dataset row a window starts at
-    seed: np.ndarray  # (n,)
-    kind: str  # "rollout" | "plan" | "dataset"
-
-    def save(self, path: Path) -> None:
-        with atomic_path(path) as tmp, open(tmp, "wb") as file:
-            np.savez(
-                file,
-                trajectories=self.trajectories,
-                start_point=self.start_point,
-                seed=self.seed,
-                kind=np.array(self.kind),
-            )
-
-    @classmethod
-    def load(cls, path: Path) -> Experts:
-        if not Path(path).is_file():
-            raise FileNotFoundError(f"expert file {path} does not exist")
-        with np.load(path) as data:
-            return cls(data["trajectories"], data["start_point"], data["seed"], str(data["kind"]))
 
 
 def as_guidance(settings: GuidanceSettings) -> Guidance:
