@@ -104,17 +104,22 @@ import json, sys
 from pathlib import Path
 sys.path.insert(0, "stages")
 root = Path.cwd().resolve()
+project = (root / "diffirl", root / "stages")  # not root itself: a .venv may live there too
 
-def project_files():
-    files = {Path(m.__file__).resolve() for m in list(sys.modules.values()) if getattr(m, "__file__", None)}
-    return sorted(str(f.relative_to(root)) for f in files if f.is_relative_to(root) and f.is_file())
+def source(module):
+    file = getattr(module, "__file__", None)
+    return Path(file).resolve() if file else None
+
+def in_project(file):
+    return file is not None and file.is_file() and any(file.is_relative_to(folder) for folder in project)
 
 imported = {}
 for script in sys.argv[1:]:
-    for name in [name for name, module in sys.modules.items() if Path(getattr(module, "__file__", None) or "/").resolve().is_relative_to(root)]:
+    for name in [name for name, module in sys.modules.items() if in_project(source(module))]:
         del sys.modules[name]  # the project's modules run afresh for each script; torch and the rest stay loaded
     __import__(Path(script).stem)
-    imported[script] = project_files()
+    files = {source(module) for module in list(sys.modules.values())}
+    imported[script] = sorted(str(file.relative_to(root)) for file in files if in_project(file))
 print(json.dumps(imported))
 """
 
