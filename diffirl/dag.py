@@ -25,7 +25,6 @@ from diffirl.reports.results import RESULTS_TABLES
 from diffirl.stage_code import stage_code
 from diffirl.variants import VARIANTS, Variant, overlaps
 
-ROOT = Path(__file__).resolve().parent.parent
 #: rendered into the working directory (the project's root), wherever the package is installed
 DVC_YAML = Path("dvc.yaml")
 

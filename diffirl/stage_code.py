@@ -50,7 +50,9 @@ def imported_files(file: str) -> tuple[str, ...]:
             for alias in node.names:
                 found += module_files(alias.name)
         elif isinstance(node, ast.ImportFrom):
-            module = _absolute(node, file)
+            if node.level:  # the project imports absolutely; a relative import would go unread
+                raise ValueError(f"{file}:{node.lineno}: relative import; write it as `from diffirl... import`")
+            module = node.module or ""
             found += module_files(module)
             for alias in node.names:  # `from package import module` names a module too
                 found += module_files(f"{module}.{alias.name}", only_if_module=True)
@@ -75,10 +77,3 @@ def _source(parts: list[str]) -> str | None:
         if (ROOT / candidate).is_file():
             return candidate
     return None
-
-
-def _absolute(node: ast.ImportFrom, file: str) -> str:
-    if not node.level:
-        return node.module or ""
-    package = Path(file).parent.parts[: len(Path(file).parent.parts) - node.level + 1]
-    return ".".join([*package, *([node.module] if node.module else [])])
