@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def parse(
         "--variant", default=None, help="run as this variant of the study (diffirl/variants.py), not the study itself"
     )
     args = parser.parse_args()
+    use_one_thread_unless_declared()
     try:
         spec = get_environment(args.environment) if with_environment else None
         if spec is not None and environments is not None and spec.name not in environments:
@@ -49,6 +51,19 @@ def parse(
     except (UnknownEnvironmentError, ParameterError) as error:
         sys.exit(f"error: {error}")
     return (spec, params, getattr(args, choice[0])) if choice else (spec, params)
+
+
+def use_one_thread_unless_declared() -> None:
+    """Run torch on OMP_NUM_THREADS threads, 1 if unset, until the stage sets its declared count.
+
+    Snakemake sets OMP_NUM_THREADS to the threads it reserved for the rule; DVC sets nothing,
+    and torch would take every core. A stage's floats would then depend on the front end and
+    the machine (the baselines' rollouts differed in the 9th digit), and an undeclared stage
+    would take a core Snakemake had given to another.
+    """
+    threads = os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if "torch" in sys.modules and threads.isdigit() and int(threads) > 0:
+        sys.modules["torch"].set_num_threads(int(threads))
 
 
 def use_variant_of(command: str, name: str) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.baselines.demonstrations import to_trajectories
-from diffirl.baselines.training import save_policy, save_reward_net, train_baseline
+from diffirl.baselines.training import save_policy, save_reward_net, train_baseline, training_statistics
 from diffirl.envs.gym_wrappers import make_policy_env
 from diffirl.io import write_json, write_text
 from diffirl.method.expert_trajectories import Experts
@@ -31,7 +31,7 @@ def main() -> None:
         seconds = time.perf_counter() - started
     except (FileNotFoundError, ValueError) as error:
         fail(error)
-    log = log[sorted(log.columns)]  # imitation orders them as a set does, differently in every process
+    log = training_statistics(log)
     log.insert(0, "step", range(1, len(log) + 1))  # one row per BC log interval or adversarial round
     save_policy(trained.policy, paths.baseline_policy(spec.name, algorithm))
     if trained.reward_net is not None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 import torch
 from imitation.algorithms import bc
 from imitation.algorithms.adversarial.airl import AIRL
@@ -55,6 +56,18 @@ def training_envs(spec: EnvironmentSpec, settings: BaselineSettings) -> DummyVec
     venv = DummyVecEnv([lambda: make_policy_env(spec, settings.episode_steps)] * settings.n_envs)
     venv.seed(settings.seed)
     return venv
+
+
+# imitation's speed columns measure the machine, not the learner: every rerun's differ
+WALL_CLOCK_COLUMNS = ("time/fps", "time/time_elapsed")
+
+
+def training_statistics(log: pd.DataFrame) -> pd.DataFrame:
+    """A training log's statistics in a fixed order, without the wall-clock columns.
+
+    imitation orders the columns as a set does, differently in every process.
+    """
+    return log[sorted(column for column in log.columns if not column.endswith(WALL_CLOCK_COLUMNS))]
 
 
 def csv_logger(folder: Path) -> imitation_logger.HierarchicalLogger:
