@@ -25,7 +25,8 @@ def main() -> None:
         fail(ValueError(f"experts.{spec.name}.procedure = {settings.procedure!r} does not fit this environment"))
     try:
         if settings.procedure == "dataset_windows":
-            experts = dataset_window_experts(read_dataset(paths.dataset_file(spec.name, spec.expert_split)), settings)
+            expert_data = read_dataset(paths.dataset_file(spec.name, spec.expert_split))
+            experts = dataset_window_experts(expert_data, settings, spec.name)
         else:
             trained = load_trained_diffuser(spec.name, getattr(params.diffusers, spec.name))
             if settings.procedure == "guided_rollouts":

@@ -77,6 +77,8 @@ def test_erc_windows_never_touch_the_rows_experts_came_from():
     windows = erc_windows(get_environment("halfcheetah"), [dataset], 6, 50, 0, [excluded])
     assert windows.rows.shape == (50, 6, 5)
     assert expert_rows(Experts(np.zeros((1, 4, 5)), np.array([0]), np.zeros(1, dtype=int), "plan")).size == 0
+    with pytest.raises(ValueError, match=r"evaluation\.halfcheetah\.erc_windows = 1000000000, .* holds \d+ distinct"):
+        erc_windows(get_environment("halfcheetah"), [dataset], 6, 10**9, 0, [excluded])
 
 
 def settings(**overrides) -> EvaluationSettings:

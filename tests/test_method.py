@@ -71,11 +71,22 @@ def test_goal_plans_end_at_the_goal(tmp_path):
 def test_dataset_window_experts_are_windows_of_the_data():
     dataset = sine_dataset(episodes=3, length=20)
     settings = ExpertSettings(procedure="dataset_windows", length=4, seeds=[1], n_windows=10)
-    experts = dataset_window_experts(dataset, settings)
+    experts = dataset_window_experts(dataset, settings, "halfcheetah")
     assert experts.trajectories.shape == (10, 4, 5)
     for row, start in zip(experts.trajectories, experts.start_point):
         np.testing.assert_allclose(row[:, 2:], dataset.observations[start : start + 4])
         assert start % 20 + 4 <= 20
+    assert len(set(experts.start_point.tolist())) == 10  # distinct windows
+
+
+def test_more_expert_windows_than_the_data_holds_is_an_error_naming_the_setting():
+    dataset = sine_dataset(episodes=3, length=20)  # 3 x 17 windows of 4 steps
+    settings = ExpertSettings(procedure="dataset_windows", length=4, seeds=[1], n_windows=52)
+    with pytest.raises(ValueError, match=r"experts\.halfcheetah\.n_windows = 52 asks for 52 windows; .* holds 51"):
+        dataset_window_experts(dataset, settings, "halfcheetah")
+    settings = settings.model_copy(update={"n_windows": 10**9})  # was a MemoryError after half a minute
+    with pytest.raises(ValueError, match="1000000000"):
+        dataset_window_experts(dataset, settings, "halfcheetah")
 
 
 @pytest.fixture(scope="module")

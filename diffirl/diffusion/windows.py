@@ -32,6 +32,17 @@ def window_starts(dataset: Dataset, horizon: int, max_episodes: int | None = Non
     return np.concatenate(starts), skipped
 
 
+def choose_windows(starts: np.ndarray, count: int, rng: np.random.Generator, setting: str) -> np.ndarray:
+    """``count`` distinct window starts drawn from ``starts``.
+
+    More than there are is an error naming ``setting`` (a params key and its value): drawn
+    with replacement they would repeat windows, and a count like 1e9 exhausts memory first.
+    """
+    if count > len(starts):
+        raise ValueError(f"{setting} asks for {count} windows; the data holds {len(starts)} distinct ones")
+    return rng.choice(starts, count, replace=False)
+
+
 def covered_rows(starts: np.ndarray, horizon: int, n_rows: int) -> np.ndarray:
     """Boolean mask of the rows that at least one window covers (a difference array, O(n))."""
     delta = np.zeros(n_rows + 1, dtype=np.int64)

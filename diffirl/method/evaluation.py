@@ -20,7 +20,7 @@ from diffirl import paths
 from diffirl.data.format import Dataset, read_dataset
 from diffirl.diffusion.model_io import TrainedDiffuser
 from diffirl.diffusion.sampling import Guidance, Guide
-from diffirl.diffusion.windows import transitions, window_starts
+from diffirl.diffusion.windows import choose_windows, transitions, window_starts
 from diffirl.envs.closed_loop import RewardFunction, Rollouts, reset_states
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.io import atomic_path
@@ -118,13 +118,13 @@ def allowed_window_starts(dataset: Dataset, horizon: int, excluded_rows: np.ndar
 
 
 def random_windows(
-    dataset: Dataset, horizon: int, count: int, seed: int, excluded_rows: np.ndarray | None = None
+    dataset: Dataset, horizon: int, count: int, seed: int, excluded_rows: np.ndarray | None, setting: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """``count`` random horizon-long windows of ``dataset``: raw rows and the dataset's rewards."""
     starts = allowed_window_starts(dataset, horizon, excluded_rows)
     if len(starts) == 0:
         raise ValueError(f"no {horizon}-step window of the dataset avoids the expert windows")
-    chosen = np.random.default_rng(seed).choice(starts, count, replace=len(starts) < count)
+    chosen = choose_windows(starts, count, np.random.default_rng(seed), setting)
     index = chosen[:, None] + np.arange(horizon)
     return transitions(dataset)[index], dataset.rewards[index]
 
@@ -140,8 +140,10 @@ def erc_windows(
     """Windows split evenly over ``datasets``, with their true returns in raw units."""
     excluded_rows = excluded_rows or [None] * len(datasets)
     shares = np.diff(np.linspace(0, count, len(datasets) + 1).round().astype(int))
+    setting = f"evaluation.{spec.name}.erc_windows = {count}, split over {len(datasets)} datasets,"
     parts = [
-        random_windows(d, horizon, n, seed + k, x) for k, (d, n, x) in enumerate(zip(datasets, shares, excluded_rows))
+        random_windows(d, horizon, n, seed + k, x, setting)
+        for k, (d, n, x) in enumerate(zip(datasets, shares, excluded_rows))
     ]
     rows = np.concatenate([p[0] for p in parts])
     if spec.is_maze:

@@ -9,7 +9,7 @@ import torch
 from diffirl.data.format import Dataset
 from diffirl.diffusion.model_io import TrainedDiffuser
 from diffirl.diffusion.sampling import Guidance
-from diffirl.diffusion.windows import transitions, window_starts
+from diffirl.diffusion.windows import choose_windows, transitions, window_starts
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.method.expert_trajectories import Experts
 from diffirl.params.schema import ExpertSettings, GuidanceSettings
@@ -98,11 +98,10 @@ def goal_plan_experts(trained, spec, settings: ExpertSettings) -> Experts:
     return Experts(np.concatenate(trajectories), np.array(start_point), np.array(seeds), "plan")
 
 
-def dataset_window_experts(expert_data: Dataset, settings: ExpertSettings) -> Experts:
+def dataset_window_experts(expert_data: Dataset, settings: ExpertSettings, environment: str) -> Experts:
     rows = transitions(expert_data)
     starts, _ = window_starts(expert_data, settings.length)
-    chosen = np.random.default_rng(settings.seeds[0]).choice(
-        starts, settings.n_windows, replace=len(starts) < settings.n_windows
-    )
+    setting = f"experts.{environment}.n_windows = {settings.n_windows}"
+    chosen = choose_windows(starts, settings.n_windows, np.random.default_rng(settings.seeds[0]), setting)
     trajectories = rows[chosen[:, None] + np.arange(settings.length)]
     return Experts(trajectories, chosen, np.full(len(chosen), settings.seeds[0]), "dataset")
