@@ -64,6 +64,11 @@ def test_d4rl_velocities_and_actions_move_the_simulator_the_same_way():
     env.close()
 
 
+def test_locomotion_episode_lengths_are_gymnasiums_time_limits():
+    spec = get_environment("halfcheetah")
+    assert spec.episode_steps == gym.spec(spec.gym_id).max_episode_steps
+
+
 def test_unknown_environment_names_the_value():
     with pytest.raises(UnknownEnvironmentError, match="'nowhere'"):
         get_environment("nowhere")

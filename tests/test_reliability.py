@@ -52,6 +52,7 @@ BAD_EDITS = [
     ("experts.umaze.procedure", "dream", "'dream'"),
     ("experts.umaze.start_cells", [], "needs start_cells"),
     ("experts.large.length", 10**4, "exceeds diffusers.large.horizon"),
+    ("experts.halfcheetah.n_windows", 10**9, "exceeds the 1994 distinct windows"),
     ("kwindows.umaze.k", 0, "0"),
     ("kwindows.umaze.k", 10**4, "exceeds"),
     ("reward_learning.umaze.hidden", [16, 0], "0"),

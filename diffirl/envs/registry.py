@@ -20,6 +20,9 @@ class EnvironmentSpec:
     erc_splits: tuple[str, ...] = ("base",)
     #: the split expert windows are cut from, where experts are dataset windows
     expert_split: str | None = None
+    #: a locomotion episode's length (gymnasium's time limit for ``gym_id``), which sizes
+    #: generated datasets before they exist; ``None`` for the mazes, whose episodes are settings
+    episode_steps: int | None = None
     #: the mazes' true reward (the thesis's 5i + 5j unless params say otherwise); locomotion
     #: environments are scored by their own reward
     reward: CellReward | None = None
@@ -49,6 +52,7 @@ ENVIRONMENTS: dict[str, EnvironmentSpec] = {
         ("medium-replay", "medium", "expert"),
         erc_splits=("medium-replay", "expert"),
         expert_split="expert",
+        episode_steps=1000,
     ),
 }
 
