@@ -435,7 +435,7 @@ class EvaluationSettings(Strict):
 EvaluationSection = per_environment("EvaluationSection", EvaluationSettings)
 
 
-def generated_expert_windows(dataset, environment: str, length: int) -> int | None:
+def generated_expert_windows(dataset: MazeDataset | CheetahDataset, environment: str, length: int) -> int | None:
     """How many distinct ``length``-step windows generated expert data will hold (``None``: unknown
     until read, as for downloaded data)."""
     episode_steps = ENVIRONMENTS[environment].episode_steps
@@ -486,9 +486,9 @@ class Params(Strict):
                     f"evaluation.{name}.replan_every ({evaluation.replan_every}) exceeds "
                     f"diffusers.{name}.horizon ({diffuser.horizon})"
                 )
-            expert_windows = generated_expert_windows(getattr(self.datasets, name), name, experts.length)
-            if experts.procedure == "dataset_windows" and expert_windows is not None:
-                if experts.n_windows > expert_windows:
+            if experts.procedure == "dataset_windows":
+                expert_windows = generated_expert_windows(getattr(self.datasets, name), name, experts.length)
+                if expert_windows is not None and experts.n_windows > expert_windows:
                     raise ValueError(
                         f"experts.{name}.n_windows ({experts.n_windows}) exceeds the {expert_windows} distinct "
                         f"windows of the datasets.{name}.generate.expert_episodes it generates"
