@@ -16,6 +16,7 @@ from diffirl.method.experts import (
 )
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.method_figures import experts_figure, true_reward_figure
+from diffirl.rewards.true_reward import best_cell_dwell
 
 
 def main() -> None:
@@ -45,11 +46,22 @@ def main() -> None:
         "length": experts.trajectories.shape[1],
         "settings": settings.model_dump(mode="json"),
     }
+    if spec.is_maze:
+        action_dim = trained.action_dim
+        positions = experts.trajectories[..., action_dim : action_dim + 2]
+        dwell_steps = min(settings.dwell_steps, positions.shape[1])
+        dwell = best_cell_dwell(spec.reward, positions, dwell_steps)
+        summary["best_cell_dwell"] = {
+            "best_cell": list(spec.reward.best_cell()),
+            "last_steps": dwell_steps,
+            "mean": float(dwell.mean()),
+            "min": float(dwell.min()),
+            "per_trajectory": dwell.tolist(),
+        }
     if spec.is_maze and settings.goal_cell is not None:
         summary |= goal_distances(experts, spec, settings.goal_cell, trained.action_dim)
     write_json(paths.experts_file(spec.name).with_suffix(".json"), summary)
     if spec.is_maze:
-        action_dim = trained.action_dim
         number = paths.TRUE_REWARD_FIGURE_NUMBERS[spec.name]
         save_figure(
             true_reward_figure(spec.reward, f"Figure {number}: true reward {spec.reward.describe()}, {spec.name}"),
@@ -57,7 +69,14 @@ def main() -> None:
         )
         number = paths.EXPERT_FIGURE_NUMBERS[spec.name]
         save_figure(
-            experts_figure(spec.maze, experts, action_dim, f"Figure {number}: {spec.name} experts"),
+            experts_figure(
+                spec.maze,
+                experts,
+                action_dim,
+                f"Figure {number}: every {spec.name} expert trajectory (last {dwell_steps} steps in the best cell)",
+                settings.start_cells,
+                dwell,
+            ),
             paths.experts_figure(spec.name),
         )
     print(json.dumps({"trajectories": len(experts.trajectories), "shape": list(experts.trajectories.shape)}))

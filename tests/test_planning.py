@@ -8,7 +8,7 @@ from diffirl.envs import get_environment
 from diffirl.envs.simulators import make_env, set_state, state_of, step_from
 from diffirl.params.schema import Diffuser
 from diffirl.planning.quality import dynamics_errors, wall_fraction
-from diffirl.planning.rollouts import planned_rollouts
+from diffirl.planning.rollouts import next_state_action, planned_rollouts
 
 
 @pytest.mark.parametrize("name", ["umaze", "halfcheetah"])
@@ -153,3 +153,36 @@ def test_halfcheetah_rollouts_default_to_the_environment_reward(tmp_path):
     action_cost = 0.1 * (rollouts.actions**2).sum(-1)
     assert np.isfinite(rollouts.rewards).all()
     assert not np.allclose(rollouts.rewards, -action_cost)  # forward progress counts too
+
+
+def test_the_next_state_controller_adds_position_and_velocity_errors_within_the_bounds():
+    states = np.array([[0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+    planned = np.array([[0.1, -0.2, 1.3, 0.1], [2.0, -3.0, 0.0, 0.0]])
+    np.testing.assert_allclose(next_state_action(states, planned), [[0.4, -0.1], [1.0, -1.0]])
+
+
+@pytest.mark.parametrize("execute", ["planned_action", "next_state"])
+def test_rollouts_execute_the_planned_action_or_track_the_planned_next_state(tmp_path, execute, monkeypatch):
+    """Which of a plan's two readings reaches the simulator: its first action, or the controller's
+    action towards its second state."""
+    from diffirl.planning import rollouts
+
+    spec = get_environment("umaze")
+    trained = tiny_trained(tmp_path, "umaze", 4, 2)
+    planned, original_plan = {}, rollouts.plan
+
+    def recording_plan(*args, **kwargs):
+        planned["actions"], planned["states"] = original_plan(*args, **kwargs)
+        return planned["actions"], planned["states"]
+
+    monkeypatch.setattr(rollouts, "plan", recording_plan)
+    start = np.array([[-1.0, 1.0, 0.0, 0.0]])
+    done = planned_rollouts(
+        trained, spec, start, 1, reward=lambda s, a, n: np.zeros(len(s)), progress=False, execute=execute
+    )
+    expected = (
+        planned["actions"][:, 0] if execute == "planned_action" else next_state_action(start, planned["states"][:, 1])
+    )
+    np.testing.assert_allclose(done.actions[:, 0], expected)
+    with pytest.raises(ValueError, match="execute must be one of"):
+        planned_rollouts(trained, spec, start, 1, progress=False, execute="teleport")

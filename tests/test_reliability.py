@@ -23,6 +23,10 @@ from tests.test_diffusion import sine_dataset
 #: (dotted key, bad value, what the message must say besides the key)
 BAD_EDITS = [
     ("datasets.umaze.source", "http", "'http'"),
+    ("experts.umaze.execute", "teleport", "'teleport'"),
+    ("evaluation.umaze.execute", "first_action", "'first_action'"),
+    ("experts.umaze.dwell_steps", 0, "0"),
+    ("experts.umaze.replan_every", 64, "must be below diffusers.umaze.horizon"),
     ("datasets.umaze.seed", -1, "-1"),
     ("datasets.umaze.generate.n_transitions", 0, "0"),
     ("datasets.umaze.generate.episode_length", 1, "1"),

@@ -9,7 +9,7 @@ import torch
 from diffirl.envs.maze import LARGE_MAZE, U_MAZE
 from diffirl.metrics import episode_return_correlation
 from diffirl.rewards.losses import matern_kernel, mmd, mse
-from diffirl.rewards.true_reward import CellReward, true_reward
+from diffirl.rewards.true_reward import CellReward, best_cell_dwell, true_reward
 from diffirl.rewards.true_reward_guide import TrueRewardGuide
 from diffirl.rewards.windows import k_windows
 
@@ -21,6 +21,28 @@ def test_the_bottom_right_free_cell_is_the_best_one(maze, best):
     assert tuple(maze.free_cells[np.argmax(rewards)]) == best
     assert true_reward(maze, maze.cell_to_xy(np.array([1.0, 1.0]))) == pytest.approx(10.0)
     assert true_reward(maze, maze.cell_to_xy(np.array(best, dtype=float))) == pytest.approx(5 * sum(best))
+
+
+@pytest.mark.parametrize(
+    "weights, best",
+    [({}, (3, 3)), ({"row_weight": -5.0}, (1, 3)), ({"row_weight": -1.0, "column_weight": -1.0}, (1, 1))],
+)
+def test_the_best_cell_follows_the_reward_weights(weights, best):
+    assert CellReward(U_MAZE, **weights).best_cell() == best
+
+
+def test_dwell_counts_the_last_steps_spent_in_the_best_cell():
+    reward = CellReward(U_MAZE)
+    corner, left = U_MAZE.cell_to_xy(np.array([3.0, 3.0])), U_MAZE.cell_to_xy(np.array([3.0, 2.0]))
+    arrives_and_stays = np.stack([left] * 60 + [corner] * 140)
+    leaves_again = np.stack([left] * 60 + [corner] * 80 + [left] * 60)
+    # 0.45 cells from the centre is still the corner cell; 0.55 is its neighbour
+    edge = np.stack([corner + [-0.45, 0.45]] * 150 + [corner + [-0.55, 0.0]] * 50)
+    dwell = best_cell_dwell(reward, np.stack([arrives_and_stays, leaves_again, edge]), 100)
+    np.testing.assert_allclose(dwell, [1.0, 0.4, 0.5])
+    assert best_cell_dwell(reward, arrives_and_stays[None], 200)[0] == pytest.approx(0.7)
+    with pytest.raises(ValueError, match="last_steps = 201"):
+        best_cell_dwell(reward, arrives_and_stays[None], 201)
 
 
 def test_guide_is_the_true_return_of_the_unnormalised_plan_and_points_to_the_corner():

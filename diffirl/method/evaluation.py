@@ -256,6 +256,7 @@ def evaluate_diffuser_methods(
         seed=settings.seed,
         progress=progress,
         noise_groups=len(names),
+        execute=settings.execute,
     )
     by_name = dict(zip(names, rollouts.split(len(names))))
     for loss, epoch in final_epochs.items():

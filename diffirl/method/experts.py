@@ -48,6 +48,7 @@ def _rollout_experts(trained, spec, settings: ExpertSettings, progress: bool, **
             settings.length,
             settings.replan_every,
             reward,
+            execute=settings.execute,
             seed=seed,
             progress=progress,
             **planning,

@@ -255,6 +255,10 @@ DynamicsErrors = create_model(
 )
 
 
+#: how a rollout executes a plan's step (diffirl/planning/rollouts.py)
+Execution = Literal["planned_action", "next_state"]
+
+
 class ExpertSettings(Strict):
     """How expert trajectories are made (docs/thesis.md §7).
 
@@ -273,7 +277,13 @@ class ExpertSettings(Strict):
     #: one trajectory per start cell and seed (maze procedures); the sampling seed otherwise
     seeds: list[int] = Field(min_length=1)
     replan_every: int = Field(default=1, gt=0)
+    #: rollout procedures: execute the plan's own action, or track its next state (the Diffuser's
+    #: maze controller; diffirl/planning/rollouts.py)
+    execute: Execution = "planned_action"
     n_windows: int = Field(default=0, ge=0)
+    #: maze experts: their time in the true reward's best cell is measured over their last
+    #: this many steps (all of them where they are shorter)
+    dwell_steps: int = Field(default=100, gt=0)
 
     @model_validator(mode="after")
     def _procedure_has_what_it_needs(self) -> ExpertSettings:
@@ -423,6 +433,9 @@ class EvaluationSettings(Strict):
     #: replans every ``replan_every`` steps); the thesis's returns fit rollouts as long as its horizons (README, Deviations)
     steps: int = Field(gt=0)
     replan_every: int = Field(gt=0)
+    #: diffuser methods: execute the plan's own action, or track its next state (the Diffuser's
+    #: maze controller; diffirl/planning/rollouts.py)
+    execute: Execution = "planned_action"
     #: the discount of the reported discounted return (the plain sum is reported too)
     gamma: float = Field(default=1.0, gt=0, le=1)
     #: windows of the environment's ERC splits on which ERC compares true and learnt returns
@@ -486,6 +499,13 @@ class Params(Strict):
                     f"evaluation.{name}.replan_every ({evaluation.replan_every}) exceeds "
                     f"diffusers.{name}.horizon ({diffuser.horizon})"
                 )
+            for section, rollouts in (("experts", experts), ("evaluation", evaluation)):
+                if rollouts.execute == "next_state" and rollouts.replan_every >= diffuser.horizon:
+                    raise ValueError(
+                        f"{section}.{name}.execute 'next_state' tracks the plan's next state, so "
+                        f"{section}.{name}.replan_every ({rollouts.replan_every}) must be below "
+                        f"diffusers.{name}.horizon ({diffuser.horizon})"
+                    )
             if experts.procedure == "dataset_windows":
                 expert_windows = generated_expert_windows(getattr(self.datasets, name), name, experts.length)
                 if expert_windows is not None and experts.n_windows > expert_windows:

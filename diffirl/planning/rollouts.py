@@ -1,11 +1,21 @@
 """Closed-loop rollouts of a diffuser planner in the real simulator.
 
 Every ``replan_every`` steps all N environments plan at once (one batched sampling
-chain, conditioned on their current states); in between, each executes its plan's
-actions in order, so with ``replan_every = 1`` every step executes the first planned action.
+chain, conditioned on their current states); in between, each executes its plan in
+order, so with ``replan_every = 1`` every step executes the plan's first step. A plan's
+step is executed one of two ways (``execute``):
+
+* ``planned_action``: the action the plan holds for that step;
+* ``next_state``: an action that tracks the plan's next state, the Diffuser's maze
+  controller ``a = (p' - p) + (v' - v)`` from the current position and velocity (p, v)
+  to the planned next ones (p', v'), clipped to the action bounds. Only the planned
+  states steer then, so a guide that moves the plan's positions moves the agent even
+  where the plan's actions do not follow its states.
 """
 
 from __future__ import annotations
+
+from typing import get_args
 
 import numpy as np
 import torch
@@ -14,6 +24,16 @@ from diffirl.diffusion.model_io import TrainedDiffuser
 from diffirl.diffusion.sampling import Guidance, Guide, draw_noise, sample
 from diffirl.envs.closed_loop import RewardFunction, Rollouts, closed_loop_rollouts
 from diffirl.envs.registry import EnvironmentSpec
+from diffirl.params.schema import Execution
+
+EXECUTIONS = get_args(Execution)
+
+
+def next_state_action(states: np.ndarray, planned_next: np.ndarray) -> np.ndarray:
+    """The Diffuser's maze controller: position error plus velocity error, within [-1, 1]."""
+    half = states.shape[-1] // 2
+    error = planned_next - states
+    return np.clip(error[..., :half] + error[..., half:], -1.0, 1.0)
 
 
 def plan(
@@ -57,21 +77,30 @@ def planned_rollouts(
     progress: bool = True,
     noise_groups: int = 1,
     goals: np.ndarray | None = None,
+    execute: str = "planned_action",
 ) -> Rollouts:
     """Roll out from each start state; ``reward`` defaults to the environment's own reward.
 
     ``noise_groups``: see :func:`plan`; the simulators' own seeds repeat across groups too.
     ``goals``: raw states every plan ends at (inpainted), one per start state.
+    ``execute``: how a plan's step becomes an action (module docstring).
     """
     if not 1 <= replan_every <= trained.diffusion.horizon:
         raise ValueError(f"replan_every must be in [1, horizon={trained.diffusion.horizon}], got {replan_every}")
+    if execute not in EXECUTIONS:
+        raise ValueError(f"execute must be one of {', '.join(EXECUTIONS)}, got {execute!r}")
+    if execute == "next_state" and replan_every >= trained.diffusion.horizon:
+        raise ValueError(f"execute 'next_state' needs replan_every below the horizon {trained.diffusion.horizon}")
     generator = torch.Generator(device=trained.device).manual_seed(seed)
-    planned = None
+    planned_actions = planned_states = None
 
     def planner(t: int, states: np.ndarray) -> np.ndarray:
-        nonlocal planned
+        nonlocal planned_actions, planned_states
         if t % replan_every == 0:
-            planned, _ = plan(trained, states, guide, guidance, generator, goals, noise_groups)
-        return planned[:, t % replan_every]
+            planned_actions, planned_states = plan(trained, states, guide, guidance, generator, goals, noise_groups)
+        step = t % replan_every
+        if execute == "next_state":
+            return next_state_action(states, planned_states[:, step + 1])
+        return planned_actions[:, step]
 
     return closed_loop_rollouts(spec, start_states, steps, planner, reward, seed, progress, seed_groups=noise_groups)

@@ -25,14 +25,23 @@ def true_reward_figure(reward: CellReward, title: str, resolution: int = 200):
     return fig
 
 
-def experts_figure(maze: MazeLayout, experts: Experts, action_dim: int, title: str):
-    """One panel per start point: its first expert trajectory."""
+def experts_figure(
+    maze: MazeLayout, experts: Experts, action_dim: int, title: str, start_cells=None, dwell: np.ndarray | None = None
+):
+    """Every expert trajectory, one panel each: a row per start point, a column per seed.
+
+    ``start_cells`` names the start points in the panel titles; ``dwell`` (one fraction per
+    trajectory, :func:`diffirl.rewards.true_reward.best_cell_dwell`) is written beside them.
+    """
+    order = np.lexsort((experts.seed, experts.start_point))
     panels, titles = [], []
-    for point in np.unique(experts.start_point):
-        k = int(np.flatnonzero(experts.start_point == point)[0])
+    for k in order:
+        point = int(experts.start_point[k])
+        where = f"start {tuple(start_cells[point])}" if start_cells is not None else f"start {point}"
         panels.append(experts.trajectories[k, :, action_dim : action_dim + 2])
-        titles.append(f"start {point} (seed {experts.seed[k]}, {experts.kind})")
-    return trajectory_grid(maze, panels, title, columns=min(4, len(panels)), panel_titles=titles)
+        titles.append(f"{where}, seed {experts.seed[k]}" + (f"\nbest cell {dwell[k]:.0%}" if dwell is not None else ""))
+    columns = len(np.unique(experts.seed))
+    return trajectory_grid(maze, panels, title, columns=columns, panel_titles=titles)
 
 
 def loss_curves_figure(logs: dict[str, list[dict]], title: str):

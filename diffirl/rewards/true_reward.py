@@ -45,6 +45,13 @@ class CellReward:
         j = xy[..., 0] + self.maze.width / 2 - 0.5
         return self.row_weight * i + self.column_weight * j + self.constant
 
+    def best_cell(self) -> tuple[int, int]:
+        """The free cell whose centre earns most per step (the first in row-major order on a tie)."""
+        cells = self.maze.free_cells
+        earned = self.row_weight * cells[:, 0] + self.column_weight * cells[:, 1]
+        i, j = cells[int(np.argmax(earned))]
+        return int(i), int(j)
+
     def describe(self) -> str:
         """The reward as a formula, e.g. "5i + 5j"."""
         terms = [f"{self.row_weight:g}i", f"{self.column_weight:g}j"] + (
@@ -57,6 +64,15 @@ class CellReward:
         return (
             f"r = {self.describe()} per step, (i, j) = (row, column) in cells from the centre of the top-left wall cell"
         )
+
+
+def best_cell_dwell(reward: CellReward, positions: np.ndarray, last_steps: int) -> np.ndarray:
+    """Per trajectory, the fraction of its last ``last_steps`` PointMaze positions (n, steps, 2)
+    that lie in the reward's best cell: 1 for an agent that reached it and stayed."""
+    if not 0 < last_steps <= positions.shape[1]:
+        raise ValueError(f"last_steps = {last_steps} must be in [1, {positions.shape[1]}], the trajectories' length")
+    cells = reward.maze.cell_index(positions[:, -last_steps:])
+    return (cells == np.array(reward.best_cell())).all(axis=-1).mean(axis=1)
 
 
 def thesis_reward(maze: MazeLayout) -> CellReward:
