@@ -20,6 +20,14 @@ def test_every_scale_validates(root, scale):
     assert params.scale == scale
 
 
+@pytest.mark.parametrize("scale", SCALES)
+def test_every_scale_learns_rewards_in_float32_as_the_thesis(root, scale):
+    params = validate_params(compose(scale, root / "scales"))
+    assert {getattr(params.reward_learning, env).network_precision for env in ("umaze", "large", "halfcheetah")} == {
+        "float32"
+    }
+
+
 def test_scales_change_sizes_in_the_expected_direction(root):
     sizes = {
         s: validate_params(compose(s, root / "scales")).datasets.halfcheetah.generate.total_timesteps for s in SCALES
