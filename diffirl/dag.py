@@ -244,6 +244,15 @@ def evaluate_stage(environment: str) -> Stage:
     )
 
 
+def demonstration_sources(environment: str) -> list[str]:
+    """The experts, and the expert split where whole expert episodes can be the demonstrations."""
+    spec = ENVIRONMENTS[environment]
+    sources = [str(paths.experts_file(environment))]
+    if spec.expert_split is not None:
+        sources.append(str(paths.dataset_file(environment, spec.expert_split)))
+    return sources
+
+
 def train_baseline_stage(environment: str, algorithm: str) -> Stage:
     outs = [str(paths.baseline_policy(environment, algorithm))]
     if algorithm == "airl":
@@ -253,7 +262,7 @@ def train_baseline_stage(environment: str, algorithm: str) -> Stage:
     return Stage(
         name=f"train_baseline_{environment}_{algorithm}",
         cmd=f"python stages/train_baseline.py {environment} {algorithm}",
-        deps=tuple(stage_code("train_baseline") + [str(paths.experts_file(environment))]),
+        deps=tuple(stage_code("train_baseline") + demonstration_sources(environment)),
         outs=tuple(outs),
         params=(f"baselines.{environment}", *reward_params(environment)),
         threads_param=f"baselines.{environment}.torch_threads",

@@ -73,7 +73,8 @@ def main() -> None:
                 spec.maze,
                 experts,
                 action_dim,
-                f"Figure {number}: every {spec.name} expert trajectory (last {dwell_steps} steps in the best cell)",
+                f"Figure {number}: every {spec.name} expert; share of its last {dwell_steps} steps "
+                f"in the best cell {spec.reward.best_cell()}",
                 settings.start_cells,
                 dwell,
             ),

@@ -1,4 +1,5 @@
-"""Stage "train_baseline": BC, GAIL or AIRL for one environment, on the experts the reward learner sees."""
+"""Stage "train_baseline": BC, GAIL or AIRL for one environment, on the experts the reward learner sees
+or on whole expert episodes holding as many transitions (``baselines.ENV.demonstrations``)."""
 
 import tempfile
 import time
@@ -9,18 +10,40 @@ import pandas as pd
 
 from _common import fail, parse, run_stage
 from diffirl import paths
-from diffirl.baselines.demonstrations import to_trajectories
+from diffirl.baselines.demonstrations import (
+    choose_expert_episodes,
+    episodes_for_transitions,
+    expert_episodes,
+    to_trajectories,
+)
 from diffirl.baselines.training import save_policy, save_reward_net, train_baseline, training_statistics
+from diffirl.data.format import DatasetError, read_dataset
 from diffirl.envs.gym_wrappers import make_policy_env
 from diffirl.io import write_json, write_text
 from diffirl.method.expert_trajectories import Experts
+
+
+def demonstration_experts(spec, params) -> tuple[Experts, dict]:
+    """The expert trajectories the baselines learn from, and how they were chosen."""
+    settings = getattr(params.baselines, spec.name)
+    if settings.demonstrations == "experts":
+        return Experts.load(paths.experts_file(spec.name)), {"source": "experts"}
+    windows = getattr(params.experts, spec.name)
+    count = episodes_for_transitions(windows.n_windows, windows.length, spec.episode_steps)
+    setting = (
+        f"baselines.{spec.name}.demonstrations = 'expert_episodes' ({windows.n_windows} windows x {windows.length})"
+    )
+    expert_data = read_dataset(paths.dataset_file(spec.name, spec.expert_split))
+    indices = choose_expert_episodes(expert_data, count, settings.seed, setting)
+    chosen = {"source": "expert_episodes", "seed": settings.seed, "episodes": indices.tolist()}
+    return expert_episodes(expert_data, indices), chosen
 
 
 def main() -> None:
     spec, params, algorithm = parse(__doc__, choice=("algorithm", paths.BASELINES))
     settings = getattr(params.baselines, spec.name)
     try:
-        experts = Experts.load(paths.experts_file(spec.name))
+        experts, chosen = demonstration_experts(spec, params)
         with closing(make_policy_env(spec, settings.episode_steps)) as env:
             demonstrations = to_trajectories(experts, env.action_space.shape[0])
         started = time.perf_counter()
@@ -29,7 +52,7 @@ def main() -> None:
             trained = train_baseline(spec, settings, algorithm, demonstrations, Path(log_dir), checkpoint=checkpoint)
             log = pd.read_csv(Path(log_dir) / "progress.csv")
         seconds = time.perf_counter() - started
-    except (FileNotFoundError, ValueError) as error:
+    except (DatasetError, FileNotFoundError, ValueError) as error:
         fail(error)
     log = training_statistics(log)
     log.insert(0, "step", range(1, len(log) + 1))  # one row per BC log interval or adversarial round
@@ -42,7 +65,9 @@ def main() -> None:
         {
             "algorithm": algorithm,
             "demonstrations": len(demonstrations),
+            "demonstration_steps": int(experts.trajectories.shape[1]),
             "transitions": int(sum(len(d.acts) for d in demonstrations)),
+            "demonstrations_chosen": chosen,
             "timesteps": None if algorithm == "bc" else getattr(settings, algorithm).total_timesteps,
             "seconds": round(seconds, 1),
         },

@@ -3,9 +3,16 @@ import pytest
 import torch
 from imitation.rewards.reward_nets import BasicRewardNet
 
-from diffirl.baselines.demonstrations import to_rows, to_trajectories
+from diffirl.baselines.demonstrations import (
+    choose_expert_episodes,
+    episodes_for_transitions,
+    expert_episodes,
+    to_rows,
+    to_trajectories,
+)
 from diffirl.baselines.evaluation import evaluate_policies, reward_net_returns
 from diffirl.baselines.training import load_policy, load_reward_net, save_policy, save_reward_net, train_baseline
+from diffirl.data.format import make_dataset
 from diffirl.envs import get_environment
 from diffirl.envs.gym_wrappers import PointMazeState
 from diffirl.method.expert_trajectories import Experts
@@ -30,6 +37,44 @@ def linear_expert(steps: int = 40, count: int = 6, seed: int = 0) -> Experts:
             state, *_ = env.step(action)
         trajectories.append(rows)
     return Experts(np.array(trajectories), np.arange(count), np.zeros(count, dtype=int), "rollout")
+
+
+@pytest.mark.parametrize(
+    "windows, length, episode_steps, episodes",
+    [(6000, 4, 1000, 24), (100000, 4, 1000, 400), (64, 4, 1000, 1), (250, 4, 1000, 1), (251, 4, 1000, 2)],
+)
+def test_whole_episodes_hold_at_least_the_learners_transitions(windows, length, episode_steps, episodes):
+    assert episodes_for_transitions(windows, length, episode_steps) == episodes
+
+
+def episode_dataset(n_episodes: int = 5, steps: int = 10, action_dim: int = 6, observation_dim: int = 17):
+    """Episodes whose every row carries its episode's number, so a chosen episode is recognisable."""
+    rows = n_episodes * steps
+    episode_of_row = np.repeat(np.arange(n_episodes), steps).astype(np.float64)
+    timeouts = np.zeros(rows, dtype=bool)
+    timeouts[steps - 1 :: steps] = True
+    return make_dataset(
+        np.repeat(episode_of_row[:, None], observation_dim, axis=1) + np.arange(rows)[:, None] % steps / 100,
+        np.repeat(episode_of_row[:, None], action_dim, axis=1),
+        np.zeros(rows),
+        np.zeros(rows, dtype=bool),
+        timeouts,
+    )
+
+
+def test_expert_episodes_are_distinct_whole_episodes_drawn_with_the_seed():
+    data = episode_dataset()
+    chosen = choose_expert_episodes(data, 3, seed=4, setting="baselines.halfcheetah.demonstrations")
+    assert len(set(chosen.tolist())) == 3 and chosen.tolist() == sorted(chosen.tolist())
+    np.testing.assert_array_equal(chosen, choose_expert_episodes(data, 3, seed=4, setting="s"))
+    assert any(not np.array_equal(chosen, choose_expert_episodes(data, 3, seed=s, setting="s")) for s in range(5, 15))
+    experts = expert_episodes(data, chosen)
+    assert experts.trajectories.shape == (3, 10, 23) and experts.kind == "episode"
+    np.testing.assert_array_equal(experts.trajectories[:, :, 0], np.repeat(chosen[:, None], 10, axis=1))
+    demonstrations = to_trajectories(experts, action_dim=6)
+    assert [(len(d.obs), len(d.acts)) for d in demonstrations] == [(10, 9)] * 3
+    with pytest.raises(ValueError, match="baselines.halfcheetah.demonstrations asks for 6 expert episodes; .* holds 5"):
+        choose_expert_episodes(data, 6, seed=0, setting="baselines.halfcheetah.demonstrations")
 
 
 def test_trajectories_hold_n_plus_one_observations_and_round_trip():

@@ -26,6 +26,8 @@ BAD_EDITS = [
     ("experts.umaze.execute", "teleport", "'teleport'"),
     ("evaluation.umaze.execute", "first_action", "'first_action'"),
     ("experts.umaze.dwell_steps", 0, "0"),
+    ("baselines.umaze.demonstrations", "expert_episodes", "needs an expert dataset split"),
+    ("baselines.halfcheetah.demonstrations", "all_of_them", "'all_of_them'"),
     ("experts.umaze.replan_every", 64, "must be below diffusers.umaze.horizon"),
     ("datasets.umaze.seed", -1, "-1"),
     ("datasets.umaze.generate.n_transitions", 0, "0"),

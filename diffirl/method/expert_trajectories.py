@@ -18,9 +18,9 @@ from diffirl.io import atomic_path
 @dataclass
 class Experts:
     trajectories: np.ndarray  # (n, length, action_dim + observation_dim)
-    start_point: np.ndarray  # (n,) index into the start cells, or the dataset row a window starts at
+    start_point: np.ndarray  # (n,) index into the start cells, the dataset row a window starts at, or the episode
     seed: np.ndarray  # (n,)
-    kind: str  # "rollout" | "plan" | "dataset"
+    kind: str  # "rollout" | "plan" | "dataset" (windows) | "episode" (whole dataset episodes)
 
     def save(self, path: Path) -> None:
         with atomic_path(path) as tmp, open(tmp, "wb") as file:

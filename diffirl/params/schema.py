@@ -396,6 +396,9 @@ class BaselineSettings(Strict):
     #: length of a training episode; PointMaze episodes start where PointMaze itself would
     episode_steps: int = Field(gt=0)
     n_envs: int = Field(gt=0)
+    #: what they learn from: the reward learner's experts, or whole episodes of the expert
+    #: split holding as many transitions as the learner's expert windows (the thesis's HalfCheetah)
+    demonstrations: Literal["experts", "expert_episodes"] = "experts"
     bc: BCSettings
     gail: AdversarialSettings
     airl: AdversarialSettings
@@ -513,6 +516,13 @@ class Params(Strict):
                         f"experts.{name}.n_windows ({experts.n_windows}) exceeds the {expert_windows} distinct "
                         f"windows of the datasets.{name}.generate.expert_episodes it generates"
                     )
+            if getattr(self.baselines, name).demonstrations == "expert_episodes" and (
+                ENVIRONMENTS[name].expert_split is None or experts.procedure != "dataset_windows"
+            ):
+                raise ValueError(
+                    f"baselines.{name}.demonstrations 'expert_episodes' needs an expert dataset split "
+                    f"and experts.{name}.procedure 'dataset_windows' to count the learner's transitions"
+                )
             if k > diffuser.horizon:
                 raise ValueError(f"kwindows.{name}.k ({k}) exceeds diffusers.{name}.horizon ({diffuser.horizon})")
             if k > experts.length:
