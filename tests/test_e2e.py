@@ -263,7 +263,10 @@ def test_after_a_snakemake_run_and_a_sync_dvc_has_nothing_to_do(snakemake_everyt
         (project / "stages" / "claims.py").write_text((project / "stages" / "claims.py").read_text() + "\n# edit\n")
         run(project, "python", "-m", "diffirl.sync", "snakemake")
     run(project, "snakemake", "--cores", "2")
+    outputs = [project / out for stage in dag.pipeline_stages() for out in stage.all_outputs]
+    modified = {out: out.stat().st_mtime_ns for out in outputs}
     run(project, "python", "-m", "diffirl.sync", "snakemake")
+    assert {out: out.stat().st_mtime_ns for out in outputs} == modified  # recording touches no output
     assert planned_by_both(project) == (set(), set())
 
 
