@@ -29,6 +29,7 @@ from diffirl.checkpoints import (
     set_global_rng_state,
 )
 from diffirl.envs.env_state import capture_env, restore_env
+from diffirl.progress import progress_bar
 
 _GENERATOR_FIELDS = (
     "num_timesteps",
@@ -176,7 +177,7 @@ def train_rounds(
         _restore(trainer, batches, state)
         resumed = state["rounds_done"]
         tqdm.write(f"resuming from round {resumed} of {n_rounds} ({checkpoint})")
-    for done in tqdm(range(resumed, n_rounds), initial=resumed, total=n_rounds, desc="round"):
+    for done in progress_bar(range(resumed, n_rounds), initial=resumed, total=n_rounds, desc="round"):
         trainer.train_gen(trainer.gen_train_timesteps)
         for _ in range(trainer.n_disc_updates_per_round):
             with networks.training(trainer.reward_train):

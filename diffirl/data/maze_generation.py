@@ -9,13 +9,13 @@ The stored reward is D4RL's sparse one: 1 within 0.5 of the current goal, else 0
 from __future__ import annotations
 
 import numpy as np
-from tqdm import tqdm
 
 from diffirl.data.format import Dataset, make_dataset
 from diffirl.data.maze_controller import WaypointController
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.envs.simulators import make_env, set_state
 from diffirl.params.schema import MazeGeneration
+from diffirl.progress import progress_bar
 
 SPARSE_REWARD_RADIUS = 0.5
 
@@ -43,7 +43,7 @@ def generate_maze_dataset(spec: EnvironmentSpec, settings: MazeGeneration, seed:
 
     step_in_episode = settings.episode_length  # forces a reset on the first step
     state = np.zeros(4)
-    for t in tqdm(range(n), desc=f"generate {spec.name}", unit="step", disable=not progress, mininterval=2):
+    for t in progress_bar(range(n), desc=f"generate {spec.name}", unit="step", disable=not progress, mininterval=2):
         if step_in_episode == settings.episode_length:
             start_cell = maze.free_cells[rng.integers(len(maze.free_cells))]
             qpos = maze.cell_to_xy(start_cell + rng.uniform(-settings.start_jitter, settings.start_jitter, size=2))

@@ -28,6 +28,7 @@ from diffirl.data.policy_rollouts import rollout_dataset
 from diffirl.envs.env_state import capture_env, restore_env
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.params.schema import SacGeneration
+from diffirl.progress import progress_bar
 
 
 def _policy_fn(model: SAC, deterministic: bool):
@@ -156,7 +157,7 @@ def train_sac(
         checkpoints = state["checkpoints"]
         tqdm.write(f"SAC {spec.name}: resuming from step {model.num_timesteps} ({checkpoint})")
     resumed_from = model.num_timesteps
-    bar = tqdm(
+    bar = progress_bar(
         total=settings.total_timesteps,
         initial=resumed_from,
         desc=f"SAC {spec.name}",

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from diffirl.checkpoints import Fingerprint, fingerprint, load_checkpoint, save_checkpoint
 from diffirl.data.format import Dataset
@@ -25,6 +24,7 @@ from diffirl.diffusion.model_io import build_diffusion
 from diffirl.diffusion.normalization import Normalizer
 from diffirl.diffusion.windows import WindowSampler, covered_rows, transitions, window_starts
 from diffirl.params.schema import Diffuser
+from diffirl.progress import progress_bar
 
 
 def settings_fingerprint(settings: Diffuser, data_sha256: str) -> Fingerprint:
@@ -128,7 +128,7 @@ class DiffuserTrainer:
     def train(self) -> TrainingResult:
         resumed = self.try_resume()
         started = time.perf_counter()
-        bar = tqdm(
+        bar = progress_bar(
             total=self.settings.n_train_steps,
             initial=self.step,
             desc="train diffuser",

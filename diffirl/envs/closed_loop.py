@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm import tqdm
 
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.envs.simulators import make_env, set_state, state_of
+from diffirl.progress import progress_bar
 
 #: (states, actions, next_states) -> per-step rewards, each (N, ...) in raw units
 RewardFunction = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
@@ -76,7 +76,9 @@ def closed_loop_rollouts(
         actions = np.zeros((count, steps, action_dim))
         env_rewards = np.zeros((count, steps))
         observations[:, 0] = start_states
-        for t in tqdm(range(steps), desc=f"rollouts {spec.name}", unit="step", disable=not progress, mininterval=2):
+        for t in progress_bar(
+            range(steps), desc=f"rollouts {spec.name}", unit="step", disable=not progress, mininterval=2
+        ):
             actions[:, t] = controller(t, observations[:, t])
             for k, env in enumerate(envs):
                 next_observation, env_rewards[k, t], *_ = env.step(actions[k, t])

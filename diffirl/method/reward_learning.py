@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from diffirl.checkpoints import Fingerprint, load_checkpoint, save_checkpoint
 from diffirl.diffusion.model_io import TrainedDiffuser
@@ -23,6 +22,7 @@ from diffirl.diffusion.sampling import Guidance, draw_noise, sample
 from diffirl.method.reward_model import RewardMLP
 from diffirl.methods import METHODS
 from diffirl.params.schema import RewardLearning
+from diffirl.progress import progress_bar
 from diffirl.rewards.losses import mmd, mse
 
 
@@ -145,7 +145,7 @@ class RewardLearner:
     def train(self) -> dict:
         resumed = self._resume()
         started = time.perf_counter()
-        bar = tqdm(
+        bar = progress_bar(
             total=self.epochs,
             initial=self.epoch,
             desc=f"learn reward ({self.loss_name})",

@@ -1,0 +1,44 @@
+"""Progress bars that read well on a terminal and in a log file.
+
+On a terminal tqdm redraws its bar in place. In a log (``dvc repro > log``, Snakemake's
+``logs/STAGE.log``) the same redraws are carriage returns on one line, which a reader sees
+as nothing for the ten to fifty minutes a long stage takes. Where the stream is not a
+terminal, :func:`progress_bar` therefore writes each redraw as a line of its own, at most
+one every :data:`LOG_INTERVAL_SECONDS`: step, rate, time spent and time left.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from tqdm import tqdm
+
+#: seconds between two progress lines in a log
+LOG_INTERVAL_SECONDS = 30.0
+
+
+class _LineWriter:
+    """A stream for tqdm that turns every redraw into one line."""
+
+    def __init__(self, stream: TextIO):
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        line = text.replace("\r", "").strip("\n")
+        if line.strip():
+            self.stream.write(line + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def progress_bar(iterable=None, stream: TextIO | None = None, **options) -> tqdm:
+    """tqdm over ``iterable`` with ``options``, writing to ``stream`` (standard error by default)."""
+    stream = sys.stderr if stream is None else stream
+    if not stream.isatty():
+        interval = max(options.get("mininterval", 0.0), LOG_INTERVAL_SECONDS)
+        options |= {"file": _LineWriter(stream), "mininterval": interval, "maxinterval": interval, "ncols": 100}
+    else:
+        options["file"] = stream
+    return tqdm(iterable, **options)

@@ -1,0 +1,37 @@
+import io
+
+from diffirl import progress
+from diffirl.progress import progress_bar
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_in_a_log_every_redraw_is_a_line_of_its_own(monkeypatch):
+    monkeypatch.setattr(progress, "LOG_INTERVAL_SECONDS", 0.0)
+    log = io.StringIO()
+    for _ in progress_bar(range(5), stream=log, desc="train", miniters=1):
+        pass
+    lines = log.getvalue().split("\n")
+    assert "\r" not in log.getvalue() and lines[-1] == ""
+    assert len(lines) - 1 >= 5 and all(line.startswith("train:") for line in lines[:-1])
+    assert "5/5" in lines[-2]
+
+
+def test_in_a_log_lines_come_at_most_once_an_interval(monkeypatch):
+    monkeypatch.setattr(progress, "LOG_INTERVAL_SECONDS", 3600.0)
+    log = io.StringIO()
+    for _ in progress_bar(range(1000), stream=log, desc="rollouts"):
+        pass
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 2  # the start and the end
+    assert "0/1000" in lines[0] and "1000/1000" in lines[1]
+
+
+def test_on_a_terminal_the_bar_redraws_in_place():
+    terminal = Terminal()
+    for _ in progress_bar(range(3), stream=terminal, mininterval=0, miniters=1):
+        pass
+    assert "\r" in terminal.getvalue()
