@@ -9,7 +9,7 @@ import torch
 from diffirl.envs.maze import LARGE_MAZE, U_MAZE
 from diffirl.metrics import episode_return_correlation
 from diffirl.rewards.losses import matern_kernel, mmd, mse
-from diffirl.rewards.true_reward import CellReward, best_cell_dwell, true_reward
+from diffirl.rewards.true_reward import CellReward, arrival_and_stay, best_cell_dwell, true_reward
 from diffirl.rewards.true_reward_guide import TrueRewardGuide
 from diffirl.rewards.windows import k_windows
 
@@ -43,6 +43,18 @@ def test_dwell_counts_the_last_steps_spent_in_the_best_cell():
     assert best_cell_dwell(reward, arrives_and_stays[None], 200)[0] == pytest.approx(0.7)
     with pytest.raises(ValueError, match="last_steps = 201"):
         best_cell_dwell(reward, arrives_and_stays[None], 201)
+
+
+def test_after_arriving_in_the_best_cell_a_rollout_stays_or_leaves():
+    reward = CellReward(U_MAZE)
+    corner, left = U_MAZE.cell_to_xy(np.array([3.0, 3.0])), U_MAZE.cell_to_xy(np.array([3.0, 2.0]))
+    stays = np.stack([left] * 6 + [corner] * 4)
+    leaves = np.stack([left] * 2 + [corner] * 2 + [left] * 6)
+    never = np.stack([left] * 10)
+    reached, stay = arrival_and_stay(reward, np.stack([stays, leaves, never]))
+    assert reached.tolist() == [True, True, False]
+    np.testing.assert_allclose(stay[:2], [1.0, 0.25])
+    assert np.isnan(stay[2])
 
 
 def test_guide_is_the_true_return_of_the_unnormalised_plan_and_points_to_the_corner():

@@ -13,7 +13,6 @@ from diffirl.method.evaluation import (
     ErcWindows,
     evaluation_reward,
     evaluation_starts,
-    reward_description,
     rollout_scores,
 )
 from diffirl.methods import METHODS
@@ -37,7 +36,7 @@ def evaluate_policies(
             seed=settings.seed,
             progress=progress,
         )
-        metrics[name] = rollout_scores(METHODS[name].label, rollouts[name], settings.gamma, reward_description(spec))
+        metrics[name] = rollout_scores(METHODS[name].label, rollouts[name], settings.gamma, spec)
     return metrics, rollouts, start_index
 
 

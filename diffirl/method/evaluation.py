@@ -30,6 +30,7 @@ from diffirl.methods import METHODS, Method, diffuser_methods
 from diffirl.metrics import action_norms, discounted_return, episode_return_correlation, mean_std
 from diffirl.params.schema import EvaluationSettings
 from diffirl.planning.rollouts import planned_rollouts
+from diffirl.rewards.true_reward import arrival_and_stay
 
 #: the per-rollout statistics every evaluation records (the tables pick one)
 STATISTICS = ("returns", "discounted_returns", "action_norms")
@@ -57,15 +58,16 @@ def reward_description(spec: EnvironmentSpec) -> str:
     return spec.reward.describe_frame() if spec.is_maze else f"{spec.gym_id}'s own reward"
 
 
-def rollout_scores(label: str, rollouts: Rollouts, gamma: float, reward: str) -> dict:
-    """Summary and per-rollout statistics (std over rollouts, ddof 0); ``reward`` says what scored them."""
+def rollout_scores(label: str, rollouts: Rollouts, gamma: float, spec: EnvironmentSpec) -> dict:
+    """Summary and per-rollout statistics (std over rollouts, ddof 0), scored by the environment's reward;
+    in a maze also how many rollouts reach the true reward's best cell and how long they stay."""
     per_rollout = {
         "returns": rollouts.returns,
         "discounted_returns": discounted_return(rollouts.rewards, gamma),
         "action_norms": action_norms(rollouts.actions).mean(axis=1),
     }
     mean, std = mean_std(per_rollout["returns"])
-    return {
+    scores = {
         "label": label,
         "return_mean": mean,
         "return_std": std,
@@ -74,9 +76,16 @@ def rollout_scores(label: str, rollouts: Rollouts, gamma: float, reward: str) ->
         "action_norm": mean_std(per_rollout["action_norms"]),
         "rollouts": len(rollouts.returns),
         "steps": rollouts.actions.shape[1],
-        "reward": reward,
-        **{name: values.tolist() for name, values in per_rollout.items()},
+        "reward": reward_description(spec),
     }
+    if spec.is_maze:
+        reached, stay = arrival_and_stay(spec.reward, rollouts.observations[:, :-1, :2])
+        scores["best_cell"] = {
+            "cell": list(spec.reward.best_cell()),
+            "reached": float(reached.mean()),
+            "stay_after_arrival": float(stay[reached].mean()) if reached.any() else None,
+        }
+    return scores | {name: values.tolist() for name, values in per_rollout.items()}
 
 
 def save_rollouts(path, rollouts: dict[str, Rollouts], start_index: np.ndarray) -> None:
@@ -264,9 +273,7 @@ def evaluate_diffuser_methods(
 
     metrics = {}
     for method in methods:
-        metrics[method.name] = rollout_scores(
-            method.label, by_name[method.name], settings.gamma, reward_description(spec)
-        )
+        metrics[method.name] = rollout_scores(method.label, by_name[method.name], settings.gamma, spec)
         metrics[method.name]["erc"] = erc_of(learnt[method.name], trained, windows) if method.is_learnt else None
         if method.is_learnt:
             metrics[method.name]["checkpoint"] = "last"
@@ -279,7 +286,7 @@ def evaluate_diffuser_methods(
             f"{METHODS[loss].label}, best of {len(scores)} checkpoints (epoch {best})",
             by_name[snapshot_key(loss, best)],
             settings.gamma,
-            reward_description(spec),
+            spec,
         )
         metrics[f"{loss}_best"] = entry | {
             "erc": erc_of(by_epoch[best], trained, windows),

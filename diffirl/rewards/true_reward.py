@@ -75,6 +75,17 @@ def best_cell_dwell(reward: CellReward, positions: np.ndarray, last_steps: int) 
     return (cells == np.array(reward.best_cell())).all(axis=-1).mean(axis=1)
 
 
+def arrival_and_stay(reward: CellReward, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per trajectory (positions (n, steps, 2)): whether it reaches the reward's best cell, and the
+    fraction of its steps from the first arrival on spent there (NaN where it never arrives)."""
+    inside = (reward.maze.cell_index(positions) == np.array(reward.best_cell())).all(axis=-1)
+    reached = inside.any(axis=1)
+    first = np.argmax(inside, axis=1)
+    after = np.arange(inside.shape[1]) >= first[:, None]
+    stay = np.where(reached, (inside & after).sum(axis=1) / np.maximum((after).sum(axis=1), 1), np.nan)
+    return reached, stay
+
+
 def thesis_reward(maze: MazeLayout) -> CellReward:
     return CellReward(maze)
 
