@@ -66,24 +66,26 @@ class CellReward:
         )
 
 
+def in_best_cell(reward: CellReward, positions: np.ndarray) -> np.ndarray:
+    """Whether each PointMaze position (..., 2) lies in the reward's best cell."""
+    return (reward.maze.cell_index(positions) == np.array(reward.best_cell())).all(axis=-1)
+
+
 def best_cell_dwell(reward: CellReward, positions: np.ndarray, last_steps: int) -> np.ndarray:
     """Per trajectory, the fraction of its last ``last_steps`` PointMaze positions (n, steps, 2)
     that lie in the reward's best cell: 1 for an agent that reached it and stayed."""
     if not 0 < last_steps <= positions.shape[1]:
         raise ValueError(f"last_steps = {last_steps} must be in [1, {positions.shape[1]}], the trajectories' length")
-    cells = reward.maze.cell_index(positions[:, -last_steps:])
-    return (cells == np.array(reward.best_cell())).all(axis=-1).mean(axis=1)
+    return in_best_cell(reward, positions[:, -last_steps:]).mean(axis=1)
 
 
 def arrival_and_stay(reward: CellReward, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per trajectory (positions (n, steps, 2)): whether it reaches the reward's best cell, and the
     fraction of its steps from the first arrival on spent there (NaN where it never arrives)."""
-    inside = (reward.maze.cell_index(positions) == np.array(reward.best_cell())).all(axis=-1)
+    inside = in_best_cell(reward, positions)
     reached = inside.any(axis=1)
-    first = np.argmax(inside, axis=1)
-    after = np.arange(inside.shape[1]) >= first[:, None]
-    stay = np.where(reached, (inside & after).sum(axis=1) / np.maximum((after).sum(axis=1), 1), np.nan)
-    return reached, stay
+    after = np.arange(inside.shape[1]) >= np.argmax(inside, axis=1)[:, None]
+    return reached, np.where(reached, (inside & after).sum(axis=1) / after.sum(axis=1), np.nan)
 
 
 def thesis_reward(maze: MazeLayout) -> CellReward:
