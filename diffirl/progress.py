@@ -18,6 +18,14 @@ from tqdm import tqdm
 LOG_INTERVAL_SECONDS = 30.0
 
 
+class _Bar(tqdm):
+    """tqdm whose postfix (a loss, a return) waits for the next scheduled redraw instead of forcing
+    one: set on every step, it would otherwise write a log line every few seconds."""
+
+    def set_postfix(self, ordered_dict=None, refresh=False, **kwargs):
+        super().set_postfix(ordered_dict, refresh=refresh, **kwargs)
+
+
 class _LineWriter:
     """A stream for tqdm that turns every redraw into one line."""
 
@@ -41,4 +49,4 @@ def progress_bar(iterable=None, stream: TextIO | None = None, **options) -> tqdm
         options |= {"file": _LineWriter(stream), "mininterval": interval, "maxinterval": interval, "ncols": 100}
     else:
         options["file"] = stream
-    return tqdm(iterable, **options)
+    return _Bar(iterable, **options)

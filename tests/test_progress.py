@@ -30,6 +30,17 @@ def test_in_a_log_lines_come_at_most_once_an_interval(monkeypatch):
     assert "0/1000" in lines[0] and "1000/1000" in lines[1]
 
 
+def test_a_postfix_set_on_every_step_does_not_add_lines(monkeypatch):
+    monkeypatch.setattr(progress, "LOG_INTERVAL_SECONDS", 3600.0)
+    log = io.StringIO()
+    with progress_bar(total=100, stream=log, desc="train") as bar:
+        for step in range(100):
+            bar.update(1)
+            bar.set_postfix(loss=f"{1 / (step + 1):.4f}")
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 2 and "100/100" in lines[1] and "loss=0.0100" in lines[1]
+
+
 def test_on_a_terminal_the_bar_redraws_in_place():
     terminal = Terminal()
     for _ in progress_bar(range(3), stream=terminal, mininterval=0, miniters=1):
