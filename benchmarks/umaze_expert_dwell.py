@@ -22,6 +22,7 @@ from diffirl.diffusion.model_io import load_trained_diffuser
 from diffirl.envs.registry import get_environment
 from diffirl.method.experts import guided_rollout_experts
 from diffirl.params.load import load_params
+from diffirl.planning.rollouts import EXECUTIONS
 from diffirl.rewards.true_reward import best_cell_dwell
 
 
@@ -35,7 +36,7 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=experts.length)
     parser.add_argument("--seeds", type=int, nargs="+", default=experts.seeds)
     parser.add_argument("--last-steps", type=int, default=experts.dwell_steps)
-    parser.add_argument("--execute", choices=["planned_action", "next_state"], default=experts.execute)
+    parser.add_argument("--execute", choices=EXECUTIONS, default=experts.execute)
     args = parser.parse_args()
 
     spec = get_environment("umaze")

@@ -12,8 +12,7 @@ class Terminal(io.StringIO):
 def test_in_a_log_every_redraw_is_a_line_of_its_own(monkeypatch):
     monkeypatch.setattr(progress, "LOG_INTERVAL_SECONDS", 0.0)
     log = io.StringIO()
-    for _ in progress_bar(range(5), stream=log, desc="train", miniters=1):
-        pass
+    assert list(progress_bar(range(5), stream=log, desc="train", miniters=1)) == list(range(5))
     lines = log.getvalue().split("\n")
     assert "\r" not in log.getvalue() and lines[-1] == ""
     assert len(lines) - 1 >= 5 and all(line.startswith("train:") for line in lines[:-1])
@@ -23,8 +22,7 @@ def test_in_a_log_every_redraw_is_a_line_of_its_own(monkeypatch):
 def test_in_a_log_lines_come_at_most_once_an_interval(monkeypatch):
     monkeypatch.setattr(progress, "LOG_INTERVAL_SECONDS", 3600.0)
     log = io.StringIO()
-    for _ in progress_bar(range(1000), stream=log, desc="rollouts"):
-        pass
+    assert sum(progress_bar(range(1000), stream=log, desc="rollouts")) == sum(range(1000))
     lines = log.getvalue().splitlines()
     assert len(lines) == 2  # the start and the end
     assert "0/1000" in lines[0] and "1000/1000" in lines[1]
@@ -43,6 +41,5 @@ def test_a_postfix_set_on_every_step_does_not_add_lines(monkeypatch):
 
 def test_on_a_terminal_the_bar_redraws_in_place():
     terminal = Terminal()
-    for _ in progress_bar(range(3), stream=terminal, mininterval=0, miniters=1):
-        pass
+    assert list(progress_bar(range(3), stream=terminal, mininterval=0, miniters=1)) == [0, 1, 2]
     assert "\r" in terminal.getvalue()

@@ -17,7 +17,6 @@ import numpy as np
 from imitation.data.types import Trajectory
 
 from diffirl.data.format import Dataset
-from diffirl.diffusion.windows import transitions
 from diffirl.method.expert_trajectories import Experts
 
 
@@ -36,8 +35,11 @@ def choose_expert_episodes(expert_data: Dataset, count: int, seed: int, setting:
 
 def expert_episodes(expert_data: Dataset, indices: np.ndarray) -> Experts:
     """The chosen episodes as expert trajectories of raw rows [action, observation]."""
-    rows, episodes = transitions(expert_data), expert_data.episodes()
-    chosen = [rows[episodes[k]] for k in indices]
+    episodes = expert_data.episodes()
+    chosen = [
+        np.concatenate([expert_data.actions[episodes[k]], expert_data.observations[episodes[k]]], axis=1)
+        for k in indices
+    ]
     if len({len(episode) for episode in chosen}) != 1:
         raise ValueError(
             f"expert episodes {indices.tolist()} differ in length; demonstrations need whole equal episodes"

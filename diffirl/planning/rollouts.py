@@ -77,7 +77,7 @@ def planned_rollouts(
     progress: bool = True,
     noise_groups: int = 1,
     goals: np.ndarray | None = None,
-    execute: str = "planned_action",
+    execute: Execution = "planned_action",
 ) -> Rollouts:
     """Roll out from each start state; ``reward`` defaults to the environment's own reward.
 
