@@ -5,7 +5,7 @@ import torch
 from diffirl.diffusion.model_io import TrainedDiffuser, build_diffusion, save_diffuser
 from diffirl.diffusion.normalization import Normalizer
 from diffirl.envs import get_environment
-from diffirl.envs.simulators import make_env, set_state, state_of, step_from
+from diffirl.envs.simulators import SimulatorBatch, make_env, set_state, state_of, step_from
 from diffirl.params.schema import Diffuser
 from diffirl.planning.quality import dynamics_errors, wall_fraction
 from diffirl.planning.rollouts import next_state_action, planned_rollouts
@@ -28,6 +28,30 @@ def test_set_state_puts_the_simulator_exactly_in_a_state(name):
     np.testing.assert_allclose(step_from(env, spec, target, action), after_set)
     assert not np.allclose(first, target)
     env.close()
+
+
+@pytest.mark.parametrize("name", ["umaze", "halfcheetah"])
+def test_one_simulator_steps_a_batch_bit_for_bit_as_one_simulator_per_rollout(name):
+    spec = get_environment(name)
+    rng = np.random.default_rng(0)
+    envs = [make_env(spec) for _ in range(3)]
+    starts = np.stack([state_of(spec, env.reset(seed=10 + k)[0]) for k, env in enumerate(envs)])
+    starts[:, -1] += 0.5  # a velocity the reset would not give, so the start is really set
+    for env, start in zip(envs, starts):
+        set_state(env, spec, start)
+    batch = SimulatorBatch(spec, starts, seeds=[10, 11, 12])
+    for _ in range(40):  # long enough for the ball to hit a wall (contacts use the solver's warm start)
+        actions = rng.uniform(-1, 1, size=(3, envs[0].action_space.shape[0]))
+        alone = [env.step(a) for env, a in zip(envs, actions)]
+        together, rewards = batch.step(actions, with_rewards=not spec.is_maze)
+        np.testing.assert_array_equal(together, np.stack([state_of(spec, step[0]) for step in alone]))
+        if not spec.is_maze:
+            np.testing.assert_array_equal(rewards, [step[1] for step in alone])
+    assert not np.allclose(together[0], together[1])
+    if spec.is_maze:
+        with pytest.raises(ValueError, match="pass a reward function"):
+            batch.step(actions, with_rewards=True)
+    batch.close()
 
 
 @pytest.mark.parametrize("name", ["umaze", "large"])

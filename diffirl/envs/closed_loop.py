@@ -1,6 +1,7 @@
 """Batched closed-loop rollouts in the real simulator: the one evaluator of every method.
 
-N environments step together, each from an exactly set start state. A controller maps
+N rollouts step together, each from an exactly set start state (one simulator, one saved
+physics state per rollout: `SimulatorBatch`). A controller maps
 (step index, current states) to actions; a diffuser planner and a trained policy are both
 controllers, so every method is scored by the same loop and the same reward function.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from diffirl.envs.registry import EnvironmentSpec
-from diffirl.envs.simulators import make_env, set_state, state_of
+from diffirl.envs.simulators import SimulatorBatch, make_env, state_of
 from diffirl.progress import progress_bar
 
 #: (states, actions, next_states) -> per-step rewards, each (N, ...) in raw units
@@ -66,25 +67,20 @@ def closed_loop_rollouts(
     """
     count = len(start_states)
     group_size = count // seed_groups
-    envs = [make_env(spec) for _ in range(count)]
+    simulators = SimulatorBatch(spec, start_states, [seed + k % group_size for k in range(count)])
     try:
-        for k, env in enumerate(envs):
-            env.reset(seed=seed + k % group_size)
-            set_state(env, spec, start_states[k])
-        action_dim = envs[0].action_space.shape[0]
         observations = np.zeros((count, steps + 1, start_states.shape[1]))
-        actions = np.zeros((count, steps, action_dim))
+        actions = np.zeros((count, steps, simulators.env.action_space.shape[0]))
         env_rewards = np.zeros((count, steps))
         observations[:, 0] = start_states
         for t in progress_bar(
             range(steps), desc=f"rollouts {spec.name}", unit="step", disable=not progress, mininterval=2
         ):
             actions[:, t] = controller(t, observations[:, t])
-            for k, env in enumerate(envs):
-                next_observation, env_rewards[k, t], *_ = env.step(actions[k, t])
-                observations[k, t + 1] = state_of(spec, next_observation)
+            observations[:, t + 1], step_rewards = simulators.step(actions[:, t], with_rewards=reward is None)
+            if step_rewards is not None:
+                env_rewards[:, t] = step_rewards
     finally:
-        for env in envs:
-            env.close()
+        simulators.close()
     rewards = env_rewards if reward is None else reward(observations[:, :-1], actions, observations[:, 1:])
     return Rollouts(observations, actions, np.asarray(rewards, dtype=np.float64))
