@@ -37,7 +37,8 @@ class Stage:
     outs: tuple[str, ...]
     #: dotted keys of params.yaml whose whole subtree the stage reads
     params: tuple[str, ...]
-    #: JSON outputs DVC shows with `dvc metrics show`
+    #: small JSON outputs DVC shows with `dvc metrics show`: the tables' headline numbers
+    #: (``diffirl.reports.summary``); a stage's own records are plain outputs
     metrics: tuple[str, ...] = ()
     #: CSV outputs DVC draws with `dvc plots show`, as (path, x column, y column)
     plots: tuple[tuple[str, str, str], ...] = ()
@@ -92,6 +93,7 @@ def table3_stage() -> Stage:
         cmd="python stages/table3.py",
         deps=tuple(stage_code("table3") + data),
         outs=(str(paths.TABLE3),),
+        metrics=(str(paths.summary_file("table3")),),
         params=("table3",),
     )
 
@@ -119,9 +121,8 @@ def train_diffuser_stage(environment: str) -> Stage:
         deps=tuple(
             stage_code("train_diffuser") + [str(data), str(paths.provenance_file(environment, spec.base_split))]
         ),
-        outs=(str(paths.diffuser_model(environment)), *figures),
+        outs=(str(paths.diffuser_model(environment)), *figures, str(paths.diffuser_training_metrics(environment))),
         params=(f"diffusers.{environment}",),
-        metrics=(str(paths.diffuser_training_metrics(environment)),),
         plots=((str(paths.diffuser_training_log(environment)), "step", "loss"),),
         threads_param=f"diffusers.{environment}.torch_threads",
         gpu=True,
@@ -137,12 +138,11 @@ def diffuser_quality_stage(environment: str) -> Stage:
             stage_code("diffuser_quality")
             + [str(paths.dataset_file(environment, spec.base_split)), str(paths.diffuser_model(environment))]
         ),
-        outs=(),
+        outs=(str(paths.diffuser_quality_metrics(environment)),),
         params=(
             f"diffuser_quality.{environment}",
             *device_params(environment),
         ),
-        metrics=(str(paths.diffuser_quality_metrics(environment)),),
         threads_param=f"diffusers.{environment}.torch_threads",
     )
 
@@ -188,13 +188,12 @@ def learn_reward_stage(environment: str, loss: str) -> Stage:
             stage_code("learn_reward")
             + [str(paths.diffuser_model(environment)), str(paths.expert_windows_file(environment))]
         ),
-        outs=(str(paths.learnt_reward(environment, loss)),),
+        outs=(str(paths.learnt_reward(environment, loss)), str(paths.reward_training_metrics(environment, loss))),
         params=(
             f"reward_learning.{environment}",
             f"guidance.{environment}",
             *device_params(environment),
         ),
-        metrics=(str(paths.reward_training_metrics(environment, loss)),),
         plots=((str(paths.reward_training_log(environment, loss)), "epoch", "loss"),),
         threads_param=f"diffusers.{environment}.torch_threads",
         gpu=True,
@@ -231,14 +230,13 @@ def evaluate_stage(environment: str) -> Stage:
             + erc_inputs(environment)
             + [str(paths.learnt_reward(environment, loss)) for loss in paths.LOSSES]
         ),
-        outs=(str(paths.evaluation_rollouts(environment)),),
+        outs=(str(paths.evaluation_rollouts(environment)), str(paths.evaluation_metrics(environment))),
         params=(
             f"evaluation.{environment}",
             f"guidance.{environment}",
             *device_params(environment),
             *reward_params(environment),
         ),
-        metrics=(str(paths.evaluation_metrics(environment)),),
         threads_param=f"diffusers.{environment}.torch_threads",
         gpu=True,
     )
@@ -263,10 +261,9 @@ def train_baseline_stage(environment: str, algorithm: str) -> Stage:
         name=f"train_baseline_{environment}_{algorithm}",
         cmd=f"python stages/train_baseline.py {environment} {algorithm}",
         deps=tuple(stage_code("train_baseline") + demonstration_sources(environment)),
-        outs=tuple(outs),
+        outs=(*outs, str(paths.baseline_training_metrics(environment, algorithm))),
         params=(f"baselines.{environment}", *reward_params(environment)),
         threads_param=f"baselines.{environment}.torch_threads",
-        metrics=(str(paths.baseline_training_metrics(environment, algorithm)),),
         plots=((str(paths.baseline_training_log(environment, algorithm)), "step", y),),
     )
 
@@ -281,9 +278,8 @@ def evaluate_baselines_stage(environment: str) -> Stage:
             + [str(paths.airl_reward_net(environment))]
             + erc_inputs(environment)
         ),
-        outs=(str(paths.baselines_rollouts(environment)),),
+        outs=(str(paths.baselines_rollouts(environment)), str(paths.baselines_metrics(environment))),
         params=(f"evaluation.{environment}", f"diffusers.{environment}.horizon", *reward_params(environment)),
-        metrics=(str(paths.baselines_metrics(environment)),),
     )
 
 
@@ -315,14 +311,16 @@ def dynamics_error_stage(environment: str) -> Stage:
                 str(paths.evaluation_rollouts(environment)),
             ]
         ),
-        outs=tuple(str(paths.dynamics_error_figure(environment, kind)) for kind in paths.DYNAMICS_FIGURE_NUMBERS)
-        + (str(paths.dynamics_error_starts(environment)),),
+        outs=(
+            *(str(paths.dynamics_error_figure(environment, kind)) for kind in paths.DYNAMICS_FIGURE_NUMBERS),
+            str(paths.dynamics_error_starts(environment)),
+            str(paths.dynamics_error_metrics(environment)),
+        ),
         params=(
             f"dynamics_error.{environment}",
             f"experts.{environment}.start_cells",
             *device_params(environment),
         ),
-        metrics=(str(paths.dynamics_error_metrics(environment)),),
         threads_param=f"diffusers.{environment}.torch_threads",
     )
 
@@ -337,8 +335,14 @@ def results_table_stage(number: int) -> Stage:
             + [str(paths.evaluation_metrics(environment)), str(paths.baselines_metrics(environment))]
         ),
         outs=(str(paths.results_table(number)),),
+        metrics=tuple(str(paths.summary_file(name)) for name in results_summary_names(number)),
         params=(f"evaluation.{environment}.confidence",),
     )
+
+
+def results_summary_names(number: int) -> list[str]:
+    """The summary files of a results table: its statistic per method, and its ERCs where it has them."""
+    return [f"table{number}"] + ([f"table{number}_erc"] if RESULTS_TABLES[number].with_erc else [])
 
 
 def claims_stage() -> Stage:
@@ -347,6 +351,7 @@ def claims_stage() -> Stage:
         cmd="python stages/claims.py",
         deps=tuple(stage_code("claims") + [str(paths.results_table(number)) for number in RESULTS_TABLES]),
         outs=(str(paths.CLAIMS),),
+        metrics=(str(paths.summary_file("claims")),),
         params=(),
     )
 
@@ -453,10 +458,10 @@ def variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], set
                 # a variant run reads its declaration (which files it redirects follows from the
                 # DAG, and a change there changes the outputs declared here)
                 deps=tuple(moved(d) for d in stage.deps if d not in skipped_outputs) + ("diffirl/variants.py",),
-                outs=tuple(moved(o) for o in stage.outs),
+                # plain outputs, metrics and plots alike: `dvc metrics show` and `dvc plots show`
+                # list the study's, which `make study` builds, and not a variant's, which it does not
+                outs=tuple(moved(o) for o in stage.all_outputs),
                 params=(*stage.params, f"variants.{variant.name}"),
-                metrics=tuple(moved(m) for m in stage.metrics),
-                plots=tuple((moved(p), x, y) for p, x, y in stage.plots),
                 threads_param=stage.threads_param,
                 gpu=stage.gpu,
             )

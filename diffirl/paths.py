@@ -156,6 +156,13 @@ ROLLOUT_FIGURE_NUMBERS = {"umaze": 7, "large": 14}
 #: rollouts guided by the true reward alone (the Large Maze's stalls)
 TRUE_REWARD_ROLLOUT_FIGURE_NUMBERS = {"large": 10}
 CLAIMS = REPORTS / "claims.csv"
+#: the headline numbers of each table, the files `dvc metrics show` lists (``summary_file``)
+SUMMARIES = REPORTS / "summary"
+
+
+def summary_file(name: str) -> Path:
+    """One small JSON of headline numbers: ``table1``, ``table1_erc``, ``table3``, ``claims``."""
+    return SUMMARIES / f"{name}.json"
 
 
 #: Figures 15-17 (the thesis draws them for the Large Maze; the U-Maze is the comparison)

@@ -12,16 +12,28 @@ then records Snakemake's metadata for the outputs as they are (``snakemake --tou
 nothing left to do, then records the outputs in ``dvc.lock`` (as ``dvc commit`` does).
 ``--target study`` or ``--target remedies`` limits both to the stages that target needs
 (``make study`` and ``make remedies`` build no more). Afterwards a params edit, a code edit or a touched but unchanged file looks the same to both.
+
+A record ends by noting the size and modification time of every file it covered; when
+none has changed since (a second ``make study`` that ran nothing), there is nothing new to
+record and the sync returns at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import logging
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from diffirl.dag import TARGETS
+from diffirl.io import write_text
+
+#: where a finished record notes the files it covered (DVC's own scratch folder, never versioned)
+RECORDS = Path(".dvc") / "tmp"
 
 
 class OutOfDateError(RuntimeError):
@@ -39,6 +51,37 @@ def _stage_names(target: str) -> list[str]:
     from diffirl.dag import target_stages
 
     return [stage.name for stage in target_stages(target)]
+
+
+def fingerprint(target: str) -> str:
+    """A digest of the size and modification time of every file the target's stages read or
+    write, and of both front ends' declarations and DVC's lock: equal digests, nothing to record."""
+    from diffirl.dag import target_stages
+
+    files = {"dvc.yaml", "dvc.lock", "params.yaml"}
+    for stage in target_stages(target):
+        files.update(stage.deps, stage.all_outputs)
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        try:
+            status = os.stat(name)
+            digest.update(f"{name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+        except FileNotFoundError:
+            digest.update(f"{name}\0missing\n".encode())
+    return digest.hexdigest()
+
+
+def _record_file(ran: str, target: str) -> Path:
+    return RECORDS / f"diffirl-sync-{ran}-{target}.json"
+
+
+def already_recorded(ran: str, target: str) -> bool:
+    record = _record_file(ran, target)
+    return record.is_file() and json.loads(record.read_text()).get("fingerprint") == fingerprint(target)
+
+
+def note_recorded(ran: str, target: str) -> None:
+    write_text(_record_file(ran, target), json.dumps({"fingerprint": fingerprint(target)}) + "\n")
 
 
 def from_dvc(target: str = "all") -> None:
@@ -83,10 +126,14 @@ def main(argv: list[str] | None = None) -> None:
         "--target", choices=TARGETS, default="all", help="what it built: everything, the study or the remedies"
     )
     args = parser.parse_args(argv)
+    if already_recorded(args.ran, args.target):
+        print(f"nothing new to record: no file of the {args.target} target changed since the last sync")
+        return
     try:
         from_dvc(args.target) if args.ran == "dvc" else from_snakemake(args.target)
     except (OutOfDateError, RuntimeError) as error:
         sys.exit(f"error: {error}")
+    note_recorded(args.ran, args.target)
     print(f"recorded the outputs of the {args.ran} run for the other front end")
 
 

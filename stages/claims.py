@@ -4,9 +4,10 @@ import pandas as pd
 
 from _common import parse, run_stage
 from diffirl import paths
-from diffirl.io import write_csv_frame
+from diffirl.io import write_csv_frame, write_json
 from diffirl.reports.claims import build_claims
 from diffirl.reports.results import RESULTS_TABLES
+from diffirl.reports.summary import claims_summary
 
 
 def main() -> None:
@@ -17,6 +18,7 @@ def main() -> None:
     }
     frame = build_claims(tables)
     write_csv_frame(paths.CLAIMS, frame)
+    write_json(paths.summary_file("claims"), claims_summary(frame))
     print(frame[["table", "claim", "ours_verdict", "thesis_verdict"]].to_string(index=False))
 
 

@@ -4,8 +4,9 @@ import json
 
 from _common import fail, parse, run_stage
 from diffirl import paths
-from diffirl.io import write_csv_frame
+from diffirl.io import write_csv_frame, write_json
 from diffirl.reports.results import RESULTS_TABLES, build_results_table
+from diffirl.reports.summary import results_summaries
 
 
 def main() -> None:
@@ -19,6 +20,8 @@ def main() -> None:
     confidence = getattr(params.evaluation, table.environment).confidence
     frame = build_results_table(table, metrics, confidence)
     write_csv_frame(paths.results_table(table.number), frame)
+    for suffix, summary in results_summaries(frame, table.column).items():
+        write_json(paths.summary_file(f"table{table.number}" + (f"_{suffix}" if suffix else "")), summary)
     print(frame.drop(columns="statistic").to_string(index=False))
 
 

@@ -94,6 +94,20 @@ def test_dvc_records_a_clean_state_and_skips_a_second_run(dvc_project):
     assert "Running stage" not in run(project, "dvc", "repro")
 
 
+def test_dvc_metrics_and_plots_load_and_fit_a_terminal(dvc_project, tmp_path):
+    project, _ = dvc_project
+    shown = run(project, "dvc", "metrics", "show")
+    assert "failed to load" not in shown.lower()
+    header, *rows = [line.split() for line in shown.splitlines() if line.strip()]
+    assert header[0] == "Path" and len(header) <= 15
+    summaries = {str(paths.summary_file(name)) for name in ("table1", "table1_erc", "table3", "table5", "claims")}
+    assert summaries <= {row[0] for row in rows}
+    assert "failed to load" not in run(project, "dvc", "metrics", "diff").lower()
+    plots = run(project, "dvc", "plots", "show", "--out", str(tmp_path / "plots"))
+    assert "failed to load" not in plots.lower()
+    assert (tmp_path / "plots" / "index.html").stat().st_size > 0
+
+
 def test_datasets_carry_provenance_that_matches_them(dvc_project):
     project, _ = dvc_project
     from diffirl.data.format import sha256_of
@@ -268,6 +282,8 @@ def test_after_a_snakemake_run_and_a_sync_dvc_has_nothing_to_do(snakemake_everyt
     run(project, "python", "-m", "diffirl.sync", "snakemake")
     assert {out: out.stat().st_mtime_ns for out in outputs} == modified  # recording touches no output
     assert planned_by_both(project) == (set(), set())
+    # a second `make study` that ran nothing has nothing to record, and says so at once
+    assert "nothing new to record" in run(project, "python", "-m", "diffirl.sync", "snakemake")
 
 
 def test_a_variant_edit_re_runs_its_own_stages_and_of_the_study_only_the_report(snakemake_everything):

@@ -218,3 +218,17 @@ def test_make_scale_does_not_reinstall_after_a_touch_of_unchanged_metadata(root)
     for name in ("pyproject.toml", "requirements.lock"):
         os.utime(root / name)  # as a git checkout of the same bytes does
     assert "pip install" not in make_plan()
+
+
+def test_a_sync_is_skipped_only_while_no_file_of_its_target_changed(tmp_path, monkeypatch):
+    from diffirl import dag, sync
+
+    monkeypatch.chdir(tmp_path)
+    output = tmp_path / dag.target_stages("study")[0].all_outputs[0]
+    write_text(output, "first")
+    assert not sync.already_recorded("snakemake", "study")
+    sync.note_recorded("snakemake", "study")
+    assert sync.already_recorded("snakemake", "study")
+    assert not sync.already_recorded("snakemake", "remedies")  # each target keeps its own record
+    os.utime(output, ns=(0, 0))  # a touch of the same bytes: Snakemake would look again, so does the sync
+    assert not sync.already_recorded("snakemake", "study")

@@ -111,3 +111,24 @@ def test_claims_on_a_read_back_csv(tmp_path):
     build_results_table(RESULTS_TABLES[1], metrics_for("umaze", {})).to_csv(path, index=False)
     claims = build_claims({1: pd.read_csv(path)}).set_index(["table", "claim"])
     assert claims.loc[(1, "true-reward guidance beats the base diffuser"), "ours_verdict"] == FAILS
+
+
+def test_summaries_hold_the_headline_numbers_keyed_so_that_tables_share_columns(tmp_path):
+    from diffirl.reports.summary import claims_summary, results_summaries
+
+    metrics = metrics_for("halfcheetah", {"mse": 7})
+    metrics["mse_best"] = entry("mse_best", np.full(20, 999.0), erc=0.9, checkpoint="best", selected_epoch=3)
+    table4 = build_results_table(RESULTS_TABLES[4], metrics)
+    path = tmp_path / "t4.csv"
+    table4.to_csv(path, index=False)  # what the claims and the report read back
+    summary = results_summaries(pd.read_csv(path), RESULTS_TABLES[4].column)
+    means, erc = summary[""], summary["erc"]
+    assert list(means) == [m.name for m in methods_for(False)]  # the best checkpoint is the CSV's, not the summary's
+    assert means["mse"] == round(table4.set_index("method").loc["mse", "discounted_return_mean"], 2)
+    assert erc == {"mse": 0.5, "mmd_gauss": 0.5, "mmd_matern": 0.5, "airl": 0.5}
+    assert "erc" not in results_summaries(build_results_table(RESULTS_TABLES[5], metrics), "action_norm")
+    umaze = metrics_for("umaze", {"true": 50})
+    claims = build_claims({1: build_results_table(RESULTS_TABLES[1], umaze), 2: None, 4: None, 5: None})
+    counted = claims_summary(claims)
+    assert counted["claims_decided"] == (claims["table"] == 1).sum()
+    assert 0 < counted["claims_hold"] < counted["claims_decided"]
