@@ -366,7 +366,11 @@ def report_stage(stages: list[Stage]) -> Stage:
         name="report",
         cmd="python stages/report.py",
         deps=tuple(stage_code("report") + ["params.yaml", *tables, *figures, *sidecars]),
-        outs=(str(paths.REPORT_MARKDOWN), str(paths.REPORT_HTML)),
+        outs=(
+            str(paths.REPORT_MARKDOWN),
+            str(paths.REPORT_HTML),
+            *(str(paths.forest_figure(number)) for number in RESULTS_TABLES if RESULTS_TABLES[number].with_erc),
+        ),
         params=(),
     )
 

@@ -160,6 +160,11 @@ CLAIMS = REPORTS / "claims.csv"
 SUMMARIES = REPORTS / "summary"
 
 
+def forest_figure(number: int) -> Path:
+    """The report's forest plot of a results table (paired lifts over the base diffuser)."""
+    return REPORTS / "forest" / f"table{number}.png"
+
+
 def summary_file(name: str) -> Path:
     """One small JSON of headline numbers: ``table1``, ``table1_erc``, ``table3``, ``claims``."""
     return SUMMARIES / f"{name}.json"
