@@ -24,6 +24,12 @@ TITLES = {
 }
 
 
+def conventions(frame: pd.DataFrame) -> str:
+    """The table's conventions (its ``statistic`` column), as a sentence."""
+    text = str(frame["statistic"].iloc[0]).split("; vs_")[0]
+    return text[:1].upper() + text[1:] + "."
+
+
 def results_section(number: int, frame: pd.DataFrame, confidence: float) -> Section:
     table = RESULTS_TABLES[number]
     forest = None
@@ -35,7 +41,7 @@ def results_section(number: int, frame: pd.DataFrame, confidence: float) -> Sect
         title=TITLES[number],
         finding=findings.results_finding(table, frame),
         table=readable.results_table(frame, table.column),
-        note=str(frame["statistic"].iloc[0]).split("; vs_")[0] + ".",
+        note=conventions(frame),
         csv=paths.results_table(number),
         forest=forest,
     )

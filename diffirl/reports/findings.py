@@ -13,10 +13,10 @@ ENVIRONMENT_NAMES = {"umaze": "U-Maze", "large": "Large Maze", "halfcheetah": "H
 STATISTIC_NAMES = {"return": "return", "discounted_return": "discounted return", "action_norm": "mean action norm"}
 
 
-def _span(values: list[float]) -> str:
+def _span(values: list[float], missing: str) -> str:
     values = [v for v in values if v is not None]
     if not values:
-        return "not built"
+        return missing
     low, high = min(values), max(values)
     return number(low, signed=True) if low == high else f"{number(low, signed=True)} to {number(high, signed=True)}"
 
@@ -33,9 +33,8 @@ def _group(frame: pd.DataFrame, names: tuple[str, ...], what: str, column: str) 
     verdicts = f"{above} of {len(rows)} intervals above zero" + (f", {below} below" if below else "")
     if len(rows) == 1:
         verdicts = "interval above zero" if above else "interval below zero" if below else "interval across zero"
-    return (
-        f"{what} {_span(list(rows['vs_base_mean'].map(_float)))} ({verdicts}; thesis {_span(list(thesis.map(_float)))})"
-    )
+    ours = _span(list(rows["vs_base_mean"].map(_float)), "not built yet")
+    return f"{what} {ours} ({verdicts}; thesis {_span(list(thesis.map(_float)), 'not published')})"
 
 
 def results_finding(table: ResultsTable, frame: pd.DataFrame) -> str:

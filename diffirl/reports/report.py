@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from diffirl.io import written
 from diffirl.reports.figure_guide import caption, figure_table, in_thesis_order
 from diffirl.reports.readable import number
 
@@ -184,7 +185,7 @@ def html_table(frame: pd.DataFrame) -> str:
 
 def _html_figure(figure: Path, text: str | None = None) -> str:
     text = html.escape(text or caption(figure))
-    data = base64.b64encode(figure.read_bytes()).decode()
+    data = base64.b64encode(written(figure).read_bytes()).decode()  # a figure of this stage is still held back
     return (
         f"<figure data-figure='{html.escape(figure.stem)}'><img alt='{text}' src='data:image/png;base64,{data}'>"
         f"<figcaption>{text}</figcaption></figure>"
