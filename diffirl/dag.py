@@ -488,7 +488,12 @@ def remedies_stage(variants: list[Stage]) -> Stage:
         name="remedies_table",
         cmd="python stages/remedies.py",
         deps=tuple(stage_code("remedies") + study + sorted(produced)),
-        outs=(str(paths.REMEDIES),),
+        outs=(
+            str(paths.REMEDIES),
+            str(paths.REMEDIES_MARKDOWN),
+            str(paths.REMEDIES_HTML),
+            *(str(paths.remedy_forest_figure(name)) for name in VARIANTS),
+        ),
         params=tuple(f"evaluation.{env}.confidence" for env in environments),
     )
 

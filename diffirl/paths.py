@@ -194,6 +194,14 @@ REPORT_MARKDOWN = REPORTS / "report.md"
 REPORT_HTML = REPORTS / "report.html"
 #: the study's variants (diffirl/variants.py) against its own configuration
 REMEDIES = REPORTS / "remedies.csv"
+REMEDIES_MARKDOWN = REPORTS / "remedies.md"
+REMEDIES_HTML = REPORTS / "remedies.html"
+
+
+def remedy_forest_figure(variant: str) -> Path:
+    return REPORTS / "forest" / f"remedy_{variant}.png"
+
+
 #: Snakemake's per-stage time and memory (its ``benchmark:`` files); DVC runs leave none
 BENCHMARKS = Path("benchmarks")
 

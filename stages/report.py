@@ -10,7 +10,7 @@ from diffirl import paths
 from diffirl.dag import report_inputs
 from diffirl.io import atomic_outputs
 from diffirl.reports import findings, readable
-from diffirl.reports.forest import forest_plot
+from diffirl.reports.forest import results_forest
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.provenance import provenance, stage_benchmarks
 from diffirl.reports.report import Report, Section, place_figures, render_html, render_markdown
@@ -35,7 +35,7 @@ def results_section(number: int, frame: pd.DataFrame, confidence: float) -> Sect
     forest = None
     if table.with_erc:  # Table 5 (action norms) has no lift worth a plot
         forest = paths.forest_figure(number)
-        save_figure(forest_plot(frame, table.column, TITLES[number], confidence), forest)
+        save_figure(results_forest(frame, table.column, TITLES[number], confidence), forest)
     return Section(
         anchor=f"table{number}",
         title=TITLES[number],

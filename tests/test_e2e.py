@@ -102,6 +102,9 @@ def test_dvc_metrics_and_plots_load_and_fit_a_terminal(dvc_project, tmp_path):
     assert header[0] == "Path" and len(header) <= 15
     summaries = {str(paths.summary_file(name)) for name in ("table1", "table1_erc", "table3", "table5", "claims")}
     assert summaries <= {row[0] for row in rows}
+    # `dvc metrics diff` compares with the last commit's run: commit this one, as a user would
+    run(project, "git", "add", "--all")
+    run(project, "git", "-c", "user.name=e2e", "-c", "user.email=e2e@example.org", "commit", "-qm", "a smoke run")
     assert "failed to load" not in run(project, "dvc", "metrics", "diff").lower()
     plots = run(project, "dvc", "plots", "show", "--out", str(tmp_path / "plots"))
     assert "failed to load" not in plots.lower()

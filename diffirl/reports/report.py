@@ -30,12 +30,14 @@ INTRO = (
     "The thesis published no paired statistics; its difference is its mean minus its base's mean."
 )
 
-#: the further targets, each with its own outputs and the command that builds them
+#: the further targets: (title, the command that builds it, its table, its own page, what it shows).
+#: Each has a page of its own: the study report cannot read what `make study` does not build.
 FURTHER_TARGETS = (
     (
         "The thesis's proposed remedies",
         "make remedies",
         "reports/remedies.csv",
+        "reports/remedies.html",
         "each remedy as a variant of the study: its learnt rewards' paired lift over its own base diffuser "
         "beside the study's",
     ),
@@ -58,9 +60,13 @@ class Section:
 class Report:
     summary: list[str]
     sections: list[Section]
-    appendix_figures: list[Path]
-    benchmarks: pd.DataFrame | None
-    provenance: dict
+    appendix_figures: list[Path] = field(default_factory=list)
+    benchmarks: pd.DataFrame | None = None
+    #: None: a page of a further target, which the study report's provenance covers
+    provenance: dict | None = None
+    title: str = TITLE
+    intro: str = INTRO
+    further_targets: tuple = FURTHER_TARGETS
 
 
 def place_figures(sections: list[Section], figures: list[Path], environments: dict[int, str]) -> list[Path]:
@@ -104,7 +110,7 @@ def _markdown_figure(figure: Path, relative_to: Path, text: str | None = None) -
 
 
 def render_markdown(report: Report, relative_to: Path) -> str:
-    parts = [f"# {TITLE}", "", INTRO, "", "## Summary", ""]
+    parts = [f"# {report.title}", "", report.intro, "", "## Summary", ""]
     parts += [f"- {line}" for line in report.summary] + [""]
     for section in report.sections:
         parts += [f"## {section.title}", "", section.finding, ""]
@@ -121,10 +127,14 @@ def render_markdown(report: Report, relative_to: Path) -> str:
             )
         for figure in section.figures:
             parts += _markdown_figure(figure, relative_to)
-    parts += ["## Further targets", ""]
-    for title, command, output, what in FURTHER_TARGETS:
-        parts += [f"- **{title}** (`{command}`, `{output}`): {what}."]
-    parts += ["", "## Appendix", "", "### Training diagnostics and the thesis's appendix figures", ""]
+    if report.further_targets:
+        parts += ["## Further targets", ""]
+        for title, command, output, page, what in report.further_targets:
+            parts += [f"- **{title}** (`{command}`, then `{page}`; numbers in `{output}`): {what}."]
+        parts += [""]
+    if report.provenance is None:
+        return "\n".join(parts)
+    parts += ["## Appendix", "", "### Training diagnostics and the thesis's appendix figures", ""]
     for figure in report.appendix_figures:
         parts += _markdown_figure(figure, relative_to)
     parts += ["### Stage times and memory", ""]
@@ -194,10 +204,10 @@ def _html_figure(figure: Path, text: str | None = None) -> str:
 
 def render_html(report: Report, relative_to: Path) -> str:
     parts = [
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(TITLE)}</title>",
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(report.title)}</title>",
         f"<style>{STYLE}</style>{LAYOUT_CHECK}</head><body>",
-        f"<h1>{html.escape(TITLE)}</h1>",
-        f"<p>{html.escape(INTRO)}</p>",
+        f"<h1>{html.escape(report.title)}</h1>",
+        f"<p>{html.escape(report.intro)}</p>",
         "<section id='summary'><h2>Summary</h2><ul class='summary'>",
         *(f"<li>{html.escape(line)}</li>" for line in report.summary),
         "</ul></section>",
@@ -215,12 +225,17 @@ def render_html(report: Report, relative_to: Path) -> str:
             parts.append(_html_figure(section.forest, f"{section.title}: paired lifts over the base diffuser"))
         parts += [_html_figure(figure) for figure in section.figures]
         parts.append("</section>")
-    parts.append("<section id='further'><h2>Further targets</h2><ul>")
-    for title, command, output, what in FURTHER_TARGETS:
-        parts.append(
-            f"<li><b>{html.escape(title)}</b> (<code>{command}</code>, <code>{output}</code>): {html.escape(what)}.</li>"
-        )
-    parts.append("</ul></section><section id='appendix'><h2>Appendix</h2>")
+    if report.further_targets:
+        parts.append("<section id='further'><h2>Further targets</h2><ul>")
+        for title, command, output, page, what in report.further_targets:
+            parts.append(
+                f"<li><b>{html.escape(title)}</b> (<code>{command}</code>, then <a href='{os.path.relpath(page, relative_to)}'>"
+                f"{page}</a>; numbers in <code>{output}</code>): {html.escape(what)}.</li>"
+            )
+        parts.append("</ul></section>")
+    if report.provenance is None:
+        return "\n".join([*parts, "</body></html>"])
+    parts.append("<section id='appendix'><h2>Appendix</h2>")
     parts.append("<h3>Training diagnostics and the thesis's appendix figures</h3>")
     parts += [_html_figure(figure) for figure in report.appendix_figures]
     parts.append("<h3>Stage times and memory</h3>")
