@@ -38,6 +38,8 @@ def learning_settings(**overrides) -> RewardLearning:
 def test_start_states_refuse_walls():
     spec = get_environment("umaze")
     np.testing.assert_allclose(start_states(spec, [(1, 1)])[0], [-1.0, 1.0, 0.0, 0.0])
+    # a start point may set a velocity along (rows, columns): rows grow downwards, so y falls
+    np.testing.assert_allclose(start_states(spec, [(1, 1, 0.5, 0.25)])[0], [-1.0, 1.0, 0.25, -0.5])
     with pytest.raises(ValueError, match="wall"):
         start_states(spec, [(2, 1)])
 

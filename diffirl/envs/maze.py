@@ -58,6 +58,12 @@ class MazeLayout:
         x, y = xy[..., 0], xy[..., 1]
         return np.stack([self.height / 2 - 0.5 - y, x + self.width / 2 - 0.5], axis=-1)
 
+    @staticmethod
+    def cell_velocity_to_xy(velocity: np.ndarray) -> np.ndarray:
+        """A velocity (..., 2) along (rows, columns) -> PointMaze's (x, y): rows grow downwards."""
+        velocity = np.asarray(velocity, dtype=np.float64)
+        return np.stack([velocity[..., 1], -velocity[..., 0]], axis=-1)
+
     def cell_index(self, xy: np.ndarray) -> np.ndarray:
         """The integer (i, j) of the cell that contains each PointMaze position."""
         return np.floor(self.xy_to_cell(xy) + 0.5).astype(np.int64)
@@ -83,7 +89,7 @@ class MazeLayout:
         actions = np.asarray(actions, dtype=np.float64)
         cell = observations[:, :2] + D4RL_PARTICLE_OFFSET
         xy = self.cell_to_xy(cell)
-        velocity = np.stack([observations[:, 3], -observations[:, 2]], axis=-1)
+        velocity = self.cell_velocity_to_xy(observations[:, 2:4])
         converted_actions = np.stack([actions[:, 1], -actions[:, 0]], axis=-1)
         return np.concatenate([xy, velocity], axis=-1), converted_actions
 

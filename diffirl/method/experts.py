@@ -27,12 +27,15 @@ def true_reward_guide(trained: TrainedDiffuser, spec: EnvironmentSpec) -> TrueRe
     )
 
 
-def start_states(spec: EnvironmentSpec, cells: list[tuple[float, float]]) -> np.ndarray:
-    """At rest at the given cell coordinates; a start inside a wall is refused."""
-    xy = spec.maze.cell_to_xy(np.array(cells, dtype=np.float64))
+def start_states(spec: EnvironmentSpec, points: list[tuple[float, ...]]) -> np.ndarray:
+    """PointMaze states at start points (row, column[, row velocity, column velocity]), at rest
+    where no velocity is given; a start inside a wall is refused."""
+    cells = np.array([point[:2] for point in points], dtype=np.float64)
+    velocities = np.array([point[2:] if len(point) == 4 else (0.0, 0.0) for point in points], dtype=np.float64)
+    xy = spec.maze.cell_to_xy(cells)
     if spec.maze.in_wall(xy).any():
-        raise ValueError(f"start cells {cells} include a wall cell of the {spec.name} maze")
-    return np.concatenate([xy, np.zeros_like(xy)], axis=1)
+        raise ValueError(f"start points {points} include a wall cell of the {spec.name} maze")
+    return np.concatenate([xy, spec.maze.cell_velocity_to_xy(velocities)], axis=1)
 
 
 def _rollout_experts(trained, spec, settings: ExpertSettings, progress: bool, **planning) -> Experts:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, create_model, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, create_model, model_validator
 
 from diffirl.envs.registry import ENVIRONMENTS, MAZE_ENVIRONMENTS
 from diffirl.methods import LOSSES
@@ -259,6 +259,18 @@ DynamicsErrors = create_model(
 Execution = Literal["planned_action", "next_state"]
 
 
+def _two_or_four_numbers(point: tuple[float, ...]) -> tuple[float, ...]:
+    if len(point) not in (2, 4):
+        raise ValueError(
+            f"a start point is (row, column) or (row, column, row velocity, column velocity), not {len(point)} numbers"
+        )
+    return point
+
+
+#: a maze start point: (row, column) at rest, or (row, column, row velocity, column velocity)
+StartPoint = Annotated[tuple[float, ...], AfterValidator(_two_or_four_numbers)]
+
+
 class ExpertSettings(Strict):
     """How expert trajectories are made (docs/thesis.md §7).
 
@@ -271,8 +283,9 @@ class ExpertSettings(Strict):
 
     procedure: Literal["guided_rollouts", "goal_plans", "goal_rollouts", "dataset_windows"]
     length: int = Field(gt=0)
-    #: (row, column) cell coordinates of the start points, for the maze procedures
-    start_cells: list[tuple[float, float]] = Field(default_factory=list)
+    #: start points of the maze procedures: (row, column) cell coordinates, at rest, or
+    #: (row, column, row velocity, column velocity) with velocities in cells per second
+    start_cells: list[StartPoint] = Field(default_factory=list)
     goal_cell: tuple[float, float] | None = None
     #: one trajectory per start cell and seed (maze procedures); the sampling seed otherwise
     seeds: list[int] = Field(min_length=1)
@@ -428,9 +441,9 @@ BaselinesSection = per_environment("BaselinesSection", BaselineSettings)
 class EvaluationSettings(Strict):
     """Closed-loop rollouts of every method from fixed start states, scored by the true reward; ERC."""
 
-    #: (row, column) maze cells to start from, each ``rollouts_per_start`` times; empty: the
-    #: environment's own initial states (HalfCheetah), ``rollouts_per_start`` of them
-    start_cells: list[tuple[float, float]] = Field(default_factory=list)
+    #: maze start points, each ``rollouts_per_start`` times (as ``ExpertSettings.start_cells``);
+    #: empty: the environment's own initial states (HalfCheetah), ``rollouts_per_start`` of them
+    start_cells: list[StartPoint] = Field(default_factory=list)
     rollouts_per_start: int = Field(gt=0)
     #: rollout length in environment steps, independent of the diffuser's horizon (the planner
     #: replans every ``replan_every`` steps); the thesis's returns fit rollouts as long as its horizons (README, Deviations)
@@ -449,6 +462,17 @@ class EvaluationSettings(Strict):
 
 
 EvaluationSection = per_environment("EvaluationSection", EvaluationSettings)
+
+
+def _start_points_are_free(key: str, points: list, environment: str) -> None:
+    maze = ENVIRONMENTS[environment].maze
+    if maze is None:
+        if points:
+            raise ValueError(f"{key} lists start points, but {environment} is not a maze")
+        return
+    for index, point in enumerate(points):
+        if maze.in_wall(maze.cell_to_xy(point[:2])):
+            raise ValueError(f"{key}[{index}] = {list(point)} lies in a wall of the {environment} maze")
 
 
 def generated_expert_windows(dataset: MazeDataset | CheetahDataset, environment: str, length: int) -> int | None:
@@ -523,6 +547,8 @@ class Params(Strict):
                     f"baselines.{name}.demonstrations 'expert_episodes' needs an expert dataset split "
                     f"and experts.{name}.procedure 'dataset_windows' to count the learner's transitions"
                 )
+            for section, settings in (("experts", experts), ("evaluation", evaluation)):
+                _start_points_are_free(f"{section}.{name}.start_cells", settings.start_cells, name)
             if k > diffuser.horizon:
                 raise ValueError(f"kwindows.{name}.k ({k}) exceeds diffusers.{name}.horizon ({diffuser.horizon})")
             if k > experts.length:
