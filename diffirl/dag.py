@@ -65,6 +65,11 @@ def device_params(environment: str) -> tuple[str, ...]:
     return (f"diffusers.{environment}.device", f"diffusers.{environment}.torch_threads")
 
 
+def training_rows_params(environment: str) -> tuple[str, ...]:
+    """The settings that say which rows of the base split the base diffuser trained on (ERC avoids them)."""
+    return (f"diffusers.{environment}.max_episodes", f"diffusers.{environment}.held_out_fraction")
+
+
 def reward_params(environment: str) -> tuple[str, ...]:
     """The true-reward settings, for the stages that score, guide or log by a maze's true reward."""
     return (f"true_reward.{environment}",) if ENVIRONMENTS[environment].is_maze else ()
@@ -236,6 +241,7 @@ def evaluate_stage(environment: str) -> Stage:
             f"guidance.{environment}",
             *device_params(environment),
             *reward_params(environment),
+            *training_rows_params(environment),
         ),
         threads_param=f"diffusers.{environment}.torch_threads",
         gpu=True,
@@ -279,7 +285,12 @@ def evaluate_baselines_stage(environment: str) -> Stage:
             + erc_inputs(environment)
         ),
         outs=(str(paths.baselines_rollouts(environment)), str(paths.baselines_metrics(environment))),
-        params=(f"evaluation.{environment}", f"diffusers.{environment}.horizon", *reward_params(environment)),
+        params=(
+            f"evaluation.{environment}",
+            f"diffusers.{environment}.horizon",
+            *reward_params(environment),
+            *training_rows_params(environment),
+        ),
     )
 
 

@@ -33,7 +33,9 @@ def main() -> None:
             loss: RewardMLP.load_snapshots(paths.learnt_reward(spec.name, loss), trained.device)
             for loss in (losses if variant is None else ())
         }
-        windows = environment_erc_windows(spec, settings, trained.diffusion.horizon)
+        windows = environment_erc_windows(
+            spec, settings, trained.diffusion.horizon, getattr(params.diffusers, spec.name)
+        )
         metrics, rollouts, start_index = evaluate_diffuser_methods(
             trained,
             spec,

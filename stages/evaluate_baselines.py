@@ -15,13 +15,13 @@ from diffirl.methods import METHODS
 def main() -> None:
     spec, params = parse(__doc__)
     settings = getattr(params.evaluation, spec.name)
-    horizon = getattr(params.diffusers, spec.name).horizon
+    diffuser = getattr(params.diffusers, spec.name)
     try:
         policies = {
             algorithm: load_policy(paths.baseline_policy(spec.name, algorithm)) for algorithm in paths.BASELINES
         }
         reward_nets = {"airl": load_reward_net(paths.airl_reward_net(spec.name))}
-        windows = environment_erc_windows(spec, settings, horizon)
+        windows = environment_erc_windows(spec, settings, diffuser.horizon, diffuser)
         metrics, rollouts, start_index = evaluate_policies(spec, settings, policies)
     except (DatasetError, FileNotFoundError, ValueError) as error:
         fail(error)

@@ -116,6 +116,21 @@ def test_windows_stay_inside_episodes():
         window_starts(sine_dataset(episodes=2, length=5), horizon=8)
 
 
+def test_a_held_out_tail_of_the_data_is_never_trained_on():
+    from diffirl.diffusion.windows import diffuser_episodes, episode_rows
+
+    dataset = sine_dataset(episodes=4, length=20)  # 80 rows
+    assert diffuser_episodes(dataset) == dataset.episodes()
+    kept = diffuser_episodes(dataset, held_out_fraction=0.3)  # the last 24 rows: all of episode 3, 4 of episode 2
+    assert kept == [slice(0, 20), slice(20, 40), slice(40, 56)]
+    assert diffuser_episodes(dataset, max_episodes=2, held_out_fraction=0.3) == kept[:2]
+    starts, _ = window_starts(dataset, 8, kept)
+    assert starts.max() + 8 <= 56
+    assert episode_rows(kept).tolist() == list(range(56))
+    with pytest.raises(ValueError, match="held_out_fraction 0.999 leaves no row"):
+        diffuser_episodes(dataset, held_out_fraction=0.999)
+
+
 def test_normalizers_round_trip_and_limits_map_to_unit_box():
     data = np.random.default_rng(0).normal(3, 2, size=(500, 4))
     limits = Normalizer.fit("limits", data)

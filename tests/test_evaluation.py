@@ -81,6 +81,28 @@ def test_erc_windows_never_touch_the_rows_experts_came_from():
         erc_windows(get_environment("halfcheetah"), [dataset], 6, 10**9, 0, [excluded])
 
 
+def test_halfcheetah_erc_windows_avoid_the_rows_the_base_diffuser_trained_on(root, tmp_path, monkeypatch):
+    from diffirl import paths
+    from diffirl.data.format import write_datasets
+    from diffirl.diffusion.windows import transitions
+    from diffirl.method.evaluation import environment_erc_windows
+    from diffirl.params.load import validate_params
+    from diffirl.params.scale import compose
+
+    params = validate_params(compose("default", root / "scales"), "params.yaml")
+    diffuser = params.diffusers.halfcheetah.model_copy(update={"max_episodes": None, "held_out_fraction": 0.25})
+    spec = get_environment("halfcheetah")
+    monkeypatch.chdir(tmp_path)
+    base = sine_dataset(episodes=4, length=30)
+    write_datasets([(paths.dataset_file(spec.name, split), base, {}) for split in spec.erc_splits])
+    Experts(np.zeros((1, 4, 5)), np.array([0]), np.zeros(1, dtype=int), "dataset").save(paths.experts_file(spec.name))
+    windows = environment_erc_windows(spec, settings(erc_windows=20, start_cells=[]), 6, diffuser)
+    medium_replay = windows.rows[:10]  # the first half of the windows come from the base split
+    trained_rows = transitions(base)[:90]  # the first 75% of its 120 rows
+    for window in medium_replay:
+        assert not any((trained_rows == step).all(axis=1).any() for step in window)
+
+
 def settings(**overrides) -> EvaluationSettings:
     values = dict(
         start_cells=[(1, 1), (3, 1)],

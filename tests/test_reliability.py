@@ -57,6 +57,8 @@ BAD_EDITS = [
     ("true_reward.umaze.guide_units", "metres", "'metres'"),
     ("experts.umaze.procedure", "dream", "'dream'"),
     ("experts.umaze.start_cells", [], "needs start_cells"),
+    ("diffusers.halfcheetah.held_out_fraction", 0.0, "never trained on"),
+    ("diffusers.umaze.held_out_fraction", 1.0, "1.0"),
     ("evaluation.large.start_cells", [[1, 1.5], [0, 3]], "evaluation.large.start_cells[1] = [0.0, 3.0] lies in a wall"),
     ("experts.large.start_cells", [[1, 1, 0.5]], "experts.large.start_cells"),
     ("experts.large.length", 10**4, "exceeds diffusers.large.horizon"),

@@ -22,7 +22,7 @@ from diffirl.data.format import Dataset
 from diffirl.diffusion.gaussian import GaussianDiffusion
 from diffirl.diffusion.model_io import build_diffusion
 from diffirl.diffusion.normalization import Normalizer
-from diffirl.diffusion.windows import WindowSampler, covered_rows, transitions, window_starts
+from diffirl.diffusion.windows import WindowSampler, covered_rows, diffuser_episodes, transitions, window_starts
 from diffirl.params.schema import Diffuser
 from diffirl.progress import progress_bar
 
@@ -57,7 +57,8 @@ class DiffuserTrainer:
         self.device, self.progress = device, progress
         torch.manual_seed(settings.seed)
         rows = transitions(dataset)
-        starts, self.skipped = window_starts(dataset, settings.horizon, settings.max_episodes)
+        episodes = diffuser_episodes(dataset, settings.max_episodes, settings.held_out_fraction)
+        starts, self.skipped = window_starts(dataset, settings.horizon, episodes)
         self.normalizer = Normalizer.fit(settings.normalizer, rows[covered_rows(starts, settings.horizon, len(rows))])
         normalized = self.normalizer.normalize(torch.as_tensor(rows, dtype=torch.float32)).to(device)
         self.sampler = WindowSampler(normalized, starts, settings.horizon, settings.seed)

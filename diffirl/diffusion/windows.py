@@ -18,10 +18,25 @@ def transitions(dataset: Dataset) -> np.ndarray:
     return np.concatenate([dataset.actions, dataset.observations], axis=1)
 
 
-def window_starts(dataset: Dataset, horizon: int, max_episodes: int | None = None) -> tuple[np.ndarray, int]:
-    """Start rows of all windows, and the number of episodes too short to hold one."""
+def diffuser_episodes(dataset: Dataset, max_episodes: int | None = None, held_out_fraction: float = 0.0) -> list[slice]:
+    """The episodes (or their first parts) a base diffuser trains on: the first ``max_episodes``
+    of the dataset's first ``1 - held_out_fraction`` of rows; the rest stay unseen, for evaluation."""
+    cut = len(dataset) - int(round(held_out_fraction * len(dataset)))
+    kept = [slice(e.start, min(e.stop, cut)) for e in dataset.episodes() if e.start < cut]
+    if not kept:
+        raise ValueError(f"held_out_fraction {held_out_fraction} leaves no row of the dataset to train on")
+    return kept[:max_episodes]
+
+
+def episode_rows(episodes: list[slice]) -> np.ndarray:
+    return np.concatenate([np.arange(e.start, e.stop) for e in episodes]) if episodes else np.zeros(0, dtype=np.int64)
+
+
+def window_starts(dataset: Dataset, horizon: int, episodes: list[slice] | None = None) -> tuple[np.ndarray, int]:
+    """Start rows of all windows (of ``episodes``, default every episode), and the number of
+    episodes too short to hold one."""
     starts, skipped = [], 0
-    for episode in dataset.episodes()[:max_episodes]:
+    for episode in dataset.episodes() if episodes is None else episodes:
         length = episode.stop - episode.start
         if length < horizon:
             skipped += 1

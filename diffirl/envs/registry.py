@@ -20,6 +20,10 @@ class EnvironmentSpec:
     erc_splits: tuple[str, ...] = ("base",)
     #: the split expert windows are cut from, where experts are dataset windows
     expert_split: str | None = None
+    #: ERC windows of the base split come only from episodes the base diffuser did not train
+    #: on (``diffusers.ENV.held_out_fraction``): the thesis's HalfCheetah protocol; its mazes
+    #: sample the diffuser's own training data
+    erc_unseen_by_diffuser: bool = False
     #: a locomotion episode's length (gymnasium's time limit for ``gym_id``), which sizes
     #: generated datasets before they exist; ``None`` for the mazes, whose episodes are settings
     episode_steps: int | None = None
@@ -52,6 +56,7 @@ ENVIRONMENTS: dict[str, EnvironmentSpec] = {
         ("medium-replay", "medium", "expert"),
         erc_splits=("medium-replay", "expert"),
         expert_split="expert",
+        erc_unseen_by_diffuser=True,
         episode_steps=1000,
     ),
 }

@@ -20,7 +20,7 @@ from diffirl import paths
 from diffirl.data.format import Dataset, read_dataset
 from diffirl.diffusion.model_io import TrainedDiffuser
 from diffirl.diffusion.sampling import Guidance, Guide
-from diffirl.diffusion.windows import choose_windows, transitions, window_starts
+from diffirl.diffusion.windows import choose_windows, diffuser_episodes, episode_rows, transitions, window_starts
 from diffirl.envs.closed_loop import RewardFunction, Rollouts, reset_states
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.io import atomic_path
@@ -28,7 +28,7 @@ from diffirl.method.expert_trajectories import Experts
 from diffirl.method.experts import start_states, true_reward_guide
 from diffirl.methods import METHODS, Method, diffuser_methods
 from diffirl.metrics import action_norms, discounted_return, episode_return_correlation, mean_std
-from diffirl.params.schema import EvaluationSettings
+from diffirl.params.schema import Diffuser, EvaluationSettings
 from diffirl.planning.rollouts import planned_rollouts
 from diffirl.rewards.true_reward import arrival_and_stay
 
@@ -171,16 +171,24 @@ def expert_rows(experts: Experts) -> np.ndarray:
     return np.unique((experts.start_point[:, None] + np.arange(length)).ravel())
 
 
-def environment_erc_windows(spec: EnvironmentSpec, settings: EvaluationSettings, horizon: int) -> ErcWindows:
+def environment_erc_windows(
+    spec: EnvironmentSpec, settings: EvaluationSettings, horizon: int, diffuser: Diffuser
+) -> ErcWindows:
     """The one set of ERC windows of an environment, for the learnt rewards and AIRL alike.
 
     Drawn from ``spec.erc_splits``; rows the reward learner's experts came from are never
-    used, so every window is unseen in training.
+    used, so every window is unseen in training, and where ``spec.erc_unseen_by_diffuser``
+    neither are the rows the base diffuser trained on (``diffuser``: its settings).
     """
     datasets = [read_dataset(paths.dataset_file(spec.name, split)) for split in spec.erc_splits]
-    excluded = [None] * len(datasets)
+    excluded = [np.zeros(0, dtype=np.int64) for _ in datasets]
     if spec.expert_split in spec.erc_splits:
-        excluded[spec.erc_splits.index(spec.expert_split)] = expert_rows(Experts.load(paths.experts_file(spec.name)))
+        index = spec.erc_splits.index(spec.expert_split)
+        excluded[index] = expert_rows(Experts.load(paths.experts_file(spec.name)))
+    if spec.erc_unseen_by_diffuser and spec.base_split in spec.erc_splits:
+        index = spec.erc_splits.index(spec.base_split)
+        trained = diffuser_episodes(datasets[index], diffuser.max_episodes, diffuser.held_out_fraction)
+        excluded[index] = np.union1d(excluded[index], episode_rows(trained))
     return erc_windows(spec, datasets, horizon, settings.erc_windows, settings.seed, excluded)
 
 

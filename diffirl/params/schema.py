@@ -154,6 +154,9 @@ class Diffuser(Strict):
     goal_condition_rate: float = Field(ge=0, le=1)
     #: use only the first episodes of the base dataset (null: all)
     max_episodes: int | None = Field(default=None, gt=0)
+    #: the last fraction of the base dataset's rows, never trained on: where an environment's ERC
+    #: windows must be unseen by the base diffuser (HalfCheetah, as the thesis), they come from these
+    held_out_fraction: float = Field(default=0.0, ge=0, lt=1)
     n_train_steps: int = Field(gt=0)
     batch_size: int = Field(gt=0)
     learning_rate: float = Field(gt=0, lt=1)
@@ -546,6 +549,11 @@ class Params(Strict):
                 raise ValueError(
                     f"baselines.{name}.demonstrations 'expert_episodes' needs an expert dataset split "
                     f"and experts.{name}.procedure 'dataset_windows' to count the learner's transitions"
+                )
+            if ENVIRONMENTS[name].erc_unseen_by_diffuser and diffuser.held_out_fraction == 0:
+                raise ValueError(
+                    f"diffusers.{name}.held_out_fraction is 0, but {name}'s ERC windows must come from "
+                    f"rows the base diffuser never trained on: hold some out"
                 )
             for section, settings in (("experts", experts), ("evaluation", evaluation)):
                 _start_points_are_free(f"{section}.{name}.start_cells", settings.start_cells, name)
