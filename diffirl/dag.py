@@ -21,6 +21,7 @@ import yaml
 
 from diffirl import paths
 from diffirl.envs.registry import ENVIRONMENTS, MAZE_ENVIRONMENTS
+from diffirl.reports.budget_cuts import CUT_SECTIONS
 from diffirl.reports.results import RESULTS_TABLES
 from diffirl.stage_code import stage_code
 from diffirl.variants import VARIANTS, Variant, overlaps
@@ -360,10 +361,14 @@ def claims_stage() -> Stage:
     return Stage(
         name="claims",
         cmd="python stages/claims.py",
-        deps=tuple(stage_code("claims") + [str(paths.results_table(number)) for number in RESULTS_TABLES]),
+        deps=tuple(
+            stage_code("claims")
+            + [str(paths.results_table(number)) for number in RESULTS_TABLES]
+            + ["scales/default.yaml", "scales/paper.yaml"]  # the paper scale: the thesis's settings
+        ),
         outs=(str(paths.CLAIMS),),
         metrics=(str(paths.summary_file("claims")),),
-        params=(),
+        params=CUT_SECTIONS,
     )
 
 

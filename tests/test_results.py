@@ -132,3 +132,25 @@ def test_summaries_hold_the_headline_numbers_keyed_so_that_tables_share_columns(
     counted = claims_summary(claims)
     assert counted["claims_decided"] == (claims["table"] == 1).sum()
     assert 0 < counted["claims_hold"] < counted["claims_decided"]
+
+
+def test_each_claim_names_the_settings_cut_for_time_behind_its_rows(root):
+    from diffirl.params.scale import compose
+
+    ours, thesis = compose("default", root / "scales"), compose("paper", root / "scales")
+    umaze = metrics_for("umaze", {"true": 50})
+    claims = build_claims({1: build_results_table(RESULTS_TABLES[1], umaze), 2: None, 4: None, 5: None}, ours, thesis)
+    cuts = claims.set_index(["table", "claim"])["cut_for_time"]
+    gail = ours["baselines"]["halfcheetah"]["gail"]["total_timesteps"]
+    assert (
+        f"baselines.halfcheetah.gail.total_timesteps {gail} (thesis 800000)"
+        in cuts[(4, "every baseline beats every learnt reward")]
+    )
+    assert (
+        "reward_learning.large.losses.mse.epochs 20 (thesis 500)"
+        in cuts[(2, "MSE Reward does not beat the base diffuser")]
+    )
+    # a claim names only the cuts that move its own rows
+    assert "mmd_gauss" not in cuts[(2, "MSE Reward does not beat the base diffuser")]
+    assert "baselines" not in cuts[(1, "true-reward guidance beats the base diffuser")]
+    assert (build_claims({1: None, 2: None, 4: None, 5: None}, thesis, thesis)["cut_for_time"] == "").all()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from diffirl.methods import BASELINES, LOSSES, METHODS
+from diffirl.reports.budget_cuts import cuts_for
 from diffirl.reports.results import RESULTS_TABLES
 
 HOLDS, FAILS, MISSING = "holds", "does not hold", "not built yet"
@@ -57,6 +58,8 @@ class Claim:
     table: int
     text: str
     check: Check
+    #: the methods whose rows decide it
+    methods: tuple[str, ...]
 
 
 def _fmt(x: float | None) -> str:
@@ -150,22 +153,34 @@ def baselines_beat_method(row, source) -> Decision:
 
 
 def thesis_claims() -> list[Claim]:
-    claims = [Claim(1, "true-reward guidance beats the base diffuser", above("true", "base"))]
+    claims = [Claim(1, "true-reward guidance beats the base diffuser", above("true", "base"), ("true", "base"))]
     for loss in LOSSES:
         label = METHODS[loss].short_label
         claims += [
-            Claim(1, f"{label} guides within one std of true-reward guidance", within_one_std_of_true(loss)),
-            Claim(1, f"{label} guides above the base diffuser", above(loss, "base")),
-            Claim(1, f"{label}'s ERC is below AIRL's", erc_below(loss, "airl")),
+            Claim(
+                1,
+                f"{label} guides within one std of true-reward guidance",
+                within_one_std_of_true(loss),
+                (loss, "true"),
+            ),
+            Claim(1, f"{label} guides above the base diffuser", above(loss, "base"), (loss, "base")),
+            Claim(1, f"{label}'s ERC is below AIRL's", erc_below(loss, "airl"), (loss, "airl")),
         ]
-    claims.append(Claim(1, "MMD-Matern's ERC is the lowest of the learnt rewards", lowest_erc("mmd_matern")))
-    claims.append(Claim(2, "true-reward guidance beats the base diffuser", above("true", "base")))
+    claims.append(Claim(1, "MMD-Matern's ERC is the lowest of the learnt rewards", lowest_erc("mmd_matern"), LOSSES))
+    claims.append(Claim(2, "true-reward guidance beats the base diffuser", above("true", "base"), ("true", "base")))
     for number in (2, 4):
         claims += [
-            Claim(number, f"{METHODS[loss].short_label} does not beat the base diffuser", not_above(loss, "base"))
+            Claim(
+                number,
+                f"{METHODS[loss].short_label} does not beat the base diffuser",
+                not_above(loss, "base"),
+                (loss, "base"),
+            )
             for loss in LOSSES
         ]
-        claims.append(Claim(number, "every baseline beats every learnt reward", baselines_beat_method))
+        claims.append(
+            Claim(number, "every baseline beats every learnt reward", baselines_beat_method, LOSSES + BASELINES)
+        )
     return claims
 
 
@@ -173,7 +188,11 @@ def verdict(decision: bool | None) -> str:
     return MISSING if decision is None else HOLDS if decision else FAILS
 
 
-def build_claims(tables: dict[int, pd.DataFrame | None]) -> pd.DataFrame:
+def build_claims(
+    tables: dict[int, pd.DataFrame | None], ours: dict | None = None, thesis: dict | None = None
+) -> pd.DataFrame:
+    """Every claim's verdicts; with ``ours`` and ``thesis`` (the run's params tree and the paper
+    scale's) also the settings cut for time that move the rows deciding it (``cut_for_time``)."""
     rows = []
     for claim in thesis_claims():
         spec = RESULTS_TABLES[claim.table]
@@ -185,5 +204,7 @@ def build_claims(tables: dict[int, pd.DataFrame | None]) -> pd.DataFrame:
             else:
                 decision, evidence = claim.check(lambda key: Row(table, key, source, spec.column), source)
             record |= {f"{source}_verdict": verdict(decision), f"{source}_evidence": evidence}
+        if ours is not None and thesis is not None:
+            record["cut_for_time"] = "; ".join(cuts_for(spec.environment, claim.methods, ours, thesis))
         rows.append(record)
     return pd.DataFrame(rows)

@@ -98,7 +98,7 @@ def table3(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def claims(frame: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
+    shown = pd.DataFrame(
         {
             "Table": frame["table"],
             "Claim": frame["claim"],
@@ -107,6 +107,9 @@ def claims(frame: pd.DataFrame) -> pd.DataFrame:
             "On the thesis's numbers": frame["thesis_verdict"],
         }
     )
+    if "cut_for_time" in frame:
+        shown["Settings cut for time behind it"] = frame["cut_for_time"].fillna("")
+    return shown
 
 
 def claims_held(frame: pd.DataFrame) -> tuple[int, int]:
