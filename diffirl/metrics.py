@@ -7,6 +7,15 @@ import numpy as np
 from diffirl.data.format import Dataset
 
 
+def finite_or_none(value) -> float | None:
+    """A table cell as a float: None for an empty, non-numeric or NaN cell."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(value) else value
+
+
 def discounted_return(rewards: np.ndarray, gamma: float) -> np.ndarray:
     """Sum over the last axis of gamma**t * r_t."""
     rewards = np.asarray(rewards, dtype=np.float64)

@@ -7,13 +7,13 @@ compares means and stds. A claim whose table or rows are missing is "not built y
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from diffirl.methods import BASELINES, LOSSES, METHODS
+from diffirl.metrics import finite_or_none
 from diffirl.reports.budget_cuts import cuts_for
 from diffirl.reports.results import RESULTS_TABLES
 
@@ -27,7 +27,7 @@ class Row:
         found = table[table["method"] == key]
         record = found.iloc[0].to_dict() if len(found) else {}
         prefix = "thesis_" if source == "thesis" else ""
-        number = lambda name: _number(record.get(name))
+        number = lambda name: finite_or_none(record.get(name))
         self.mean, self.std = number(f"{prefix}{column}_mean"), number(f"{prefix}{column}_std")
         self.erc = number(f"{prefix}erc")
         self.vs = (
@@ -38,14 +38,6 @@ class Row:
             if source == "ours"
             else {}
         )
-
-
-def _number(value) -> float | None:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(value) else value
 
 
 #: (verdict or None for missing numbers, the numbers that decided it)

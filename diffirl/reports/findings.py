@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from diffirl.methods import BASELINES, LOSSES
+from diffirl.metrics import finite_or_none
 from diffirl.reports.claims import FAILS, HOLDS, MISSING
-from diffirl.reports.readable import _float, claims_held, number, thesis_difference
+from diffirl.reports.readable import claims_held, number, thesis_difference
 from diffirl.reports.results import ResultsTable
 
 ENVIRONMENT_NAMES = {"umaze": "U-Maze", "large": "Large Maze", "halfcheetah": "HalfCheetah"}
@@ -27,14 +28,14 @@ def _group(frame: pd.DataFrame, names: tuple[str, ...], what: str, column: str) 
     if rows.empty:
         return None
     thesis = thesis_difference(frame, column)[rows.index]
-    lows, highs = rows["vs_base_low"].map(_float), rows["vs_base_high"].map(_float)
+    lows, highs = rows["vs_base_low"].map(finite_or_none), rows["vs_base_high"].map(finite_or_none)
     above = sum(1 for low in lows if low is not None and low > 0)
     below = sum(1 for high in highs if high is not None and high < 0)
     verdicts = f"{above} of {len(rows)} intervals above zero" + (f", {below} below" if below else "")
     if len(rows) == 1:
         verdicts = "interval above zero" if above else "interval below zero" if below else "interval across zero"
-    ours = _span(list(rows["vs_base_mean"].map(_float)), "not built yet")
-    return f"{what} {ours} ({verdicts}; thesis {_span(list(thesis.map(_float)), 'not published')})"
+    ours = _span(list(rows["vs_base_mean"].map(finite_or_none)), "not built yet")
+    return f"{what} {ours} ({verdicts}; thesis {_span(list(thesis.map(finite_or_none)), 'not published')})"
 
 
 def results_finding(table: ResultsTable, frame: pd.DataFrame) -> str:

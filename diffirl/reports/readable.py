@@ -8,24 +8,15 @@ carry.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
+from diffirl.metrics import finite_or_none
 from diffirl.reports.claims import HOLDS
-
-
-def _float(value) -> float | None:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(value) else value
 
 
 def number(value, signed: bool = False) -> str:
     """1,234 / 123 / 12.3 / 1.23 / 0.123: three or four significant digits, thousands separated."""
-    value = _float(value)
+    value = finite_or_none(value)
     if value is None:
         return ""
     sign = "+" if signed else ""
@@ -38,12 +29,12 @@ def number(value, signed: bool = False) -> str:
 
 
 def mean_std(mean, std) -> str:
-    return f"{number(mean)} ± {number(std)}" if _float(mean) is not None else ""
+    return f"{number(mean)} ± {number(std)}" if finite_or_none(mean) is not None else ""
 
 
 def interval(mean, low, high) -> str:
     """+588 [559, 618]: a paired difference and its interval."""
-    if _float(mean) is None:
+    if finite_or_none(mean) is None:
         return ""
     return f"{number(mean, signed=True)} [{number(low, signed=True)}, {number(high, signed=True)}]"
 

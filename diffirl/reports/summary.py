@@ -8,30 +8,30 @@ claims' by verdict. The full tables stay in the CSVs beside them.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
+from diffirl.metrics import finite_or_none
 from diffirl.reports.claims import FAILS, HOLDS
 
 
-def _number(value, digits: int) -> float | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value), digits)
+def _rounded(value, digits: int) -> float | None:
+    value = finite_or_none(value)
+    return None if value is None else round(value, digits)
 
 
 def results_summaries(frame: pd.DataFrame, column: str) -> dict[str, dict[str, float | None]]:
     """{"": the statistic's mean per method, "erc": ERC per method with a reward}, last checkpoints only."""
     last = frame[frame["checkpoint"].fillna("").isin(["", "last"])]
-    means = {row.method: _number(getattr(row, f"{column}_mean"), 2) for row in last.itertuples()}
+    means = {row.method: _rounded(getattr(row, f"{column}_mean"), 2) for row in last.itertuples()}
     summaries = {"": means}
     if "erc" in frame:
-        summaries["erc"] = {row.method: _number(row.erc, 3) for row in last.itertuples() if not pd.isna(row.erc)}
+        summaries["erc"] = {row.method: _rounded(row.erc, 3) for row in last.itertuples() if not pd.isna(row.erc)}
     return summaries
 
 
 def table3_summary(frame: pd.DataFrame) -> dict[str, float | None]:
     """The mean discounted return of each dataset's segments (the thesis's statistic)."""
-    return {row.dataset.replace("-", "_"): _number(row.discounted_return_mean, 2) for row in frame.itertuples()}
+    return {row.dataset.replace("-", "_"): _rounded(row.discounted_return_mean, 2) for row in frame.itertuples()}
 
 
 def claims_summary(frame: pd.DataFrame) -> dict[str, int]:
