@@ -81,6 +81,13 @@ def use_variant_of(command: str, name: str) -> None:
     paths.use_variant(name, redirected)
 
 
+def variant_methods(name: str):
+    """The diffuser methods variant ``name`` evaluates (its base diffuser and its own learnt rewards)."""
+    from diffirl.variants import evaluated_methods, get_variant
+
+    return evaluated_methods(get_variant(name))
+
+
 def fail(error: Exception) -> None:
     sys.exit(f"error: {error}")
 

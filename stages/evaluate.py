@@ -2,7 +2,7 @@
 
 import json
 
-from _common import fail, parse, run_stage
+from _common import fail, parse, run_stage, variant_methods
 from diffirl import paths
 from diffirl.data.format import DatasetError
 from diffirl.diffusion.model_io import load_trained_diffuser
@@ -11,12 +11,6 @@ from diffirl.method.evaluation import environment_erc_windows, evaluate_diffuser
 from diffirl.method.experts import as_guidance
 from diffirl.method.reward_model import RewardMLP
 from diffirl.methods import diffuser_methods
-
-
-def variant_methods(name: str):
-    from diffirl.variants import evaluated_methods, get_variant  # only variant runs read the declarations
-
-    return evaluated_methods(get_variant(name))
 
 
 def main() -> None:
