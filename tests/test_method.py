@@ -40,6 +40,7 @@ def test_start_states_refuse_walls():
     np.testing.assert_allclose(start_states(spec, [(1, 1)])[0], [-1.0, 1.0, 0.0, 0.0])
     # a start point may set a velocity along (rows, columns): rows grow downwards, so y falls
     np.testing.assert_allclose(start_states(spec, [(1, 1, 0.5, 0.25)])[0], [-1.0, 1.0, 0.25, -0.5])
+    assert not np.signbit(start_states(spec, [(1, 1)])[:, 2:]).any()  # at rest: +0.0, the bytes of a zero velocity
     with pytest.raises(ValueError, match="wall"):
         start_states(spec, [(2, 1)])
 

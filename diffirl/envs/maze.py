@@ -60,9 +60,13 @@ class MazeLayout:
 
     @staticmethod
     def cell_velocity_to_xy(velocity: np.ndarray) -> np.ndarray:
-        """A velocity (..., 2) along (rows, columns) -> PointMaze's (x, y): rows grow downwards."""
+        """A velocity (..., 2) along (rows, columns) -> PointMaze's (x, y): rows grow downwards.
+
+        ``0.0 - v`` rather than ``-v``: a start at rest keeps +0.0, not -0.0, so its saved
+        state has the bytes a state made of zeros has.
+        """
         velocity = np.asarray(velocity, dtype=np.float64)
-        return np.stack([velocity[..., 1], -velocity[..., 0]], axis=-1)
+        return np.stack([velocity[..., 1], 0.0 - velocity[..., 0]], axis=-1)
 
     def cell_index(self, xy: np.ndarray) -> np.ndarray:
         """The integer (i, j) of the cell that contains each PointMaze position."""
@@ -89,7 +93,7 @@ class MazeLayout:
         actions = np.asarray(actions, dtype=np.float64)
         cell = observations[:, :2] + D4RL_PARTICLE_OFFSET
         xy = self.cell_to_xy(cell)
-        velocity = self.cell_velocity_to_xy(observations[:, 2:4])
+        velocity = np.stack([observations[:, 3], -observations[:, 2]], axis=-1)
         converted_actions = np.stack([actions[:, 1], -actions[:, 0]], axis=-1)
         return np.concatenate([xy, velocity], axis=-1), converted_actions
 
