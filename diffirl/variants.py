@@ -42,17 +42,6 @@ VARIANTS: dict[str, Variant] = {
             "do experts made of closed-loop rollouts towards the same goal let a learnt reward beat the base?",
             changes=("experts.large",),
         ),
-        *(
-            Variant(
-                f"reward_training_length_{epochs}",
-                "large",
-                f"The default trains each Large-Maze loss for 20 epochs, the thesis 500 (Appendix C.2), so "
-                f'"no learnt reward beats the base" could hold by construction: does a learnt reward trained '
-                f"{epochs} epochs beat it?",
-                changes=("reward_learning.large",),
-            )
-            for epochs in (100, 500)
-        ),
         Variant(
             "step_conditioned_reward",
             "halfcheetah",
