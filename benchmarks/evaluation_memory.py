@@ -13,13 +13,14 @@ their bytes. Run it on a quiet machine, one heavy job at a time.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from diffirl.data.format import sha256_of
+from diffirl.reports.provenance import cpu_model
 
 EVALUATION_STAGES = (
     "evaluate_umaze",
@@ -32,14 +33,7 @@ EVALUATION_STAGES = (
 
 
 def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
+    return sha256_of(path) if path.is_file() else "missing"
 
 
 def run_stage(project: Path, name: str) -> tuple[float, float, bool]:

@@ -84,7 +84,7 @@ def main() -> None:
             csv=paths.CLAIMS,
         )
     )
-    appendix = place_figures(sections, figures, {n: t.environment for n, t in RESULTS_TABLES.items()})
+    appendix = place_figures(sections, figures)
     summary = [findings.claims_finding(claims)] + [results[n].finding for n in sorted(results)]
     report = Report(summary, sections, appendix, stage_benchmarks(paths.BENCHMARKS), info)
     with atomic_outputs([paths.REPORT_MARKDOWN, paths.REPORT_HTML]) as (markdown, page):

@@ -57,7 +57,7 @@ def test_each_figure_sits_under_the_table_of_its_environment_and_diagnostics_in_
             "fig21_umaze_dataset",
         )
     ]
-    appendix = place_figures(sections, figures, {1: "umaze", 2: "large", 4: "halfcheetah", 5: "halfcheetah"})
+    appendix = place_figures(sections, figures)
     homes = {section.anchor: [f.stem for f in section.figures] for section in sections}
     assert homes["table1"] == ["fig07_umaze_rollouts"]
     # the Large Maze's own figure first, the U-Maze's comparison after it

@@ -44,18 +44,7 @@ def provenance(params_path: Path, sidecars: list[Path]) -> dict:
     status = _git("status", "--porcelain", "--untracked-files=no")
     params_text = params_path.read_text()
     scale = re.search(r"^scale:\s*(\S+)", params_text, re.MULTILINE)
-    cpu = (
-        next(
-            (
-                line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")
-            ),
-            platform.processor(),
-        )
-        if Path("/proc/cpuinfo").is_file()
-        else platform.processor()
-    )
+    cpu = cpu_model()
     datasets = []
     for sidecar in sidecars:
         record = json.loads(sidecar.read_text())
@@ -83,6 +72,16 @@ def provenance(params_path: Path, sidecars: list[Path]) -> dict:
         },
         "datasets": datasets,
     }
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo; the platform's processor string elsewhere)."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor()
 
 
 def _version(name: str) -> str:

@@ -20,6 +20,7 @@ import pandas as pd
 from diffirl.io import written
 from diffirl.reports.figure_guide import caption, figure_table, in_thesis_order
 from diffirl.reports.readable import number
+from diffirl.reports.results import RESULTS_TABLES
 
 TITLE = "Inverse RL through a diffusion planner: the thesis's study, re-run"
 
@@ -69,8 +70,8 @@ class Report:
     further_targets: tuple = FURTHER_TARGETS
 
 
-def place_figures(sections: list[Section], figures: list[Path], environments: dict[int, str]) -> list[Path]:
-    """Put each figure under its table (``environments``: table number -> environment); return the appendix's."""
+def place_figures(sections: list[Section], figures: list[Path]) -> list[Path]:
+    """Put each figure under its results table (section ``tableN``); return the appendix's."""
     by_anchor = {section.anchor: section for section in sections}
     appendix = []
     for figure in figures:
@@ -81,7 +82,8 @@ def place_figures(sections: list[Section], figures: list[Path], environments: di
             by_anchor[f"table{table}"].figures.append(figure)
     for section in sections:
         if section.anchor.startswith("table") and section.anchor[5:].isdigit():
-            section.figures = in_thesis_order(section.figures, environments.get(int(section.anchor[5:])))
+            table = RESULTS_TABLES.get(int(section.anchor[5:]))
+            section.figures = in_thesis_order(section.figures, table.environment if table else None)
     return in_thesis_order(appendix)
 
 
