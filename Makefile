@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SCALE ?= default
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: study remedies test install scale sync dvc.yaml readme lint lock benchmark clean-outputs
+.PHONY: study remedies conventions test install scale sync dvc.yaml stage-table lint lock benchmark clean-outputs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,11 +33,12 @@ study: install
 	$(BIN)/python -m diffirl.sync snakemake --target study
 
 ## make remedies [SCALE=...]: the thesis's proposed remedies as variants of the study (reports/remedies.csv)
-# builds whatever of the study they read first; diffirl/variants.py declares them
-remedies: install
+## make conventions [SCALE=...]: the published code's conventions, each switched back (reports/conventions.csv)
+# each builds whatever of the study its variants read first; diffirl/variants.py declares them
+remedies conventions: install
 	$(BIN)/python -m diffirl.params.scale $(SCALE) --if-different
-	$(BIN)/snakemake --cores $(CORES) remedies
-	$(BIN)/python -m diffirl.sync snakemake --target remedies
+	$(BIN)/snakemake --cores $(CORES) $@
+	$(BIN)/python -m diffirl.sync snakemake --target $@
 
 ## make sync FROM=dvc|snakemake: record a finished run of one front end for the other
 FROM ?= dvc
@@ -61,9 +62,9 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## make readme: regenerate the README's stage table from the DAG
-readme: install
-	$(BIN)/python -m diffirl.readme
+## make stage-table: regenerate the stage table of docs/pipeline.md from the DAG
+stage-table: install
+	$(BIN)/python -m diffirl.stage_table
 
 ## make lock: re-resolve requirements.lock from pyproject.toml in a scratch venv
 lock:

@@ -24,7 +24,7 @@ from diffirl.envs.registry import ENVIRONMENTS, MAZE_ENVIRONMENTS
 from diffirl.reports.budget_cuts import CUT_SECTIONS
 from diffirl.reports.results import RESULTS_TABLES
 from diffirl.stage_code import stage_code
-from diffirl.variants import VARIANTS, Variant, overlaps
+from diffirl.variants import GROUPS, VARIANTS, Variant, in_group, overlaps
 
 #: rendered into the working directory (the project's root), wherever the package is installed
 DVC_YAML = Path("dvc.yaml")
@@ -449,17 +449,27 @@ def variant_redirections(variant: Variant) -> set[str]:
     return variant_plan(study_stages(), variant)[1]
 
 
+def variant_evaluations(variant: Variant) -> list[str]:
+    """The study's evaluation stages whose results the variant compares: ``evaluate_ENV`` and/or
+    ``evaluate_baselines_ENV`` in each of its environments."""
+    return [f"{stage}_{environment}" for environment in variant.environments for stage in variant.evaluations]
+
+
 def variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], set[str]]:
     """The study's stages a variant re-runs, re-declared with its overlay and its own outputs,
     and the study files they make variant versions of.
 
-    A stage on the way to the variant's evaluation is re-run when it reads a params subtree
+    A stage on the way to the variant's evaluations is re-run when it reads a params subtree
     the variant changes, or a file a re-run stage makes; learnt rewards of losses the variant
     does not train are left out. Everything else it reads is the study's own.
     """
-    environment = variant.environment
-    wanted = ancestors(study, f"evaluate_{environment}")
-    skipped = {f"learn_reward_{environment}_{loss}" for loss in paths.LOSSES if loss not in variant.losses}
+    wanted = set().union(*(ancestors(study, name) for name in variant_evaluations(variant)))
+    skipped = {
+        f"learn_reward_{environment}_{loss}"
+        for environment in variant.environments
+        for loss in paths.LOSSES
+        if loss not in variant.losses
+    }
     skipped_outputs = {out for stage in study if stage.name in skipped for out in stage.all_outputs}
     redirected: set[str] = set()
     stages = []
@@ -490,16 +500,17 @@ def variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], set
 
 
 def remedies_stage(variants: list[Stage]) -> Stage:
-    """Every variant's learnt rewards against its own base diffuser, beside the study's configuration,
-    and how physical each one's expert windows are."""
+    """Every remedy's learnt rewards against its own base diffuser, beside the study's configuration,
+    and how physical each one's expert windows are (``variants``: the remedies' stages)."""
+    remedies = in_group("remedies")
     outputs = {out for stage in variants for out in stage.all_outputs}
     produced = [out for out in outputs if "/metrics/" in out]
-    environments = list(dict.fromkeys(v.environment for v in VARIANTS.values()))
+    environments = list(dict.fromkeys(env for v in remedies for env in v.environments))
     study = [str(paths.evaluation_metrics(env)) for env in environments]
     study += [str(paths.expert_windows_file(env)) for env in environments]
-    for variant in VARIANTS.values():
-        own = str(paths.variant_path(variant.name, paths.expert_windows_file(variant.environment)))
-        study += [own] if own in outputs else []
+    for variant in remedies:
+        own = [str(paths.variant_path(variant.name, paths.expert_windows_file(env))) for env in variant.environments]
+        study += [path for path in own if path in outputs]
     return Stage(
         name="remedies_table",
         cmd="python stages/remedies.py",
@@ -508,7 +519,29 @@ def remedies_stage(variants: list[Stage]) -> Stage:
             str(paths.REMEDIES),
             str(paths.REMEDIES_MARKDOWN),
             str(paths.REMEDIES_HTML),
-            *(str(paths.remedy_forest_figure(name)) for name in VARIANTS),
+            *(str(paths.remedy_forest_figure(variant.name)) for variant in remedies),
+        ),
+        params=tuple(f"evaluation.{env}.confidence" for env in environments),
+    )
+
+
+def conventions_stage(variants: list[Stage]) -> Stage:
+    """Each convention variant's methods against its own base diffuser, beside the study's
+    (``variants``: the conventions' stages)."""
+    conventions = in_group("conventions")
+    produced = sorted(out for stage in variants for out in stage.all_outputs if "/metrics/" in out)
+    environments = list(dict.fromkeys(env for v in conventions for env in v.environments))
+    study = [str(paths.evaluation_metrics(env)) for env in environments]
+    study += [str(paths.baselines_metrics(env)) for env in environments]
+    return Stage(
+        name="conventions_table",
+        cmd="python stages/conventions.py",
+        deps=tuple(stage_code("conventions") + study + produced),
+        outs=(
+            str(paths.CONVENTIONS),
+            str(paths.CONVENTIONS_MARKDOWN),
+            str(paths.CONVENTIONS_HTML),
+            *(str(paths.convention_forest_figure(v.name, env)) for v in conventions for env in v.environments),
         ),
         params=tuple(f"evaluation.{env}.confidence" for env in environments),
     )
@@ -517,23 +550,24 @@ def remedies_stage(variants: list[Stage]) -> Stage:
 def pipeline_stages() -> list[Stage]:
     """The study, then its variants and the table comparing them."""
     study = study_stages()
+    by_group = {group: [s for v in in_group(group) for s in variant_stages(study, v)] for group in GROUPS}
     variants = [stage for variant in VARIANTS.values() for stage in variant_stages(study, variant)]
-    return [*study, *variants, remedies_stage(variants)]
+    return [*study, *variants, remedies_stage(by_group["remedies"]), conventions_stage(by_group["conventions"])]
 
 
 #: what ``snakemake TARGET`` and ``python -m diffirl.sync --target TARGET`` build or record
-TARGETS = ("all", "study", "remedies")
+TARGETS = ("all", "study", *GROUPS)
 
 
 def target_stages(target: str) -> list[Stage]:
-    """The stages a target needs: everything, the study alone, or the remedies table and what it reads."""
+    """The stages a target needs: everything, the study alone, or a variant group's table and what it reads."""
     stages = pipeline_stages()
     if target == "all":
         return stages
     if target == "study":
         names = {stage.name for stage in study_stages()}
-    elif target == "remedies":
-        names = ancestors(stages, "remedies_table")
+    elif target in GROUPS:
+        names = ancestors(stages, f"{target}_table")
     else:
         raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
     return [stage for stage in stages if stage.name in names]

@@ -120,6 +120,10 @@ def json_text(payload: object) -> str:
     return json.dumps(payload, indent=2, sort_keys=True) + "\n"
 
 
+def read_json(path: str | os.PathLike):
+    return json.loads(Path(path).read_text())
+
+
 def write_json(path: str | os.PathLike, payload: object) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json_text(payload))

@@ -192,14 +192,21 @@ def dynamics_error_starts(environment: str) -> Path:
 
 REPORT_MARKDOWN = REPORTS / "report.md"
 REPORT_HTML = REPORTS / "report.html"
-#: the study's variants (diffirl/variants.py) against its own configuration
+#: the variants of the study (diffirl/variants.py) against its own configuration: remedies, conventions
 REMEDIES = REPORTS / "remedies.csv"
 REMEDIES_MARKDOWN = REPORTS / "remedies.md"
 REMEDIES_HTML = REPORTS / "remedies.html"
+CONVENTIONS = REPORTS / "conventions.csv"
+CONVENTIONS_MARKDOWN = REPORTS / "conventions.md"
+CONVENTIONS_HTML = REPORTS / "conventions.html"
 
 
 def remedy_forest_figure(variant: str) -> Path:
     return REPORTS / "forest" / f"remedy_{variant}.png"
+
+
+def convention_forest_figure(variant: str, environment: str) -> Path:
+    return REPORTS / "forest" / f"convention_{variant}_{environment}.png"
 
 
 #: Snakemake's per-stage time and memory (its ``benchmark:`` files); DVC runs leave none

@@ -10,8 +10,8 @@ everything after it); after a Snakemake run, DVC sees every stage as new.
 then records Snakemake's metadata for the outputs as they are (``snakemake --touch``).
 ``python -m diffirl.sync snakemake`` after a Snakemake run: checks that Snakemake has
 nothing left to do, then records the outputs in ``dvc.lock`` (as ``dvc commit`` does).
-``--target study`` or ``--target remedies`` limits both to the stages that target needs
-(``make study`` and ``make remedies`` build no more). Afterwards a params edit, a code edit or a touched but unchanged file looks the same to both.
+``--target study``, ``remedies`` or ``conventions`` limits both to the stages that target
+needs (``make study``, ``make remedies`` and ``make conventions`` build no more). Afterwards a params edit, a code edit or a touched but unchanged file looks the same to both.
 
 A record ends by noting the size and modification time of every file it covered; when
 none has changed since (a second ``make study`` that ran nothing), there is nothing new to
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("ran", choices=("dvc", "snakemake"), help="the front end that built the outputs")
     parser.add_argument(
-        "--target", choices=TARGETS, default="all", help="what it built: everything, the study or the remedies"
+        "--target", choices=TARGETS, default="all", help="what it built: everything, the study or a group of variants"
     )
     args = parser.parse_args(argv)
     if already_recorded(args.ran, args.target):

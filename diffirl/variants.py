@@ -1,16 +1,20 @@
-"""Variants of the study: the thesis's proposed remedies, each a named overlay of params.
+"""Variants of the study, each a named overlay of params: the thesis's proposed remedies, and
+the published code's conventions where the defaults correct them.
 
-A variant re-runs part of one environment's chain (experts -> K-windows -> reward
-learning -> evaluation, or from the diffuser) with some settings changed, and leaves the
-study's own outputs alone. It is declared here once, with the params subtrees it may
-change; its values live in ``params.yaml`` under ``variants.NAME`` as a partial copy of the
-params tree, merged over the study's settings the way a scale overlay is.
+A variant re-runs part of one or more environments' chains (experts -> K-windows -> reward
+learning -> evaluation, or from the diffuser; and the baselines' evaluation where it asks
+for it) with some settings changed, and leaves the study's own outputs alone. It is
+declared here once, with the params subtrees it may change; its values live in
+``params.yaml`` under ``variants.NAME`` as a partial copy of the params tree, merged over
+the study's settings the way a scale overlay is.
 
 From the declared subtrees the DAG derives which stages a variant re-runs (those reading
-a changed subtree, and those downstream of them on the way to the evaluation) and
+a changed subtree, and those downstream of them on the way to its evaluations) and
 re-declares them with ``--variant NAME`` and their outputs under ``data/variants/NAME/``
 and ``reports/variants/NAME/``; every other input is the study's own. Adding a variant is
-an entry below, its overlay in ``scales/``, and whatever new setting it turns on.
+an entry below, its overlay in ``scales/``, and whatever new setting it turns on. Its
+``group`` says which comparison reads it: ``reports/remedies.csv`` (``make remedies``) or
+``reports/conventions.csv`` (``make conventions``).
 """
 
 from __future__ import annotations
@@ -19,30 +23,67 @@ from dataclasses import dataclass
 
 from diffirl.methods import LOSSES, METHODS, Method
 
+#: the comparisons a variant can belong to, each a table and a make target of its own
+GROUPS = ("remedies", "conventions")
+#: what a variant can evaluate in each of its environments: the diffuser's methods, the baselines
+EVALUATIONS = ("evaluate", "evaluate_baselines")
+
 
 @dataclass(frozen=True)
 class Variant:
     name: str
-    environment: str
-    #: the thesis's explanation of its failure the variant tests
+    environments: tuple[str, ...]
+    #: what the variant asks: the thesis's explanation of a failure, or a convention's effect
     question: str
     #: dotted params subtrees the overlay may change (the DAG re-runs the stages reading them)
     changes: tuple[str, ...]
     #: the learnt rewards the variant trains and evaluates beside its base diffuser
     losses: tuple[str, ...] = LOSSES
+    group: str = "remedies"
+    #: the stages (of :data:`EVALUATIONS`) whose results the variant compares
+    evaluations: tuple[str, ...] = ("evaluate",)
+    #: whether its evaluation also rolls out true-reward guidance (a setting of the guide changes)
+    true_guide: bool = False
 
+    def __post_init__(self) -> None:
+        if self.group not in GROUPS or not set(self.evaluations) <= set(EVALUATIONS) or not self.environments:
+            raise ValueError(f"variant {self.name!r}: group, evaluations or environments not understood")
+
+
+def remedy(name: str, environment: str, question: str, changes: tuple[str, ...], **fields) -> Variant:
+    return Variant(name, (environment,), question, changes, **fields)
+
+
+def convention(name: str, question: str, changes: tuple[str, ...], **fields) -> Variant:
+    """One of the published code's conventions, switched on in the U-Maze alone."""
+    return Variant(name, ("umaze",), question, changes, group="conventions", **fields)
+
+
+#: the published code's conventions the defaults correct (README, Deviations 16-19 and 29), all at once
+PUBLISHED_MAZES = ("umaze", "large")
 
 VARIANTS: dict[str, Variant] = {
     v.name: v
     for v in (
-        Variant(
+        remedy(
             "physical_experts",
             "large",
             "The Large Maze's expert plans follow dynamics the simulator does not (section 4.1.2): "
             "do experts made of closed-loop rollouts towards the same goal let a learnt reward beat the base?",
             changes=("experts.large",),
         ),
-        Variant(
+        *(
+            remedy(
+                f"reward_training_length_{epochs}",
+                "large",
+                f"The default trains each Large-Maze loss for fewer epochs than the thesis's 500 (Appendix C.2), "
+                f'so "no learnt reward beats the base" could hold by construction: does a learnt reward trained '
+                f"{epochs} epochs beat it?",
+                changes=("reward_learning.large",),
+            )
+            for epochs in (100, 500)
+        ),
+        remedy(
             "step_conditioned_reward",
             "halfcheetah",
             "The reward network ignores the diffusion step, unlike the Diffuser's value guides (section 4.2): "
@@ -50,7 +91,7 @@ VARIANTS: dict[str, Variant] = {
             changes=("reward_learning.halfcheetah",),
             losses=("mse", "mmd_matern"),
         ),
-        Variant(
+        remedy(
             "long_horizon",
             "halfcheetah",
             "HalfCheetah plans only 4 steps with guidance scale 0.001 (section 4.2): does the Diffuser's own "
@@ -65,8 +106,61 @@ VARIANTS: dict[str, Variant] = {
             ),
             losses=("mse",),
         ),
+        Variant(
+            "published_conventions",
+            PUBLISHED_MAZES,
+            "All of the published code's conventions at once, in both mazes: the guide in normalised units, "
+            "raw loss units, the unbiased Matern MMD, D4RL's raw frame and AIRL's ERC from its shaped reward.",
+            changes=tuple(
+                f"{section}.{maze}"
+                for section in ("true_reward", "reward_learning", "evaluation")
+                for maze in PUBLISHED_MAZES
+            ),
+            group="conventions",
+            evaluations=EVALUATIONS,
+            true_guide=True,
+        ),
+        convention(
+            "published_guide_units",
+            "The published code applied the true-reward guide to normalised plans, a weaker push at the same "
+            "scale (Deviation 17): how much does it move the experts, the true-reward row and what is learnt?",
+            changes=("true_reward.umaze",),
+            true_guide=True,
+        ),
+        convention(
+            "published_loss_units",
+            "The published U-Maze scripts compared plans and experts in raw units, where velocity outweighs "
+            "position (Deviation 18): how much does it move the learnt rewards?",
+            changes=("reward_learning.umaze",),
+        ),
+        convention(
+            "published_matern_estimator",
+            "The published code used the unbiased Matern MMD, which can go negative (Deviation 19): how much "
+            "does it move MMD-Matern's reward?",
+            changes=("reward_learning.umaze",),
+            losses=("mmd_matern",),
+        ),
+        convention(
+            "published_frame",
+            "The published code scored D4RL's raw positions, 0.2 cells short of our frame: a constant -2 per "
+            "step (Deviation 16). It moves every return by the same amount; does it move anything else?",
+            changes=("true_reward.umaze",),
+            true_guide=True,
+        ),
+        convention(
+            "published_shaped_erc",
+            "The published code scored AIRL's ERC on its shaped reward (reward plus potential shaping), ours on "
+            "the unshaped reward it recovers (Deviation 29): how much does AIRL's ERC move?",
+            changes=("evaluation.umaze",),
+            losses=(),
+            evaluations=("evaluate_baselines",),
+        ),
     )
 }
+
+
+def in_group(group: str) -> list[Variant]:
+    return [variant for variant in VARIANTS.values() if variant.group == group]
 
 
 class UnknownVariantError(ValueError):
@@ -96,6 +190,8 @@ def leaf_keys(tree: dict, prefix: str = "") -> list[str]:
     return keys
 
 
-def evaluated_methods(variant: Variant) -> tuple[Method, ...]:
-    """What a variant's evaluation rolls out: its base diffuser and its learnt rewards (no true-reward guide)."""
-    return (METHODS["base"], *(METHODS[loss] for loss in variant.losses))
+def evaluated_methods(variant: Variant, is_maze: bool) -> tuple[Method, ...]:
+    """What a variant's evaluation rolls out: its base diffuser, true-reward guidance where it
+    asks for it (in a maze), and its learnt rewards."""
+    true_guide = (METHODS["true"],) if variant.true_guide and is_maze else ()
+    return (METHODS["base"], *true_guide, *(METHODS[loss] for loss in variant.losses))

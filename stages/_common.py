@@ -81,11 +81,12 @@ def use_variant_of(command: str, name: str) -> None:
     paths.use_variant(name, redirected)
 
 
-def variant_methods(name: str):
-    """The diffuser methods variant ``name`` evaluates (its base diffuser and its own learnt rewards)."""
+def variant_methods(name: str, is_maze: bool):
+    """The diffuser methods variant ``name`` evaluates (its base diffuser, the true-reward guide
+    where it asks for it, and its own learnt rewards)."""
     from diffirl.variants import evaluated_methods, get_variant
 
-    return evaluated_methods(get_variant(name))
+    return evaluated_methods(get_variant(name), is_maze)
 
 
 def fail(error: Exception) -> None:

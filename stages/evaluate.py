@@ -16,9 +16,9 @@ from diffirl.methods import diffuser_methods
 def main() -> None:
     spec, params = parse(__doc__)
     settings = getattr(params.evaluation, spec.name)
-    # a variant rolls out its base diffuser and its own learnt rewards, last networks only
+    # a variant rolls out its base diffuser (the true-reward guide if it asks) and its own learnt rewards, last networks only
     variant = paths.active_variant()
-    methods = diffuser_methods(spec.is_maze) if variant is None else variant_methods(variant)
+    methods = diffuser_methods(spec.is_maze) if variant is None else variant_methods(variant, spec.is_maze)
     losses = [m.name for m in methods if m.is_learnt]
     try:
         trained = load_trained_diffuser(spec.name, getattr(params.diffusers, spec.name))

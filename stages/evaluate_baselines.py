@@ -1,10 +1,11 @@
-"""Stage "evaluate_baselines": BC, GAIL and AIRL through the shared evaluator; ERC of AIRL's reward."""
+"""Stage "evaluate_baselines": BC, GAIL and AIRL through the shared evaluator; ERC of AIRL's reward
+(the reward it recovers, or its shaped training reward: evaluation.ENV.airl_erc_reward)."""
 
 import json
 
 from _common import fail, parse, run_stage
 from diffirl import paths
-from diffirl.baselines.evaluation import airl_erc, evaluate_policies
+from diffirl.baselines.evaluation import airl_erc, airl_reward, evaluate_policies
 from diffirl.baselines.training import load_policy, load_reward_net
 from diffirl.data.format import DatasetError
 from diffirl.io import write_json
@@ -20,7 +21,7 @@ def main() -> None:
         policies = {
             algorithm: load_policy(paths.baseline_policy(spec.name, algorithm)) for algorithm in paths.BASELINES
         }
-        reward_nets = {"airl": load_reward_net(paths.airl_reward_net(spec.name))}
+        reward_nets = {"airl": airl_reward(load_reward_net(paths.airl_reward_net(spec.name)), settings.airl_erc_reward)}
         windows = environment_erc_windows(spec, settings, diffuser.horizon, diffuser)
         metrics, rollouts, start_index = evaluate_policies(spec, settings, policies)
     except (DatasetError, FileNotFoundError, ValueError) as error:

@@ -9,18 +9,14 @@ import pandas as pd
 from _common import fail, parse, run_stage
 from diffirl import dag, paths
 from diffirl.envs.registry import get_environment
-from diffirl.io import atomic_outputs, write_csv_frame
+from diffirl.io import atomic_outputs, read_json, write_csv_frame
 from diffirl.paths import variant_path
 from diffirl.planning.quality import trajectory_dynamics_error
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.remedies import remedy_rows
 from diffirl.reports.remedies_page import remedies_report
 from diffirl.reports.report import render_html, render_markdown
-from diffirl.variants import VARIANTS
-
-
-def read_json(path) -> dict:
-    return json.loads(path.read_text())
+from diffirl.variants import in_group
 
 
 def expert_error(environment: str, windows_file) -> float:
@@ -29,9 +25,8 @@ def expert_error(environment: str, windows_file) -> float:
         return trajectory_dynamics_error(get_environment(environment), data["windows"])
 
 
-def variant_rows(variant, params, study: dict, study_error: float) -> list[dict]:
-    """The variant's rows; ``study``, ``study_error``: the study's evaluation and expert error there."""
-    environment = variant.environment
+def variant_rows(variant, environment: str, params, study: dict, study_error: float) -> list[dict]:
+    """The variant's rows in ``environment``; ``study``, ``study_error``: the study's evaluation and expert error there."""
     metrics = read_json(variant_path(variant.name, paths.evaluation_metrics(environment)))
     training = {
         loss: read_json(variant_path(variant.name, paths.reward_training_metrics(environment, loss)))
@@ -41,19 +36,20 @@ def variant_rows(variant, params, study: dict, study_error: float) -> list[dict]
     own_experts = str(windows) in dag.variant_redirections(variant)
     error = expert_error(environment, variant_path(variant.name, windows)) if own_experts else study_error
     confidence = getattr(params.evaluation, environment).confidence
-    return remedy_rows(variant, metrics, training, study, confidence, (error, study_error))
+    return remedy_rows(variant, environment, metrics, training, study, confidence, (error, study_error))
 
 
 def main() -> None:
     _, params = parse(__doc__, with_environment=False)
     rows = []
     try:
-        environments = {variant.environment for variant in VARIANTS.values()}
+        remedies = in_group("remedies")
+        environments = {env for variant in remedies for env in variant.environments}
         studies = {env: read_json(paths.evaluation_metrics(env)) for env in environments}
         study_errors = {env: expert_error(env, paths.expert_windows_file(env)) for env in environments}
-        for variant in VARIANTS.values():
-            env = variant.environment
-            rows += variant_rows(variant, params, studies[env], study_errors[env])
+        for variant in remedies:
+            for env in variant.environments:
+                rows += variant_rows(variant, env, params, studies[env], study_errors[env])
     except (FileNotFoundError, KeyError, json.JSONDecodeError) as error:
         fail(error)
     frame = pd.DataFrame(rows)

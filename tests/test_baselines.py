@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 import torch
-from imitation.rewards.reward_nets import BasicRewardNet
+from imitation.rewards.reward_nets import BasicRewardNet, BasicShapedRewardNet
 
 from diffirl.baselines.demonstrations import (
     choose_expert_episodes,
@@ -10,7 +10,7 @@ from diffirl.baselines.demonstrations import (
     to_rows,
     to_trajectories,
 )
-from diffirl.baselines.evaluation import evaluate_policies, reward_net_returns
+from diffirl.baselines.evaluation import airl_reward, evaluate_policies, reward_net_returns
 from diffirl.baselines.training import load_policy, load_reward_net, save_policy, save_reward_net, train_baseline
 from diffirl.data.format import make_dataset
 from diffirl.envs import get_environment
@@ -158,3 +158,27 @@ def test_reward_net_returns_feed_raw_states_and_actions():
     rows[0, :, 2] = [1.0, 2.0, 3.0]
     rows[1, :, 2] = [-1.0, 0.5, 0.5]
     np.testing.assert_allclose(reward_net_returns(net, rows, 2), [6.0, 0.0], atol=1e-5)
+
+
+def test_airl_erc_reads_the_recovered_reward_or_the_shaped_one_and_they_differ_by_the_potential():
+    """The saved AIRL network is shaped: r(s, a) + gamma * phi(s') - phi(s). ``unshaped`` scores its
+    base network alone (imitation's reward_test), ``shaped`` the whole, as the published code did."""
+    torch.manual_seed(0)
+    env = PointMazeState(UMAZE, 10)
+    shaped = BasicShapedRewardNet(env.observation_space, env.action_space, discount_factor=0.9)
+    rows = np.random.default_rng(0).normal(size=(3, 4, 6)).astype(np.float32)
+    unshaped_returns = reward_net_returns(airl_reward(shaped, "unshaped"), rows, 2)
+    shaped_returns = reward_net_returns(airl_reward(shaped, "shaped"), rows, 2)
+    assert airl_reward(shaped, "unshaped") is shaped.base and airl_reward(shaped, "shaped") is shaped
+    with torch.no_grad():
+        states = torch.as_tensor(rows[..., 2:])
+        potential = shaped.potential(states.reshape(-1, 4)).reshape(3, 4).numpy()
+    next_potential = np.concatenate(
+        [potential[:, 1:], potential[:, -1:]], axis=1
+    )  # the last state is its own successor
+    np.testing.assert_allclose(
+        shaped_returns - unshaped_returns, (0.9 * next_potential - potential).sum(axis=1), rtol=1e-4, atol=1e-5
+    )
+    assert not np.allclose(shaped_returns, unshaped_returns)
+    with pytest.raises(ValueError, match="'both'"):
+        airl_reward(shaped, "both")

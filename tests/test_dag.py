@@ -54,15 +54,15 @@ def test_dvc_yaml_is_rendered_from_the_dag_declaration(root):
     assert (root / "dvc.yaml").read_text() == dag.render_dvc_yaml(), "run `make dvc.yaml`"
 
 
-def test_readme_stage_table_is_generated_from_the_dag(root):
-    from diffirl import readme
+def test_the_stage_table_is_generated_from_the_dag(root):
+    from diffirl import stage_table
 
-    text = (root / "README.md").read_text()
-    assert readme.rendered(text) == text, "run `make readme`"
+    text = (root / stage_table.DOCUMENT).read_text()
+    assert stage_table.rendered(text) == text, "run `make stage-table`"
     for stage in dag.pipeline_stages():  # every stage is in it, by its generalised name
         variant, _, name = stage.name.rpartition("__")
         row = next(line for line in text.splitlines() if f"`{variant}__*`" in line) if variant else text
-        assert f"`{readme.generalise(name) if not variant else name}`" in row, stage.name
+        assert f"`{stage_table.generalise(name) if not variant else name}`" in row, stage.name
     assert "airl_reward.pt" in text
 
 

@@ -1,4 +1,13 @@
-"""The whole foundation DAG at smoke scale, in a copy of the project, through both front ends."""
+"""The whole DAG at smoke scale, in a copy of the project: the study and the conventions
+through both front ends, the remedies through Snakemake alone.
+
+`dvc repro` runs one stage at a time, so each stage it runs is on the suite's critical path.
+It builds the study and the conventions' table (what `dvc repro $(python -m diffirl.dag
+--list study) $(python -m diffirl.dag --list conventions)` builds); Snakemake builds
+everything, and every stage both ran is compared byte for byte between the two. A
+remedy's stages are the study's commands with `--variant NAME`, as the conventions' are,
+so the comparison covers their code; Snakemake alone runs them, two at a time.
+"""
 
 import json
 import re
@@ -21,6 +30,11 @@ pytestmark = pytest.mark.e2e
 # DVC (one stage at a time, beside Snakemake's two jobs) has taken over 15 minutes.
 WHOLE_DAG_TIMEOUT = 1800
 
+#: the stages `make study` needs
+STUDY = [stage.name for stage in dag.target_stages("study")]
+#: what DVC runs here: the study, then the conventions' variants and table
+BY_DVC = list(dict.fromkeys(STUDY + [stage.name for stage in dag.target_stages("conventions")]))
+
 
 @pytest.fixture(scope="module")
 def smoke_runs(root, tmp_path_factory):
@@ -41,7 +55,7 @@ def smoke_runs(root, tmp_path_factory):
         return table3_log, after_table3, everything_log
 
     with ThreadPoolExecutor(2) as pool:
-        dvc_run = pool.submit(run, dvc, "dvc", "repro", timeout=WHOLE_DAG_TIMEOUT)
+        dvc_run = pool.submit(run, dvc, "dvc", "repro", *BY_DVC, timeout=WHOLE_DAG_TIMEOUT)
         yield dvc, dvc_run, snakemake, pool.submit(snakemake_runs)
 
 
@@ -77,10 +91,10 @@ def check_table3(project: Path) -> pd.DataFrame:
     return table
 
 
-def test_dvc_repro_builds_every_target(dvc_project):
+def test_dvc_repro_builds_every_study_and_conventions_target(dvc_project):
     project, _ = dvc_project
     check_table3(project)
-    for target in dag.final_targets():
+    for target in dag.final_targets("study") + dag.final_targets("conventions"):
         assert (project / target).stat().st_size > 0, target
     figure = (project / paths.dataset_figure("umaze")).read_bytes()
     assert figure.startswith(b"\x89PNG")
@@ -90,8 +104,8 @@ def test_dvc_repro_builds_every_target(dvc_project):
 
 def test_dvc_records_a_clean_state_and_skips_a_second_run(dvc_project):
     project, _ = dvc_project
-    assert "up to date" in run(project, "dvc", "status")
-    assert "Running stage" not in run(project, "dvc", "repro")
+    assert "up to date" in run(project, "dvc", "status", *BY_DVC)
+    assert "Running stage" not in run(project, "dvc", "repro", *BY_DVC)
 
 
 def test_dvc_metrics_and_plots_load_and_fit_a_terminal(dvc_project, tmp_path):
@@ -138,7 +152,7 @@ def test_snakemake_builds_table3_and_only_what_it_needs(snakemake_project):
     assert str(paths.dataset_figure("umaze")) not in after_table3
 
 
-def check_results_tables(project: Path) -> None:
+def check_results_tables(project: Path, *, with_remedies: bool) -> None:
     for number, column in ((1, "return"), (2, "return"), (4, "discounted_return"), (5, "action_norm")):
         table = pd.read_csv(project / paths.results_table(number))
         assert table[f"{column}_mean"].notna().all(), number
@@ -151,6 +165,8 @@ def check_results_tables(project: Path) -> None:
     claims = pd.read_csv(project / paths.CLAIMS)
     assert set(claims["table"]) == {1, 2, 4}
     assert set(claims["ours_verdict"]) <= {"holds", "does not hold"}  # every claim decided: all tables built
+    if not with_remedies:
+        return
     remedies = pd.read_csv(project / paths.REMEDIES)
     assert list(zip(remedies["variant"], remedies["loss"])) == [
         (variant.name, loss) for variant in VARIANTS.values() for loss in variant.losses
@@ -158,17 +174,55 @@ def check_results_tables(project: Path) -> None:
     assert remedies[["mean", "base_mean", "lift_mean", "erc", "study_mean"]].notna().all().all()
     physical = remedies[remedies["variant"] == "physical_experts"].iloc[0]
     assert physical["expert_dynamics_error"] < 1e-8 < physical["study_expert_dynamics_error"]  # rollouts vs plans
+    check_conventions(project)
+
+
+def check_conventions(project: Path) -> None:
+    table = pd.read_csv(project / paths.CONVENTIONS)
+    expected = {
+        (variant.name, environment)
+        for variant in VARIANTS.values()
+        if variant.group == "conventions"
+        for environment in variant.environments
+    }
+    assert set(zip(table["variant"], table["environment"])) == expected
+    rows = table.set_index(["variant", "method"])
+    # the frame's constant moves every U-Maze return by -2 per step and, the guide's gradient
+    # being the same, nothing else: the same experts, rewards and plans
+    frame = rows.loc["published_frame"]
+    steps = read_params(project)["evaluation"]["umaze"]["steps"]
+    assert set(frame.index) == {"base", "true", *paths.LOSSES}
+    assert ((frame["mean"] - frame["study_mean"]) == pytest.approx(-2.0 * steps, abs=1e-6)).all()
+    learnt = frame.drop("base")
+    assert learnt["lift_mean"].to_numpy() == pytest.approx(learnt["study_lift_mean"].to_numpy(), abs=1e-6)
+    # the shaped ERC re-scores AIRL's network alone: the policies' returns are the study's
+    shaped = rows.loc["published_shaped_erc"]
+    assert set(shaped.index) == set(paths.BASELINES)
+    assert (shaped["mean"] == shaped["study_mean"]).all()
+    assert shaped.loc["airl", "erc"] != shaped.loc["airl", "study_erc"]
+    matern = rows.loc["published_matern_estimator"]
+    assert (
+        set(matern.index) == {"base", "mmd_matern"} and matern.loc["base", "mean"] == matern.loc["base", "study_mean"]
+    )
+    assert (project / paths.CONVENTIONS_HTML).stat().st_size > 0
+
+
+def read_params(project: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load((project / "params.yaml").read_text())
 
 
 def test_dvc_builds_every_results_table_and_the_claims(dvc_project):
-    check_results_tables(dvc_project[0])
+    check_results_tables(dvc_project[0], with_remedies=False)
+    check_conventions(dvc_project[0])
 
 
 def test_snakemake_builds_every_target_too(snakemake_everything):
     project, _ = snakemake_everything
     for target in dag.final_targets():
         assert (project / target).stat().st_size > 0, target
-    check_results_tables(project)
+    check_results_tables(project, with_remedies=True)
 
 
 def test_the_report_reads_in_a_1280_pixel_browser_window_with_each_figure_under_its_table(dvc_project):
@@ -226,11 +280,12 @@ def without_wall_clock(value):
     return [without_wall_clock(item) for item in value] if isinstance(value, list) else value
 
 
-def test_every_stage_writes_the_same_bytes_under_either_front_end(dvc_project, snakemake_everything):
-    """Every stage ran twice from the same seeds, one at a time under DVC and two side by side
-    under Snakemake: models, datasets, rollouts, tables and figures agree byte for byte."""
+def test_every_stage_both_ran_writes_the_same_bytes_under_either_front_end(dvc_project, snakemake_everything):
+    """Every study and conventions stage ran twice from the same seeds, one at a time under DVC
+    and two side by side under Snakemake: models, datasets, rollouts, tables and figures agree
+    byte for byte (reports/conventions.csv among them)."""
     compared = 0
-    for stage in dag.pipeline_stages():
+    for stage in (stage for stage in dag.pipeline_stages() if stage.name in BY_DVC):
         if stage.name == "report":  # its provenance and stage times describe the run
             continue
         for output in stage.all_outputs:
@@ -256,34 +311,37 @@ def downstream(stage_names: set[str]) -> set[str]:
         closed = grown
 
 
-def planned_by_both(project: Path) -> tuple[set[str], set[str]]:
-    """(what DVC would re-run, with everything after it; what Snakemake would re-run)."""
-    by_dvc = set(re.findall(r"Running stage '(\w+)'", run(project, "dvc", "repro", "--dry")))
-    by_snakemake = set(re.findall(r"^rule (\w+):", run(project, "snakemake", "--dry-run"), re.M)) - {"all"}
-    return downstream(by_dvc), by_snakemake
+def planned_by_both(project: Path, target: str) -> tuple[set[str], set[str]]:
+    """(what DVC would re-run of the target's stages, with everything of them after it; what
+    Snakemake would re-run for the target)."""
+    stages = [] if target == "all" else [stage.name for stage in dag.target_stages(target)]
+    by_dvc = set(re.findall(r"Running stage '(\w+)'", run(project, "dvc", "repro", "--dry", *stages)))
+    by_snakemake = set(re.findall(r"^rule (\w+):", run(project, "snakemake", "--dry-run", target), re.M)) - {target}
+    within = set(stages) if stages else {stage.name for stage in dag.pipeline_stages()}
+    return downstream(by_dvc) & within, by_snakemake
 
 
 def test_after_a_dvc_run_and_a_sync_both_front_ends_see_the_same_changes(dvc_project):
     project, _ = dvc_project
-    run(project, "python", "-m", "diffirl.sync", "dvc")
-    assert planned_by_both(project) == (set(), set())
+    run(project, "python", "-m", "diffirl.sync", "dvc", "--target", "study")
+    assert planned_by_both(project, "study") == (set(), set())
     params, code = project / "params.yaml", project / "stages" / "kwindows.py"
     original_params, original_code = params.read_text(), code.read_text()
 
     for path in (code, project / "diffirl" / "io.py", params):  # touched, unchanged
         path.touch()
-    assert planned_by_both(project) == (set(), set())
+    assert planned_by_both(project, "study") == (set(), set())
 
     params.write_text(re.sub(r"(kwindows:\n  umaze:\n    k:) \d+", r"\1 3", original_params))
-    by_dvc, by_snakemake = planned_by_both(project)
+    by_dvc, by_snakemake = planned_by_both(project, "study")
     assert "kwindows_umaze" in by_dvc and by_dvc == by_snakemake
     params.write_text(original_params)
 
     code.write_text(original_code + "\n# an edit\n")
-    by_dvc, by_snakemake = planned_by_both(project)
+    by_dvc, by_snakemake = planned_by_both(project, "study")
     assert {"kwindows_umaze", "kwindows_large", "kwindows_halfcheetah"} <= by_dvc and by_dvc == by_snakemake
     code.write_text(original_code)
-    assert planned_by_both(project) == (set(), set())
+    assert planned_by_both(project, "study") == (set(), set())
 
 
 def test_after_a_snakemake_run_and_a_sync_dvc_has_nothing_to_do(snakemake_everything):
@@ -297,7 +355,7 @@ def test_after_a_snakemake_run_and_a_sync_dvc_has_nothing_to_do(snakemake_everyt
     modified = {out: out.stat().st_mtime_ns for out in outputs}
     run(project, "python", "-m", "diffirl.sync", "snakemake")
     assert {out: out.stat().st_mtime_ns for out in outputs} == modified  # recording touches no output
-    assert planned_by_both(project) == (set(), set())
+    assert planned_by_both(project, "all") == (set(), set())
     # a second `make study` that ran nothing has nothing to record, and says so at once
     assert "nothing new to record" in run(project, "python", "-m", "diffirl.sync", "snakemake")
 

@@ -110,6 +110,7 @@ def settings(**overrides) -> EvaluationSettings:
         steps=5,
         replan_every=1,
         erc_windows=10,
+        airl_erc_reward="unshaped",
         confidence=0.95,
         seed=0,
     )

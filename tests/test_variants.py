@@ -31,6 +31,12 @@ def test_every_variant_overlays_every_scale_with_valid_settings(scale):
     assert long_horizon.guidance.halfcheetah.scale > study.guidance.halfcheetah.scale
     assert long_horizon.diffusers.large == study.diffusers.large  # nothing outside its declared subtrees
     assert validate_params(raw, variant="physical_experts").experts.large.procedure == "goal_rollouts"
+    shorter = validate_params(raw, variant="reward_training_length_100").reward_learning.large
+    longer = validate_params(raw, variant="reward_training_length_500").reward_learning.large
+    for loss, settings in study.reward_learning.large.losses.items():  # the training length, and only that
+        assert shorter.losses[loss].epochs < longer.losses[loss].epochs
+        assert scale == "paper" or settings.epochs < shorter.losses[loss].epochs
+        assert shorter.losses[loss].learning_rate == longer.losses[loss].learning_rate == settings.learning_rate
     assert validate_params(raw, variant="step_conditioned_reward").reward_learning.halfcheetah.step_embedding_dim > 0
     assert study.reward_learning.halfcheetah.step_embedding_dim == 0 and study.experts.large.procedure == "goal_plans"
 
@@ -75,6 +81,11 @@ def test_each_variant_re_runs_what_its_settings_reach_and_nothing_else():
         *(f"learn_reward_halfcheetah_{loss}" for loss in get_variant("step_conditioned_reward").losses),
         "evaluate_halfcheetah",
     ]
+    for epochs in (100, 500):  # the reward-training length: the Large Maze's rewards and evaluation only
+        assert list(stages_of(f"reward_training_length_{epochs}")) == [
+            *(f"learn_reward_large_{loss}" for loss in paths.LOSSES),
+            "evaluate_large",
+        ]
     assert list(stages_of("long_horizon")) == [
         "train_diffuser_halfcheetah",
         "experts_halfcheetah",
@@ -86,24 +97,97 @@ def test_each_variant_re_runs_what_its_settings_reach_and_nothing_else():
 
 def test_a_variant_writes_only_files_of_its_own_and_reads_the_study_for_the_rest():
     study_outputs = {out for stage in dag.study_stages() for out in stage.all_outputs}
-    for name in VARIANTS:
+    for name, variant in VARIANTS.items():
         stages = stages_of(name)
         for stage in stages.values():
             assert all(
                 out.startswith((f"data/variants/{name}/", f"reports/variants/{name}/")) for out in stage.all_outputs
             )
             assert stage.cmd.endswith(f" --variant {name}") and f"variants.{name}" in stage.params
-        evaluate = next(s for key, s in stages.items() if key.startswith("evaluate_"))
-        rewards = [d for d in evaluate.deps if "/rewards/" in d and d.endswith(".pt")]
-        assert sorted(rewards) == sorted(
-            str(paths.variant_path(name, paths.learnt_reward(VARIANTS[name].environment, loss)))
-            for loss in VARIANTS[name].losses
-        )
-        environment = VARIANTS[name].environment
-        diffuser = str(paths.diffuser_model(environment))
-        expected = paths.variant_path(name, diffuser) if "train_diffuser_" + environment in stages else diffuser
-        assert str(expected) in evaluate.deps
-        assert any(d in study_outputs for d in evaluate.deps)  # the ERC data are the study's
+        for environment in variant.environments:
+            if f"evaluate_{environment}" not in stages:
+                assert "evaluate" not in variant.evaluations
+                continue
+            evaluate = stages[f"evaluate_{environment}"]
+            rewards = [d for d in evaluate.deps if "/rewards/" in d and d.endswith(".pt")]
+            assert sorted(rewards) == sorted(
+                str(paths.variant_path(name, paths.learnt_reward(environment, loss))) for loss in variant.losses
+            )
+            diffuser = str(paths.diffuser_model(environment))
+            expected = paths.variant_path(name, diffuser) if "train_diffuser_" + environment in stages else diffuser
+            assert str(expected) in evaluate.deps
+            assert any(d in study_outputs for d in evaluate.deps)  # the ERC data are the study's
+
+
+def test_each_convention_re_runs_only_what_its_one_setting_reaches():
+    learn = [f"learn_reward_umaze_{loss}" for loss in paths.LOSSES]
+    # the guide's units and the frame move the experts (made by true-reward guidance) and all after them
+    for name in ("published_guide_units", "published_frame"):
+        assert list(stages_of(name)) == ["experts_umaze", "kwindows_umaze", *learn, "evaluate_umaze"]
+    assert list(stages_of("published_loss_units")) == [*learn, "evaluate_umaze"]
+    assert list(stages_of("published_matern_estimator")) == ["learn_reward_umaze_mmd_matern", "evaluate_umaze"]
+    assert list(stages_of("published_shaped_erc")) == ["evaluate_baselines_umaze"]
+    everything = stages_of("published_conventions")
+    for maze in ("umaze", "large"):  # the baselines log the true reward, so they re-train on its new constant
+        assert {f"evaluate_{maze}", f"evaluate_baselines_{maze}", f"train_baseline_{maze}_airl"} <= set(everything)
+    assert not any("halfcheetah" in name for name in everything)
+
+
+def test_each_convention_changes_the_one_setting_it_names():
+    raw_default = compose("default")
+    study = validate_params(raw_default)
+    changed = {
+        "published_guide_units": ("true_reward", "umaze", "guide_units"),
+        "published_frame": ("true_reward", "umaze", "constant"),
+        "published_loss_units": ("reward_learning", "umaze", "loss_units"),
+        "published_matern_estimator": ("reward_learning", "umaze", "mmd_unbiased"),
+        "published_shaped_erc": ("evaluation", "umaze", "airl_erc_reward"),
+    }
+    for name, (section, environment, key) in changed.items():
+        variant = validate_params(raw_default, variant=name)
+        for other in ("true_reward", "reward_learning", "evaluation", "experts", "baselines"):
+            ours, theirs = getattr(study, other), getattr(variant, other)
+            for env in ("umaze", "large", "halfcheetah"):
+                if not hasattr(ours, env):
+                    continue
+                a, b = getattr(ours, env).model_dump(), getattr(theirs, env).model_dump()
+                if (other, env) == (section, environment):
+                    assert a[key] != b[key], name
+                    a.pop(key), b.pop(key)
+                assert a == b, (name, other, env)
+    matern = validate_params(raw_default, variant="published_matern_estimator").reward_learning.umaze
+    assert matern.mmd_unbiased == {"gaussian": False, "matern": True}
+    conventions = validate_params(raw_default, variant="published_conventions")
+    for maze in ("umaze", "large"):
+        assert getattr(conventions.true_reward, maze).guide_units == "normalised"
+        assert getattr(conventions.true_reward, maze).constant == -2.0
+        assert getattr(conventions.reward_learning, maze).loss_units == "raw"
+        assert getattr(conventions.evaluation, maze).airl_erc_reward == "shaped"
+
+
+@pytest.mark.parametrize(
+    ("overlay", "key"),
+    [
+        ({"evaluation": {"umaze": {"airl_erc_reward": "both"}}}, "evaluation.umaze.airl_erc_reward"),
+        ({"true_reward": {"umaze": {"guide_units": "cells"}}}, "true_reward.umaze.guide_units"),
+        ({"reward_learning": {"umaze": {"loss_units": "metres"}}}, "reward_learning.umaze.loss_units"),
+    ],
+)
+def test_a_bad_convention_value_is_one_line_naming_its_key(overlay, key):
+    raw = deep_merge(compose("smoke"), {"variants": {"published_conventions": overlay}})
+    with pytest.raises(ParameterError) as error:
+        validate_params(raw, variant="published_conventions")
+    assert key in str(error.value) and "\n" not in str(error.value).strip()
+
+
+def test_the_conventions_target_is_outside_the_study_and_the_remedies():
+    study = {s.name for s in dag.target_stages("study")}
+    remedies = {s.name for s in dag.target_stages("remedies")}
+    conventions = {s.name for s in dag.target_stages("conventions")}
+    assert "conventions_table" in conventions and "conventions_table" not in study | remedies
+    assert not any(name.startswith("published_") for name in study | remedies)
+    assert str(paths.CONVENTIONS) in dag.final_targets("conventions")
+    assert study | remedies | conventions == {s.name for s in dag.target_stages("all")}
 
 
 def test_the_remedies_target_is_outside_the_study_and_everything_holds_both():
@@ -112,7 +196,7 @@ def test_the_remedies_target_is_outside_the_study_and_everything_holds_both():
     everything = {s.name for s in dag.target_stages("all")}
     assert "remedies_table" not in study and not any("__" in name for name in study)
     assert "remedies_table" in remedies and "evaluate_large" in remedies and "report" not in remedies
-    assert study | remedies == everything
+    assert study | remedies | {s.name for s in dag.target_stages("conventions")} == everything
     remedies_table = str(paths.REMEDIES)
     assert remedies_table in dag.final_targets("remedies") and remedies_table not in dag.final_targets("study")
 
@@ -188,7 +272,7 @@ def test_the_remedies_table_pairs_each_learnt_reward_with_its_own_base():
     }
     rows = {
         r["loss"]: r
-        for r in remedy_rows(get_variant("physical_experts"), metrics, training, metrics, 0.95, (0.0, 0.25))
+        for r in remedy_rows(get_variant("physical_experts"), "large", metrics, training, metrics, 0.95, (0.0, 0.25))
     }
     assert rows["mse"]["expert_dynamics_error"] == 0.0 and rows["mse"]["study_expert_dynamics_error"] == 0.25
     assert rows["mse"]["beats_base"] and 1.9 < rows["mse"]["lift_low"] < rows["mse"]["lift_high"] < 2.1

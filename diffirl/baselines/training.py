@@ -40,7 +40,7 @@ from diffirl.paths import BASELINES
 @dataclass
 class TrainedBaseline:
     policy: ActorCriticPolicy
-    #: AIRL's learnt reward without its shaping term (what AIRL recovers); None for BC and GAIL
+    #: AIRL's shaped reward (its ``base`` is the reward AIRL recovers); None for BC and GAIL
     reward_net: RewardNet | None = None
 
 
@@ -143,7 +143,8 @@ def train_adversarial(
     run_fingerprint = fingerprint(settings.model_dump(mode="json"), algorithm, demonstrations_digest(demonstrations))
     train_rounds(trainer, algorithm_settings.total_timesteps, checkpoint, run_fingerprint)
     venv.close()
-    return TrainedBaseline(generator.policy, trainer.reward_test if algorithm == "airl" else None)
+    # the shaped training reward, whose base network is the reward AIRL recovers (``reward_test``)
+    return TrainedBaseline(generator.policy, trainer.reward_train if algorithm == "airl" else None)
 
 
 def train_baseline(

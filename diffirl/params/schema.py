@@ -459,6 +459,9 @@ class EvaluationSettings(Strict):
     gamma: float = Field(default=1.0, gt=0, le=1)
     #: windows of the environment's ERC splits on which ERC compares true and learnt returns
     erc_windows: int = Field(gt=2)
+    #: AIRL's ERC from the reward it recovers (``unshaped``) or from the shaped reward it trains
+    #: its discriminator with, reward plus potential shaping (``shaped``: the published code)
+    airl_erc_reward: Literal["unshaped", "shaped"]
     #: coverage of the paired differences' confidence intervals
     confidence: float = Field(gt=0, lt=1)
     seed: int = Field(ge=0)

@@ -44,16 +44,17 @@ def training_summary(training: dict) -> dict:
 
 def remedy_rows(
     variant: Variant,
+    environment: str,
     metrics: dict,
     training: dict[str, dict],
     study_metrics: dict,
     confidence: float,
     expert_errors: tuple[float, float] = (float("nan"), float("nan")),
 ) -> list[dict]:
-    """``metrics``: the variant's evaluation; ``training``: its reward-learning metrics per loss;
+    """``metrics``: the variant's evaluation in ``environment``; ``training``: its reward-learning metrics per loss;
     ``study_metrics``: the study's evaluation of the same environment; ``expert_errors``: the
     mean one-step dynamics error of the variant's expert windows and of the study's."""
-    statistic = statistic_of(variant.environment)
+    statistic = statistic_of(environment)
     column = statistic.removesuffix("s")
     rows = []
     for loss in variant.losses:
@@ -63,7 +64,7 @@ def remedy_rows(
         rows.append(
             {
                 "variant": variant.name,
-                "environment": variant.environment,
+                "environment": environment,
                 "loss": loss,
                 "statistic": column,
                 "mean": values.mean(),
