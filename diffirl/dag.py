@@ -573,6 +573,15 @@ def target_stages(target: str) -> list[Stage]:
     return [stage for stage in stages if stage.name in names]
 
 
+def final_stages(target: str = "all") -> list[str]:
+    """The target's stages whose outputs none of its stages reads: `dvc repro` of these builds
+    the whole target, and DVC answers for four names in seconds where it takes half a minute
+    for all fifty-five."""
+    stages = target_stages(target)
+    consumed = {dep for stage in stages for dep in stage.deps}
+    return [stage.name for stage in stages if not set(stage.all_outputs) & consumed]
+
+
 def final_targets(target: str = "all") -> list[str]:
     """Every output of the target's stages that none of them consumes (its tables, figures and metrics)."""
     stages = target_stages(target)
@@ -607,10 +616,12 @@ def render_dvc_yaml() -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Render dvc.yaml from the DAG declaration.")
     parser.add_argument("--check", action="store_true", help="exit 1 if dvc.yaml is out of date")
-    parser.add_argument("--list", choices=TARGETS, help="print the stages a target needs (for `dvc repro`), and exit")
+    parser.add_argument(
+        "--list", choices=TARGETS, help="print the stages that `dvc repro` builds the target from, and exit"
+    )
     args = parser.parse_args(argv)
     if args.list:
-        print(" ".join(stage.name for stage in target_stages(args.list)))
+        print(" ".join(final_stages(args.list)))
         return
     rendered = render_dvc_yaml()
     if args.check:

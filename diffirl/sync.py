@@ -85,7 +85,9 @@ def note_recorded(ran: str, target: str) -> None:
 
 
 def from_dvc(target: str = "all") -> None:
-    status = _run("dvc", "status", *_stage_names(target))
+    from diffirl.dag import final_stages
+
+    status = _run("dvc", "status", "--with-deps", *final_stages(target))
     if "up to date" not in status:
         raise OutOfDateError(f"dvc status is not clean; run `dvc repro` first:\n{status[-2000:]}")
     # the target first: Snakemake's --quiet takes optional words and would swallow it

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from dvc.dependency.param import ParamsDependency
 from dvc.repo import Repo
 
@@ -162,6 +163,15 @@ def test_final_targets_are_the_outputs_no_stage_consumes():
     consumed = {dep for stage in dag.pipeline_stages() for dep in stage.deps}
     assert not consumed & set(targets)
     assert str(paths.diffuser_model("umaze")) not in targets
+
+
+@pytest.mark.parametrize("target", dag.TARGETS)
+def test_the_final_stages_of_a_target_need_every_stage_of_it_and_no_other(target):
+    stages = dag.pipeline_stages()
+    final = dag.final_stages(target)
+    needed = set().union(*(dag.ancestors(stages, name) for name in final))
+    assert needed == {stage.name for stage in dag.target_stages(target)}
+    assert "report" in dag.final_stages("study") and len(final) < len(needed)
 
 
 def test_snakemake_builds_only_what_table3_needs(root):

@@ -34,6 +34,8 @@ WHOLE_DAG_TIMEOUT = 1800
 STUDY = [stage.name for stage in dag.target_stages("study")]
 #: what DVC runs here: the study, then the conventions' variants and table
 BY_DVC = list(dict.fromkeys(STUDY + [stage.name for stage in dag.target_stages("conventions")]))
+#: the stages DVC is given, which it builds with everything they need: BY_DVC
+DVC_TARGETS = list(dict.fromkeys(dag.final_stages("study") + dag.final_stages("conventions")))
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +57,7 @@ def smoke_runs(root, tmp_path_factory):
         return table3_log, after_table3, everything_log
 
     with ThreadPoolExecutor(2) as pool:
-        dvc_run = pool.submit(run, dvc, "dvc", "repro", *BY_DVC, timeout=WHOLE_DAG_TIMEOUT)
+        dvc_run = pool.submit(run, dvc, "dvc", "repro", *DVC_TARGETS, timeout=WHOLE_DAG_TIMEOUT)
         yield dvc, dvc_run, snakemake, pool.submit(snakemake_runs)
 
 
@@ -104,8 +106,8 @@ def test_dvc_repro_builds_every_study_and_conventions_target(dvc_project):
 
 def test_dvc_records_a_clean_state_and_skips_a_second_run(dvc_project):
     project, _ = dvc_project
-    assert "up to date" in run(project, "dvc", "status", *BY_DVC)
-    assert "Running stage" not in run(project, "dvc", "repro", *BY_DVC)
+    assert "up to date" in run(project, "dvc", "status", "--with-deps", *DVC_TARGETS)
+    assert "Running stage" not in run(project, "dvc", "repro", *DVC_TARGETS)
 
 
 def test_dvc_metrics_and_plots_load_and_fit_a_terminal(dvc_project, tmp_path):
@@ -314,10 +316,10 @@ def downstream(stage_names: set[str]) -> set[str]:
 def planned_by_both(project: Path, target: str) -> tuple[set[str], set[str]]:
     """(what DVC would re-run of the target's stages, with everything of them after it; what
     Snakemake would re-run for the target)."""
-    stages = [] if target == "all" else [stage.name for stage in dag.target_stages(target)]
-    by_dvc = set(re.findall(r"Running stage '(\w+)'", run(project, "dvc", "repro", "--dry", *stages)))
+    dvc_targets = [] if target == "all" else dag.final_stages(target)
+    by_dvc = set(re.findall(r"Running stage '(\w+)'", run(project, "dvc", "repro", "--dry", *dvc_targets)))
     by_snakemake = set(re.findall(r"^rule (\w+):", run(project, "snakemake", "--dry-run", target), re.M)) - {target}
-    within = set(stages) if stages else {stage.name for stage in dag.pipeline_stages()}
+    within = {stage.name for stage in dag.target_stages(target)}
     return downstream(by_dvc) & within, by_snakemake
 
 
