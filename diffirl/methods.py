@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from diffirl.rewards.trajectory_losses import MaximumMeanDiscrepancy, MeanSquaredError, TrajectoryLoss
+
 
 @dataclass(frozen=True)
 class Method:
@@ -21,12 +23,16 @@ class Method:
     family: Literal["diffuser", "baseline"]
     #: diffuser methods: what guides the chain
     guide: Literal["true", "learnt"] | None = None
-    #: learnt rewards: the trajectory loss (None: MSE; else the MMD kernel)
-    mmd_kernel: Literal["gaussian", "matern"] | None = None
+    #: learnt rewards: the trajectory loss the reward is learnt with
+    trajectory_loss: TrajectoryLoss | None = None
     #: the method ends with an explicit reward, which ERC can score
     has_reward: bool = False
     #: only where the true reward is differentiable in plans (the mazes)
     needs_true_reward_guide: bool = False
+
+    def __post_init__(self):
+        if (self.guide == "learnt") != (self.trajectory_loss is not None):
+            raise ValueError(f"method {self.name!r}: a learnt reward needs a trajectory loss, and only it has one")
 
     @property
     def is_learnt(self) -> bool:
@@ -45,13 +51,20 @@ METHODS: dict[str, Method] = {
     for m in (
         Method("base", "Base Diffuser", "diffuser"),
         Method("true", "Diffuser (True Reward)", "diffuser", guide="true", needs_true_reward_guide=True),
-        Method("mse", "Diffuser (Learnt MSE Reward)", "diffuser", guide="learnt", has_reward=True),
+        Method(
+            "mse",
+            "Diffuser (Learnt MSE Reward)",
+            "diffuser",
+            guide="learnt",
+            trajectory_loss=MeanSquaredError(),
+            has_reward=True,
+        ),
         Method(
             "mmd_gauss",
             "Diffuser (Learnt MMD-Gauss Reward)",
             "diffuser",
             guide="learnt",
-            mmd_kernel="gaussian",
+            trajectory_loss=MaximumMeanDiscrepancy("gaussian"),
             has_reward=True,
         ),
         Method(
@@ -59,7 +72,7 @@ METHODS: dict[str, Method] = {
             "Diffuser (Learnt MMD-Matern Reward)",
             "diffuser",
             guide="learnt",
-            mmd_kernel="matern",
+            trajectory_loss=MaximumMeanDiscrepancy("matern"),
             has_reward=True,
         ),
         Method("bc", "Behaviour Cloning", "baseline"),
@@ -70,6 +83,10 @@ METHODS: dict[str, Method] = {
 
 #: the learnt rewards, one per trajectory loss
 LOSSES: tuple[str, ...] = tuple(name for name, m in METHODS.items() if m.is_learnt)
+#: the kernels of the MMD losses, each with its own estimator setting (`mmd_unbiased`)
+MMD_KERNELS: tuple[str, ...] = tuple(
+    m.trajectory_loss.kernel for m in METHODS.values() if isinstance(m.trajectory_loss, MaximumMeanDiscrepancy)
+)
 #: the `imitation` baselines
 BASELINES: tuple[str, ...] = tuple(name for name, m in METHODS.items() if m.family == "baseline")
 

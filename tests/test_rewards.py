@@ -12,6 +12,7 @@ from diffirl.rewards.losses import matern_kernel, mmd, mse
 from diffirl.rewards.true_reward import CellReward, arrival_and_stay, best_cell_dwell, true_reward
 from diffirl.rewards.true_reward_guide import TrueRewardGuide
 from diffirl.rewards.windows import k_windows
+from tests.test_method import learning_settings
 
 
 @pytest.mark.parametrize("maze, best", [(U_MAZE, (3, 3)), (LARGE_MAZE, (7, 10))])
@@ -186,3 +187,42 @@ def test_stages_that_only_tabulate_start_without_torch(stage):
         check=True,
     )
     assert imported.stdout.strip() == "False"
+
+
+def test_each_learnt_method_holds_the_loss_its_name_says():
+    from diffirl.methods import METHODS
+    from diffirl.rewards.trajectory_losses import MaximumMeanDiscrepancy
+
+    settings = learning_settings(mmd_unbiased={"gaussian": False, "matern": True})
+    plans, windows = torch.randn(6, 3, 2, generator=torch.Generator().manual_seed(0)), torch.zeros(6, 3, 2)
+    flat = plans.flatten(1), windows.flatten(1)
+    assert METHODS["mse"].trajectory_loss(*flat, settings) == mse(*flat)
+    assert METHODS["mmd_matern"].trajectory_loss(*flat, settings) == mmd(*flat, "matern", True, 0.5, 0.69)
+    assert METHODS["mmd_gauss"].trajectory_loss == MaximumMeanDiscrepancy("gaussian")
+
+
+def test_a_learnt_reward_without_a_loss_is_refused_where_it_is_declared():
+    from diffirl.methods import Method
+    from diffirl.rewards.trajectory_losses import MeanSquaredError
+
+    with pytest.raises(ValueError, match="'mine'.*trajectory loss"):
+        Method("mine", "Diffuser (Mine)", "diffuser", guide="learnt")
+    with pytest.raises(ValueError, match="'true'.*trajectory loss"):
+        Method("true", "Diffuser (True Reward)", "diffuser", guide="true", trajectory_loss=MeanSquaredError())
+
+
+def test_the_learner_calls_the_registered_loss_object():
+    from diffirl.method.reward_learning import trajectory_loss
+    from diffirl.methods import METHODS, Method
+    from diffirl.rewards.trajectory_losses import TrajectoryLoss
+
+    class Constant(TrajectoryLoss):
+        def __call__(self, plans, windows, settings):
+            return plans.sum() * 0 + 7.0
+
+    method = Method("constant", "Diffuser (Constant)", "diffuser", guide="learnt", trajectory_loss=Constant())
+    METHODS["constant"] = method
+    try:
+        assert trajectory_loss("constant", torch.ones(2, 3), torch.zeros(2, 3), learning_settings()).item() == 7.0
+    finally:
+        del METHODS["constant"]

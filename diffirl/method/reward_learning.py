@@ -23,22 +23,10 @@ from diffirl.method.reward_model import RewardMLP
 from diffirl.methods import METHODS
 from diffirl.params.schema import RewardLearning
 from diffirl.progress import progress_bar
-from diffirl.rewards.losses import mmd, mse
 
 
 def trajectory_loss(name: str, plans: torch.Tensor, windows: torch.Tensor, settings: RewardLearning) -> torch.Tensor:
-    kernel = METHODS[name].mmd_kernel
-    if kernel is None:
-        return mse(plans, windows)
-    return mmd(
-        plans,
-        windows,
-        kernel,
-        settings.mmd_unbiased[kernel],
-        settings.matern_nu,
-        settings.matern_lengthscale,
-        tuple(settings.gaussian_bandwidth_factors),
-    )
+    return METHODS[name].trajectory_loss(plans, windows, settings)
 
 
 class RewardLearner:

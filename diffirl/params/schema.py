@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, create_model, model_validator
 
 from diffirl.envs.registry import ENVIRONMENTS, MAZE_ENVIRONMENTS
-from diffirl.methods import LOSSES
+from diffirl.methods import LOSSES, MMD_KERNELS
 
 PositiveInt_ = Annotated[int, Field(gt=0)]
 
@@ -344,7 +344,7 @@ class RewardLearning(Strict):
     #: (the published U-Maze scripts, where velocity outweighs position; README, Deviations)
     loss_units: Literal["normalised", "raw"]
     #: per MMD kernel, the unbiased (U-statistic) estimator instead of the biased (V-statistic) one
-    mmd_unbiased: dict[Literal["gaussian", "matern"], bool]
+    mmd_unbiased: dict[str, bool]
     #: the Gaussian kernel's bandwidths, as multiples of the pooled batch's mean squared distance
     gaussian_bandwidth_factors: list[Annotated[float, Field(gt=0)]] = Field(min_length=1)
     matern_nu: Literal[0.5, 1.5, 2.5]
@@ -369,8 +369,8 @@ class RewardLearning(Strict):
         missing = set(LOSSES) - set(self.losses)
         if missing:
             raise ValueError(f"losses must name {', '.join(LOSSES)}; missing {sorted(missing)}")
-        if set(self.mmd_unbiased) != {"gaussian", "matern"}:
-            raise ValueError(f"mmd_unbiased must name gaussian and matern, got {sorted(self.mmd_unbiased)}")
+        if set(self.mmd_unbiased) != set(MMD_KERNELS):
+            raise ValueError(f"mmd_unbiased must name {' and '.join(MMD_KERNELS)}, got {sorted(self.mmd_unbiased)}")
         return self
 
 
