@@ -154,3 +154,12 @@ def test_each_claim_names_the_settings_cut_for_time_behind_its_rows(root):
     assert "mmd_gauss" not in cuts[(2, "MSE Reward does not beat the base diffuser")]
     assert "baselines" not in cuts[(1, "true-reward guidance beats the base diffuser")]
     assert (build_claims({1: None, 2: None, 4: None, 5: None}, thesis, thesis)["cut_for_time"] == "").all()
+
+
+def test_the_claims_name_the_thesis_methods_only_and_each_is_registered():
+    from diffirl.methods import METHODS
+    from diffirl.reports.claims import THESIS_BASELINES, THESIS_LOSSES, thesis_claims
+
+    thesis_methods = {"base", "true", *THESIS_LOSSES, *THESIS_BASELINES}
+    assert thesis_methods <= set(METHODS)
+    assert set().union(*(claim.methods for claim in thesis_claims())) == thesis_methods

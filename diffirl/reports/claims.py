@@ -12,12 +12,17 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from diffirl.methods import BASELINES, LOSSES, METHODS
+from diffirl.methods import METHODS
 from diffirl.metrics import finite_or_none
 from diffirl.reports.budget_cuts import cuts_for
 from diffirl.reports.results import RESULTS_TABLES
 
 HOLDS, FAILS, MISSING = "holds", "does not hold", "not built yet"
+
+#: the methods the thesis's claims are about; a method added to the registry is compared in
+#: the tables but is not judged by claims the thesis made about others
+THESIS_LOSSES = ("mse", "mmd_gauss", "mmd_matern")
+THESIS_BASELINES = ("bc", "gail", "airl")
 
 
 class Row:
@@ -125,7 +130,7 @@ def erc_below(name: str, other: str) -> Check:
 
 def lowest_erc(name: str) -> Check:
     def check(row, source):
-        ercs = {loss: row(loss).erc for loss in LOSSES}
+        ercs = {loss: row(loss).erc for loss in THESIS_LOSSES}
         if None in ercs.values():
             return None, ""
         return min(ercs, key=ercs.get) == name, ", ".join(f"{loss} {_fmt(e)}" for loss, e in ercs.items())
@@ -134,8 +139,8 @@ def lowest_erc(name: str) -> Check:
 
 
 def baselines_beat_method(row, source) -> Decision:
-    learnt = {loss: row(loss).mean for loss in LOSSES}
-    baselines = {name: row(name).mean for name in BASELINES}
+    learnt = {loss: row(loss).mean for loss in THESIS_LOSSES}
+    baselines = {name: row(name).mean for name in THESIS_BASELINES}
     if None in (*learnt.values(), *baselines.values()):
         return None, ""
     return (
@@ -146,7 +151,7 @@ def baselines_beat_method(row, source) -> Decision:
 
 def thesis_claims() -> list[Claim]:
     claims = [Claim(1, "true-reward guidance beats the base diffuser", above("true", "base"), ("true", "base"))]
-    for loss in LOSSES:
+    for loss in THESIS_LOSSES:
         label = METHODS[loss].short_label
         claims += [
             Claim(
@@ -158,7 +163,9 @@ def thesis_claims() -> list[Claim]:
             Claim(1, f"{label} guides above the base diffuser", above(loss, "base"), (loss, "base")),
             Claim(1, f"{label}'s ERC is below AIRL's", erc_below(loss, "airl"), (loss, "airl")),
         ]
-    claims.append(Claim(1, "MMD-Matern's ERC is the lowest of the learnt rewards", lowest_erc("mmd_matern"), LOSSES))
+    claims.append(
+        Claim(1, "MMD-Matern's ERC is the lowest of the learnt rewards", lowest_erc("mmd_matern"), THESIS_LOSSES)
+    )
     claims.append(Claim(2, "true-reward guidance beats the base diffuser", above("true", "base"), ("true", "base")))
     for number in (2, 4):
         claims += [
@@ -168,10 +175,15 @@ def thesis_claims() -> list[Claim]:
                 not_above(loss, "base"),
                 (loss, "base"),
             )
-            for loss in LOSSES
+            for loss in THESIS_LOSSES
         ]
         claims.append(
-            Claim(number, "every baseline beats every learnt reward", baselines_beat_method, LOSSES + BASELINES)
+            Claim(
+                number,
+                "every baseline beats every learnt reward",
+                baselines_beat_method,
+                THESIS_LOSSES + THESIS_BASELINES,
+            )
         )
     return claims
 
