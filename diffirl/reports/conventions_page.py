@@ -6,7 +6,7 @@ import pandas as pd
 
 from diffirl.reports.findings import ENVIRONMENT_NAMES, STATISTIC_NAMES
 from diffirl.reports.forest import forest_plot
-from diffirl.reports.readable import interval, number
+from diffirl.reports.readable import lift_intervals, number
 from diffirl.reports.report import Report, Section
 
 TITLE = "The published code's conventions, measured"
@@ -19,18 +19,14 @@ INTRO = (
 )
 
 
-def _lift(row, prefix: str = "") -> str:
-    return interval(row[f"{prefix}lift_mean"], row[f"{prefix}lift_low"], row[f"{prefix}lift_high"])
-
-
 def convention_table(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Method": rows["label"],
             "Mean": rows["mean"].map(number),
             "Study's mean": rows["study_mean"].map(number),
-            "Lift over its base [95% CI]": [_lift(row) for _, row in rows.iterrows()],
-            "Study's lift [95% CI]": [_lift(row, "study_") for _, row in rows.iterrows()],
+            "Lift over its base [95% CI]": lift_intervals(rows),
+            "Study's lift [95% CI]": lift_intervals(rows, "study_"),
             "ERC": rows["erc"].map(number),
             "Study's ERC": rows["study_erc"].map(number),
         }

@@ -39,6 +39,14 @@ def interval(mean, low, high) -> str:
     return f"{number(mean, signed=True)} [{number(low, signed=True)}, {number(high, signed=True)}]"
 
 
+def lift_intervals(rows: pd.DataFrame, prefix: str = "") -> list[str]:
+    """Each row's ``{prefix}lift_mean`` with its interval, as `interval` writes it."""
+    return [
+        interval(row[f"{prefix}lift_mean"], row[f"{prefix}lift_low"], row[f"{prefix}lift_high"])
+        for _, row in rows.iterrows()
+    ]
+
+
 def thesis_difference(frame: pd.DataFrame, column: str) -> pd.Series:
     """The thesis's mean minus its base diffuser's mean, per row (its paired lifts are unpublished)."""
     thesis = pd.to_numeric(frame[f"thesis_{column}_mean"], errors="coerce")
