@@ -11,7 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from diffirl.rewards.trajectory_losses import MaximumMeanDiscrepancy, MeanSquaredError, TrajectoryLoss
+
+@dataclass(frozen=True)
+class TrajectoryLoss:
+    """What a learnt reward is trained to minimise, between planned and expert windows. Declared
+    here without torch, which every stage would then load; its computation is registered for its
+    class in :func:`diffirl.rewards.losses.trajectory_loss`."""
+
+
+@dataclass(frozen=True)
+class MeanSquaredError(TrajectoryLoss):
+    """Each plan against its own window."""
+
+
+@dataclass(frozen=True)
+class MaximumMeanDiscrepancy(TrajectoryLoss):
+    """The batch of plans against the batch of windows, with one kernel and its own estimator setting."""
+
+    kernel: Literal["gaussian", "matern"]
 
 
 @dataclass(frozen=True)

@@ -190,20 +190,20 @@ def test_stages_that_only_tabulate_start_without_torch(stage):
 
 
 def test_each_learnt_method_holds_the_loss_its_name_says():
-    from diffirl.methods import METHODS
-    from diffirl.rewards.trajectory_losses import MaximumMeanDiscrepancy
+    from diffirl.methods import METHODS, MaximumMeanDiscrepancy
+    from diffirl.rewards.losses import trajectory_loss
 
     settings = learning_settings(mmd_unbiased={"gaussian": False, "matern": True})
     plans, windows = torch.randn(6, 3, 2, generator=torch.Generator().manual_seed(0)), torch.zeros(6, 3, 2)
     flat = plans.flatten(1), windows.flatten(1)
-    assert METHODS["mse"].trajectory_loss(*flat, settings) == mse(*flat)
-    assert METHODS["mmd_matern"].trajectory_loss(*flat, settings) == mmd(*flat, "matern", True, 0.5, 0.69)
+    assert trajectory_loss(METHODS["mse"].trajectory_loss, *flat, settings) == mse(*flat)
+    matern = trajectory_loss(METHODS["mmd_matern"].trajectory_loss, *flat, settings)
+    assert matern == mmd(*flat, "matern", True, 0.5, 0.69)
     assert METHODS["mmd_gauss"].trajectory_loss == MaximumMeanDiscrepancy("gaussian")
 
 
 def test_a_learnt_reward_without_a_loss_is_refused_where_it_is_declared():
-    from diffirl.methods import Method
-    from diffirl.rewards.trajectory_losses import MeanSquaredError
+    from diffirl.methods import MeanSquaredError, Method
 
     with pytest.raises(ValueError, match="'mine'.*trajectory loss"):
         Method("mine", "Diffuser (Mine)", "diffuser", guide="learnt")
@@ -211,18 +211,21 @@ def test_a_learnt_reward_without_a_loss_is_refused_where_it_is_declared():
         Method("true", "Diffuser (True Reward)", "diffuser", guide="true", trajectory_loss=MeanSquaredError())
 
 
-def test_the_learner_calls_the_registered_loss_object():
+def test_a_new_loss_is_a_declaration_and_a_registered_computation():
     from diffirl.method.reward_learning import trajectory_loss
-    from diffirl.methods import METHODS, Method
-    from diffirl.rewards.trajectory_losses import TrajectoryLoss
+    from diffirl.methods import METHODS, Method, TrajectoryLoss
+    from diffirl.rewards import losses
 
     class Constant(TrajectoryLoss):
-        def __call__(self, plans, windows, settings):
-            return plans.sum() * 0 + 7.0
+        pass
 
-    method = Method("constant", "Diffuser (Constant)", "diffuser", guide="learnt", trajectory_loss=Constant())
-    METHODS["constant"] = method
+    METHODS["constant"] = Method(
+        "constant", "Diffuser (Constant)", "diffuser", guide="learnt", trajectory_loss=Constant()
+    )
     try:
+        with pytest.raises(NotImplementedError, match="Constant"):
+            trajectory_loss("constant", torch.ones(2, 3), torch.zeros(2, 3), learning_settings())
+        losses.trajectory_loss.register(Constant)(lambda loss, plans, windows, settings: plans.sum() * 0 + 7.0)
         assert trajectory_loss("constant", torch.ones(2, 3), torch.zeros(2, 3), learning_settings()).item() == 7.0
     finally:
         del METHODS["constant"]

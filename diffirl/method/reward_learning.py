@@ -23,10 +23,11 @@ from diffirl.method.reward_model import RewardMLP
 from diffirl.methods import METHODS
 from diffirl.params.schema import RewardLearning
 from diffirl.progress import progress_bar
+from diffirl.rewards import losses
 
 
 def trajectory_loss(name: str, plans: torch.Tensor, windows: torch.Tensor, settings: RewardLearning) -> torch.Tensor:
-    return METHODS[name].trajectory_loss(plans, windows, settings)
+    return losses.trajectory_loss(METHODS[name].trajectory_loss, plans, windows, settings)
 
 
 class RewardLearner:

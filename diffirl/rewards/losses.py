@@ -13,9 +13,12 @@ published code's mix of units.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
+
+from diffirl.methods import MaximumMeanDiscrepancy, MeanSquaredError, TrajectoryLoss
 
 GAUSSIAN_BANDWIDTH_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
 
@@ -76,3 +79,29 @@ def mmd(
     else:
         xx, yy = kxx.mean(), kyy.mean()
     return xx + yy - 2 * kxy.mean()
+
+
+@functools.singledispatch
+def trajectory_loss(loss: TrajectoryLoss, plans: torch.Tensor, windows: torch.Tensor, settings) -> torch.Tensor:
+    """``loss`` between plans and windows, with the environment's ``reward_learning`` settings."""
+    raise NotImplementedError(
+        f"no computation is registered for the loss {type(loss).__name__}: add one with @trajectory_loss.register"
+    )
+
+
+@trajectory_loss.register(MeanSquaredError)
+def _mean_squared_error(loss, plans, windows, settings):
+    return mse(plans, windows)
+
+
+@trajectory_loss.register(MaximumMeanDiscrepancy)
+def _maximum_mean_discrepancy(loss, plans, windows, settings):
+    return mmd(
+        plans,
+        windows,
+        loss.kernel,
+        settings.mmd_unbiased[loss.kernel],
+        settings.matern_nu,
+        settings.matern_lengthscale,
+        tuple(settings.gaussian_bandwidth_factors),
+    )
