@@ -46,8 +46,13 @@ class Variant:
     true_guide: bool = False
 
     def __post_init__(self) -> None:
-        if self.group not in GROUPS or not set(self.evaluations) <= set(EVALUATIONS) or not self.environments:
-            raise ValueError(f"variant {self.name!r}: group, evaluations or environments not understood")
+        if self.group not in GROUPS:
+            raise ValueError(f"variant {self.name!r}: group {self.group!r} is not one of {', '.join(GROUPS)}")
+        unknown = sorted(set(self.evaluations) - set(EVALUATIONS))
+        if unknown:
+            raise ValueError(f"variant {self.name!r}: evaluations {unknown} are not among {', '.join(EVALUATIONS)}")
+        if not self.environments:
+            raise ValueError(f"variant {self.name!r}: names no environment")
 
 
 def remedy(name: str, environment: str, question: str, changes: tuple[str, ...], **fields) -> Variant:
