@@ -20,9 +20,9 @@ from pathlib import Path
 import yaml
 
 from diffirl import paths
-from diffirl.envs.registry import ENVIRONMENTS, MAZE_ENVIRONMENTS
+from diffirl.envs.registry import ENVIRONMENTS, environments_with
 from diffirl.reports.budget_cuts import CUT_SECTIONS
-from diffirl.reports.results import RESULTS_TABLES
+from diffirl.reports.results import ENVIRONMENT_TABLES, RESULTS_TABLES
 from diffirl.stage_code import stage_code
 from diffirl.variants import GROUPS, VARIANTS, Variant, in_group, overlaps
 
@@ -72,8 +72,8 @@ def training_rows_params(environment: str) -> tuple[str, ...]:
 
 
 def reward_params(environment: str) -> tuple[str, ...]:
-    """The true-reward settings, for the stages that score, guide or log by a maze's true reward."""
-    return (f"true_reward.{environment}",) if ENVIRONMENTS[environment].is_maze else ()
+    """The true-reward settings, for the stages that score, guide or log by an environment's designed reward."""
+    return (f"true_reward.{environment}",) if ENVIRONMENTS[environment].kind.designed_reward else ()
 
 
 def dataset_stage(environment: str) -> Stage:
@@ -87,7 +87,9 @@ def dataset_stage(environment: str) -> Stage:
         deps=tuple(stage_code("dataset")),
         outs=tuple(outs),
         params=(f"datasets.{environment}",),
-        threads_param=None if spec.is_maze else f"datasets.{environment}.generate.torch_threads",
+        threads_param=f"datasets.{environment}.generate.torch_threads"
+        if spec.kind.generation_trains_networks
+        else None,
     )
 
 
@@ -119,7 +121,7 @@ def train_diffuser_stage(environment: str) -> Stage:
     spec = ENVIRONMENTS[environment]
     data = paths.dataset_file(environment, spec.base_split)
     figures = [str(paths.diffuser_loss_figure(environment))]
-    if spec.is_maze:
+    if "diffuser_samples" in spec.kind.figures:
         figures.append(str(paths.diffuser_samples_figure(environment)))
     return Stage(
         name=f"train_diffuser_{environment}",
@@ -155,11 +157,15 @@ def diffuser_quality_stage(environment: str) -> Stage:
 
 def experts_stage(environment: str) -> Stage:
     spec = ENVIRONMENTS[environment]
-    if spec.is_maze:
+    if spec.kind.experts_from_diffuser:
         inputs = [str(paths.diffuser_model(environment))]
-        figures = (str(paths.true_reward_figure(environment)), str(paths.experts_figure(environment)))
     else:
-        inputs, figures = [str(paths.dataset_file(environment, spec.expert_split))], ()
+        inputs = [str(paths.dataset_file(environment, spec.expert_split))]
+    figures = tuple(
+        str(draw(environment))
+        for figure, draw in (("true_reward", paths.true_reward_figure), ("experts", paths.experts_figure))
+        if figure in spec.kind.figures
+    )
     experts = paths.experts_file(environment)
     return Stage(
         name=f"experts_{environment}",
@@ -297,7 +303,7 @@ def evaluate_baselines_stage(environment: str) -> Stage:
 
 def rollout_figure_stage(environment: str) -> Stage:
     outs = [str(paths.rollout_figure(environment))]
-    if environment in paths.TRUE_REWARD_ROLLOUT_FIGURE_NUMBERS:
+    if paths.figure_number("true_reward_rollouts", environment) is not None:
         outs.append(str(paths.true_reward_rollout_figure(environment)))
     return Stage(
         name=f"rollout_figure_{environment}",
@@ -338,23 +344,34 @@ def dynamics_error_stage(environment: str) -> Stage:
 
 
 def results_table_stage(number: int) -> Stage:
-    environment = RESULTS_TABLES[number].environment
+    """Table ``number`` of the thesis (``python stages/results_table.py 1``)."""
+    return _results_table_stage(RESULTS_TABLES[number], str(number), paths.results_table(number))
+
+
+def environment_table_stage(environment: str) -> Stage:
+    """The results table of an environment the thesis has no table of (``python stages/results_table.py ENV``)."""
+    table = ENVIRONMENT_TABLES[environment]
+    return _results_table_stage(table, environment, paths.environment_results_table(environment))
+
+
+def _results_table_stage(table, argument: str, output: Path) -> Stage:
+    environment = table.environment
     return Stage(
-        name=f"table{number}",
-        cmd=f"python stages/results_table.py {number}",
+        name=table.name,
+        cmd=f"python stages/results_table.py {argument}",
         deps=tuple(
             stage_code("results_table")
             + [str(paths.evaluation_metrics(environment)), str(paths.baselines_metrics(environment))]
         ),
-        outs=(str(paths.results_table(number)),),
-        metrics=tuple(str(paths.summary_file(name)) for name in results_summary_names(number)),
+        outs=(str(output),),
+        metrics=tuple(str(paths.summary_file(name)) for name in results_summary_names(table)),
         params=(f"evaluation.{environment}.confidence",),
     )
 
 
-def results_summary_names(number: int) -> list[str]:
+def results_summary_names(table) -> list[str]:
     """The summary files of a results table: its statistic per method, and its ERCs where it has them."""
-    return [f"table{number}"] + ([f"table{number}_erc"] if RESULTS_TABLES[number].with_erc else [])
+    return [table.name] + ([f"{table.name}_erc"] if table.with_erc else [])
 
 
 def claims_stage() -> Stage:
@@ -405,7 +422,7 @@ def study_stages() -> list[Stage]:
     """The thesis's study: every table and figure, and the report (in an order that respects the DAG)."""
     stages = [dataset_stage(env) for env in ENVIRONMENTS]
     stages.append(table3_stage())
-    stages += [dataset_figure_stage(env) for env in MAZE_ENVIRONMENTS]
+    stages += [dataset_figure_stage(env) for env in environments_with("dataset_samples")]
     stages += [train_diffuser_stage(env) for env in ENVIRONMENTS]
     stages += [diffuser_quality_stage(env) for env in ENVIRONMENTS]
     stages += [experts_stage(env) for env in ENVIRONMENTS]
@@ -415,9 +432,10 @@ def study_stages() -> list[Stage]:
     stages += [evaluate_stage(env) for env in ENVIRONMENTS]
     stages += [train_baseline_stage(env, algorithm) for env in ENVIRONMENTS for algorithm in paths.BASELINES]
     stages += [evaluate_baselines_stage(env) for env in ENVIRONMENTS]
-    stages += [rollout_figure_stage(env) for env in paths.ROLLOUT_FIGURE_NUMBERS]
-    stages += [dynamics_error_stage(env) for env in MAZE_ENVIRONMENTS]
+    stages += [rollout_figure_stage(env) for env in environments_with("rollouts")]
+    stages += [dynamics_error_stage(env) for env in environments_with("dynamics_error")]
     stages += [results_table_stage(number) for number in RESULTS_TABLES]
+    stages += [environment_table_stage(env) for env in ENVIRONMENT_TABLES]
     stages.append(claims_stage())
     stages.append(report_stage(stages))
     return stages

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from diffirl.plugins import load_plugins
+
 
 @dataclass(frozen=True)
 class TrajectoryLoss:
@@ -97,6 +99,17 @@ METHODS: dict[str, Method] = {
         Method("airl", "AIRL", "baseline", has_reward=True),
     )
 }
+
+
+def register_method(method: Method) -> Method:
+    """Add a method (from a plugin, :mod:`diffirl.plugins`); it joins every table of the environments it fits."""
+    if method.name in METHODS:
+        raise ValueError(f"method {method.name!r} is registered already")
+    METHODS[method.name] = method
+    return method
+
+
+load_plugins()
 
 #: the learnt rewards, one per trajectory loss
 LOSSES: tuple[str, ...] = tuple(name for name, m in METHODS.items() if m.is_learnt)

@@ -51,8 +51,33 @@ FIGURES = REPORTS / "figures"
 
 TABLE3 = REPORTS / "table3.csv"
 
-#: the thesis's figure number for each maze's dataset samples
-DATASET_FIGURE_NUMBERS = {"umaze": 21, "large": 23}
+#: the thesis's number of each figure it draws per environment. The same figure of an
+#: environment the thesis does not draw (a new one) is named and titled without a number.
+THESIS_FIGURE_NUMBERS: dict[str, dict[str, int]] = {
+    "dataset_samples": {"umaze": 21, "large": 23},
+    "diffuser_samples": {"umaze": 22, "large": 24},
+    "true_reward": {"umaze": 4, "large": 12},
+    "experts": {"umaze": 5, "large": 11},
+    "reward_losses": {"umaze": 6, "large": 13, "halfcheetah": 18},
+    "rollouts": {"umaze": 7, "large": 14},
+    # rollouts guided by the true reward alone (the Large Maze's stalls)
+    "true_reward_rollouts": {"large": 10},
+}
+
+
+def figure_number(figure: str, environment: str) -> int | None:
+    return THESIS_FIGURE_NUMBERS[figure].get(environment)
+
+
+def figure_title(figure: str, environment: str, text: str) -> str:
+    """``text``, headed by the thesis's figure number where it has one."""
+    number = figure_number(figure, environment)
+    return text if number is None else f"Figure {number}: {text}"
+
+
+def _environment_figure(figure: str, environment: str, stem: str) -> Path:
+    number = figure_number(figure, environment)
+    return FIGURES / (f"{environment}_{stem}.png" if number is None else f"fig{number:02d}_{environment}_{stem}.png")
 
 
 @_study_file
@@ -67,11 +92,9 @@ def provenance_file(environment: str, split: str) -> Path:
 
 @_study_file
 def dataset_figure(environment: str) -> Path:
-    return FIGURES / f"fig{DATASET_FIGURE_NUMBERS[environment]}_{environment}_dataset.png"
+    return _environment_figure("dataset_samples", environment, "dataset")
 
 
-#: the thesis's figure number for each maze's early/late diffuser samples
-DIFFUSER_SAMPLE_FIGURE_NUMBERS = {"umaze": 22, "large": 24}
 METRICS = REPORTS / "metrics"
 PLOTS = REPORTS / "plots"
 CHECKPOINTS = DATA / "checkpoints"
@@ -117,18 +140,12 @@ def diffuser_loss_figure(environment: str) -> Path:
 
 @_study_file
 def diffuser_samples_figure(environment: str) -> Path:
-    number = DIFFUSER_SAMPLE_FIGURE_NUMBERS[environment]
-    return FIGURES / f"fig{number}_{environment}_diffuser_samples.png"
+    return _environment_figure("diffuser_samples", environment, "diffuser_samples")
 
 
 @_study_file
 def diffuser_quality_metrics(environment: str) -> Path:
     return METRICS / f"diffuser_{environment}_quality.json"
-
-
-#: the thesis's figure numbers: the true reward over the maze, and the experts
-TRUE_REWARD_FIGURE_NUMBERS = {"umaze": 4, "large": 12}
-EXPERT_FIGURE_NUMBERS = {"umaze": 5, "large": 11}
 
 
 @_study_file
@@ -143,18 +160,14 @@ def expert_windows_file(environment: str) -> Path:
 
 @_study_file
 def true_reward_figure(environment: str) -> Path:
-    return FIGURES / f"fig{TRUE_REWARD_FIGURE_NUMBERS[environment]:02d}_{environment}_true_reward.png"
+    return _environment_figure("true_reward", environment, "true_reward")
 
 
 @_study_file
 def experts_figure(environment: str) -> Path:
-    return FIGURES / f"fig{EXPERT_FIGURE_NUMBERS[environment]:02d}_{environment}_experts.png"
+    return _environment_figure("experts", environment, "experts")
 
 
-REWARD_LOSS_FIGURE_NUMBERS = {"umaze": 6, "large": 13, "halfcheetah": 18}
-ROLLOUT_FIGURE_NUMBERS = {"umaze": 7, "large": 14}
-#: rollouts guided by the true reward alone (the Large Maze's stalls)
-TRUE_REWARD_ROLLOUT_FIGURE_NUMBERS = {"large": 10}
 CLAIMS = REPORTS / "claims.csv"
 #: the headline numbers of each table, the files `dvc metrics show` lists (``summary_file``)
 SUMMARIES = REPORTS / "summary"
@@ -233,6 +246,11 @@ def results_table(number: int) -> Path:
     return REPORTS / f"table{number}.csv"
 
 
+def environment_results_table(environment: str) -> Path:
+    """The same table for an environment the thesis has no table of."""
+    return REPORTS / f"results_{environment}.csv"
+
+
 @_study_file
 def learnt_reward(environment: str, loss: str) -> Path:
     return DATA / "rewards" / environment / f"{loss}.pt"
@@ -255,7 +273,7 @@ def reward_training_metrics(environment: str, loss: str) -> Path:
 
 @_study_file
 def reward_loss_figure(environment: str) -> Path:
-    return FIGURES / f"fig{REWARD_LOSS_FIGURE_NUMBERS[environment]:02d}_{environment}_reward_losses.png"
+    return _environment_figure("reward_losses", environment, "reward_losses")
 
 
 @_study_file
@@ -270,13 +288,12 @@ def evaluation_metrics(environment: str) -> Path:
 
 @_study_file
 def rollout_figure(environment: str) -> Path:
-    return FIGURES / f"fig{ROLLOUT_FIGURE_NUMBERS[environment]:02d}_{environment}_rollouts.png"
+    return _environment_figure("rollouts", environment, "rollouts")
 
 
 @_study_file
 def true_reward_rollout_figure(environment: str) -> Path:
-    number = TRUE_REWARD_ROLLOUT_FIGURE_NUMBERS[environment]
-    return FIGURES / f"fig{number:02d}_{environment}_true_reward_rollouts.png"
+    return _environment_figure("true_reward_rollouts", environment, "true_reward_rollouts")
 
 
 @_study_file

@@ -195,8 +195,8 @@ def leaf_keys(tree: dict, prefix: str = "") -> list[str]:
     return keys
 
 
-def evaluated_methods(variant: Variant, is_maze: bool) -> tuple[Method, ...]:
+def evaluated_methods(variant: Variant, has_true_reward_guide: bool) -> tuple[Method, ...]:
     """What a variant's evaluation rolls out: its base diffuser, true-reward guidance where it
-    asks for it (in a maze), and its learnt rewards."""
-    true_guide = (METHODS["true"],) if variant.true_guide and is_maze else ()
+    asks for it (where the environment has one), and its learnt rewards."""
+    true_guide = (METHODS["true"],) if variant.true_guide and has_true_reward_guide else ()
     return (METHODS["base"], *true_guide, *(METHODS[loss] for loss in variant.losses))

@@ -46,7 +46,7 @@ def parse(
                 [getattr(args, choice[0])] if choice else []
             )
             use_variant_of(" ".join(["python", f"stages/{Path(sys.argv[0]).name}", *positional]), args.variant)
-        if spec is not None and spec.is_maze:
+        if spec is not None and spec.kind.designed_reward:
             spec = spec.with_reward(**getattr(params.true_reward, spec.name).model_dump())
     except (UnknownEnvironmentError, ParameterError) as error:
         sys.exit(f"error: {error}")
@@ -81,12 +81,12 @@ def use_variant_of(command: str, name: str) -> None:
     paths.use_variant(name, redirected)
 
 
-def variant_methods(name: str, is_maze: bool):
+def variant_methods(name: str, has_true_reward_guide: bool):
     """The diffuser methods variant ``name`` evaluates (its base diffuser, the true-reward guide
     where it asks for it, and its own learnt rewards)."""
     from diffirl.variants import evaluated_methods, get_variant
 
-    return evaluated_methods(get_variant(name), is_maze)
+    return evaluated_methods(get_variant(name), has_true_reward_guide)
 
 
 def fail(error: Exception) -> None:

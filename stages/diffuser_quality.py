@@ -34,7 +34,7 @@ def main() -> None:
         "dynamics_mse_first_step": float(errors[:, 0].mean()),
         "dynamics_mse_by_step": [float(e) for e in errors.mean(axis=0)],
     }
-    if spec.is_maze:
+    if spec.maze is not None:
         metrics["planned_positions_in_walls"] = wall_fraction(spec, observations)
         # Goal-conditioned plans as in training: the goal is the state horizon-1 steps later in the same episode.
         horizon = trained.diffusion.horizon

@@ -11,7 +11,7 @@ import torch
 from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.diffusion.model_io import load_trained_diffuser
-from diffirl.envs.registry import MAZE_ENVIRONMENTS
+from diffirl.envs.registry import environments_with
 from diffirl.io import write_csv_frame, write_json
 from diffirl.method.evaluation import load_positions
 from diffirl.method.experts import start_states
@@ -23,7 +23,7 @@ from diffirl.reports.maze_plots import save_figure
 
 
 def main() -> None:
-    spec, params = parse(__doc__, environments=MAZE_ENVIRONMENTS)
+    spec, params = parse(__doc__, environments=environments_with("dynamics_error"))
     settings = getattr(params.dynamics_error, spec.name)
     try:
         trained = load_trained_diffuser(spec.name, getattr(params.diffusers, spec.name))

@@ -18,7 +18,11 @@ def main() -> None:
     settings = getattr(params.evaluation, spec.name)
     # a variant rolls out its base diffuser (the true-reward guide if it asks) and its own learnt rewards, last networks only
     variant = paths.active_variant()
-    methods = diffuser_methods(spec.is_maze) if variant is None else variant_methods(variant, spec.is_maze)
+    methods = (
+        diffuser_methods(spec.has_true_reward_guide)
+        if variant is None
+        else variant_methods(variant, spec.has_true_reward_guide)
+    )
     losses = [m.name for m in methods if m.is_learnt]
     try:
         trained = load_trained_diffuser(spec.name, getattr(params.diffusers, spec.name))

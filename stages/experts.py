@@ -22,7 +22,7 @@ from diffirl.rewards.true_reward import best_cell_dwell
 def main() -> None:
     spec, params = parse(__doc__)
     settings = getattr(params.experts, spec.name)
-    if (settings.procedure == "dataset_windows") == spec.is_maze:
+    if (settings.procedure == "dataset_windows") == spec.kind.experts_from_diffuser:
         fail(ValueError(f"experts.{spec.name}.procedure = {settings.procedure!r} does not fit this environment"))
     try:
         if settings.procedure == "dataset_windows":
@@ -46,7 +46,7 @@ def main() -> None:
         "length": experts.trajectories.shape[1],
         "settings": settings.model_dump(mode="json"),
     }
-    if spec.is_maze:
+    if spec.kind.designed_reward:
         action_dim = trained.action_dim
         positions = experts.trajectories[..., action_dim : action_dim + 2]
         dwell_steps = min(settings.dwell_steps, positions.shape[1])
@@ -58,23 +58,24 @@ def main() -> None:
             "min": float(dwell.min()),
             "per_trajectory": dwell.tolist(),
         }
-    if spec.is_maze and settings.goal_cell is not None:
+    if spec.maze is not None and settings.goal_cell is not None:
         summary |= goal_distances(experts, spec, settings.goal_cell, trained.action_dim)
     write_json(paths.experts_file(spec.name).with_suffix(".json"), summary)
-    if spec.is_maze:
-        number = paths.TRUE_REWARD_FIGURE_NUMBERS[spec.name]
-        save_figure(
-            true_reward_figure(spec.reward, f"Figure {number}: true reward {spec.reward.describe()}, {spec.name}"),
-            paths.true_reward_figure(spec.name),
-        )
-        number = paths.EXPERT_FIGURE_NUMBERS[spec.name]
+    if "true_reward" in spec.kind.figures:
+        title = paths.figure_title("true_reward", spec.name, f"true reward {spec.reward.describe()}, {spec.name}")
+        save_figure(true_reward_figure(spec.reward, title), paths.true_reward_figure(spec.name))
+    if "experts" in spec.kind.figures:
         save_figure(
             experts_figure(
                 spec.maze,
                 experts,
                 action_dim,
-                f"Figure {number}: every {spec.name} expert; share of its last {dwell_steps} steps "
-                f"in the best cell {spec.reward.best_cell()}",
+                paths.figure_title(
+                    "experts",
+                    spec.name,
+                    f"every {spec.name} expert; share of its last {dwell_steps} steps "
+                    f"in the best cell {spec.reward.best_cell()}",
+                ),
                 settings.start_cells,
                 dwell,
             ),

@@ -1,17 +1,20 @@
-"""Stage "results_table": Table 1, 2, 4 or 5 from one environment's evaluations, the thesis's numbers beside ours."""
+"""Stage "results_table": Table 1, 2, 4 or 5 from one environment's evaluations, the thesis's numbers beside ours;
+or, named by its environment, the same table of an environment the thesis has no table of."""
 
 import json
 
 from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.io import write_csv_frame, write_json
-from diffirl.reports.results import RESULTS_TABLES, build_results_table
+from diffirl.reports.results import ENVIRONMENT_TABLES, RESULTS_TABLES, build_results_table
 from diffirl.reports.summary import results_summaries
 
 
 def main() -> None:
-    _, params, number = parse(__doc__, with_environment=False, choice=("table", tuple(map(str, RESULTS_TABLES))))
-    table = RESULTS_TABLES[int(number)]
+    tables = {str(n): t for n, t in RESULTS_TABLES.items()} | ENVIRONMENT_TABLES
+    _, params, name = parse(__doc__, with_environment=False, choice=("table", tuple(tables)))
+    table = tables[name]
+    output = paths.environment_results_table(name) if table.number is None else paths.results_table(table.number)
     try:
         metrics = json.loads(paths.evaluation_metrics(table.environment).read_text())
         metrics |= json.loads(paths.baselines_metrics(table.environment).read_text())
@@ -19,9 +22,9 @@ def main() -> None:
         fail(error)
     confidence = getattr(params.evaluation, table.environment).confidence
     frame = build_results_table(table, metrics, confidence)
-    write_csv_frame(paths.results_table(table.number), frame)
+    write_csv_frame(output, frame)
     for suffix, summary in results_summaries(frame, table.column).items():
-        write_json(paths.summary_file(f"table{table.number}" + (f"_{suffix}" if suffix else "")), summary)
+        write_json(paths.summary_file(table.name + (f"_{suffix}" if suffix else "")), summary)
     print(frame.drop(columns="statistic").to_string(index=False))
 
 

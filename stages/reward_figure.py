@@ -16,10 +16,8 @@ def main() -> None:
         }
     except FileNotFoundError as error:
         fail(error)
-    number = paths.REWARD_LOSS_FIGURE_NUMBERS[spec.name]
-    save_figure(
-        loss_curves_figure(logs, f"Figure {number}: {spec.name} reward learning"), paths.reward_loss_figure(spec.name)
-    )
+    title = paths.figure_title("reward_losses", spec.name, f"{spec.name} reward learning")
+    save_figure(loss_curves_figure(logs, title), paths.reward_loss_figure(spec.name))
 
 
 if __name__ == "__main__":

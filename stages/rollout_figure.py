@@ -5,6 +5,7 @@ import numpy as np
 
 from _common import fail, parse, run_stage
 from diffirl import paths
+from diffirl.envs.registry import environments_with
 from diffirl.method.evaluation import load_positions
 from diffirl.methods import METHODS, methods_for
 from diffirl.reports.maze_plots import save_figure
@@ -12,7 +13,7 @@ from diffirl.reports.method_figures import rollouts_figure, start_point_figure
 
 
 def main() -> None:
-    spec, params = parse(__doc__, environments=tuple(paths.ROLLOUT_FIGURE_NUMBERS))
+    spec, params = parse(__doc__, environments=environments_with("rollouts"))
     try:
         positions, start_index = load_positions(paths.evaluation_rollouts(spec.name))
         baselines, baseline_start_index = load_positions(paths.baselines_rollouts(spec.name))
@@ -26,26 +27,28 @@ def main() -> None:
             )
         )
     positions |= baselines
-    methods = [m.name for m in methods_for(spec.is_maze)]
-    number = paths.ROLLOUT_FIGURE_NUMBERS[spec.name]
+    methods = [m.name for m in methods_for(spec.has_true_reward_guide)]
     save_figure(
         rollouts_figure(
             spec.maze,
             {name: positions[name] for name in methods},
             start_index,
             {name: METHODS[name].short_label for name in methods},
-            f"Figure {number}: {spec.name} rollouts per start point (rows) and method (columns)",
+            paths.figure_title(
+                "rollouts", spec.name, f"{spec.name} rollouts per start point (rows) and method (columns)"
+            ),
         ),
         paths.rollout_figure(spec.name),
     )
-    if spec.name in paths.TRUE_REWARD_ROLLOUT_FIGURE_NUMBERS:
-        number = paths.TRUE_REWARD_ROLLOUT_FIGURE_NUMBERS[spec.name]
+    if paths.figure_number("true_reward_rollouts", spec.name) is not None:
         save_figure(
             start_point_figure(
                 spec.maze,
                 positions["true"],
                 start_index,
-                f"Figure {number}: {spec.name}, the diffuser guided by the true reward",
+                paths.figure_title(
+                    "true_reward_rollouts", spec.name, f"{spec.name}, the diffuser guided by the true reward"
+                ),
             ),
             paths.true_reward_rollout_figure(spec.name),
         )

@@ -56,13 +56,14 @@ def main() -> None:
         },
     )
     save_figure(loss_curve_figure(result.log, f"{spec.name} diffuser training"), paths.diffuser_loss_figure(spec.name))
-    if spec.is_maze:
+    if "diffuser_samples" in spec.kind.figures:
         rng = np.random.default_rng(settings.seed)
         starts = dataset.observations[rng.choice(len(dataset), settings.n_figure_samples, replace=False)]
         saved = written(model_path)  # the model as saved above, still held back until the stage ends
         early, late = TrainedDiffuser(saved, device, early=True), TrainedDiffuser(saved, device)
-        number = paths.DIFFUSER_SAMPLE_FIGURE_NUMBERS[spec.name]
-        title = f"Figure {number}: {spec.name} diffuser samples, early (top) and late (bottom) in training"
+        title = paths.figure_title(
+            "diffuser_samples", spec.name, f"{spec.name} diffuser samples, early (top) and late (bottom) in training"
+        )
         figure = samples_figure(
             early, late, spec.maze, starts, settings.early_sample_step, settings.n_train_steps, title, settings.seed
         )

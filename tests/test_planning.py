@@ -43,12 +43,12 @@ def test_one_simulator_steps_a_batch_bit_for_bit_as_one_simulator_per_rollout(na
     for _ in range(40):  # long enough for the ball to hit a wall (contacts use the solver's warm start)
         actions = rng.uniform(-1, 1, size=(3, envs[0].action_space.shape[0]))
         alone = [env.step(a) for env, a in zip(envs, actions)]
-        together, rewards = batch.step(actions, with_rewards=not spec.is_maze)
+        together, rewards = batch.step(actions, with_rewards=spec.kind.own_reward_is_physical())
         np.testing.assert_array_equal(together, np.stack([state_of(spec, step[0]) for step in alone]))
-        if not spec.is_maze:
+        if spec.kind.own_reward_is_physical():
             np.testing.assert_array_equal(rewards, [step[1] for step in alone])
     assert not np.allclose(together[0], together[1])
-    if spec.is_maze:
+    if spec.maze is not None:
         with pytest.raises(ValueError, match="pass a reward function"):
             batch.step(actions, with_rewards=True)
     batch.close()
@@ -144,7 +144,7 @@ def test_batched_rollouts_start_exactly_at_the_given_states(tmp_path, name, repl
     env = make_env(spec)
     starts = np.stack([state_of(spec, env.reset(seed=k)[0]) for k in range(3)])
     env.close()
-    trained = tiny_trained(tmp_path, name, starts.shape[1], 2 if spec.is_maze else 6)
+    trained = tiny_trained(tmp_path, name, starts.shape[1], 2 if spec.maze is not None else 6)
     rollouts = planned_rollouts(
         trained,
         spec,

@@ -84,11 +84,11 @@ def read_d4rl_file(path: Path, spec: EnvironmentSpec, origin: str | None = None)
     terminals = arrays["terminals"].astype(bool)
     timeouts = np.zeros(n, dtype=bool) if timeouts is None else timeouts.astype(bool)
     observations, actions = arrays["observations"], arrays["actions"]
-    if spec.is_maze:
-        # a maze2d "terminal" only marks a reached goal: the point mass carries on
+    if spec.kind.d4rl_terminals_are_goals:
+        # the agent carries on after a "terminal"
         timeouts = _goal_change_boundaries(goals) if goals is not None else timeouts
         terminals = np.zeros(n, dtype=bool)
-        observations, actions = spec.maze.d4rl_to_pointmaze(observations, actions)
+    observations, actions = spec.kind.from_d4rl_frame(spec, observations, actions)
     timeouts[-1] |= not terminals[-1]
     return make_dataset(observations, actions, arrays["rewards"], terminals, timeouts)
 

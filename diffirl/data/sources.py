@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 from diffirl import paths
@@ -10,15 +11,28 @@ from diffirl.data.format import provenance, write_datasets
 from diffirl.data.maze_generation import generate_maze_dataset
 from diffirl.data.minari_source import load_from_minari
 from diffirl.data.sac_generation import generate_sac_datasets
+from diffirl.envs.kinds import EnvironmentKind, Locomotion, PointMaze
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.params.schema import CheetahDataset, MazeDataset
 
 
-def _generate(spec: EnvironmentSpec, settings: MazeDataset | CheetahDataset, progress: bool) -> tuple[dict, dict, dict]:
-    """The datasets, per-split provenance extras, and facts about this run (not part of any output)."""
-    if spec.is_maze:
-        dataset = generate_maze_dataset(spec, settings.generate, settings.seed, progress)
-        return {spec.base_split: dataset}, {}, {}
+@functools.singledispatch
+def generate_datasets(
+    kind: EnvironmentKind, spec: EnvironmentSpec, settings, progress: bool
+) -> tuple[dict, dict, dict]:
+    """The datasets, per-split provenance extras, and facts about this run (not part of any output),
+    generated as the environment's kind does it (registered per kind)."""
+    raise NotImplementedError(f"no dataset generator is registered for {type(kind).__name__} ({spec.name})")
+
+
+@generate_datasets.register
+def _(kind: PointMaze, spec: EnvironmentSpec, settings: MazeDataset, progress: bool) -> tuple[dict, dict, dict]:
+    dataset = generate_maze_dataset(spec, settings.generate, settings.seed, progress)
+    return {spec.base_split: dataset}, {}, {}
+
+
+@generate_datasets.register
+def _(kind: Locomotion, spec: EnvironmentSpec, settings: CheetahDataset, progress: bool) -> tuple[dict, dict, dict]:
     checkpoint = paths.sac_checkpoint(spec.name)
     datasets, record, resumed_from = generate_sac_datasets(spec, settings.generate, settings.seed, progress, checkpoint)
     return datasets, {split: {"sac": record} for split in datasets}, {"resumed_from_step": resumed_from}
@@ -29,7 +43,7 @@ def build_datasets(spec: EnvironmentSpec, settings: MazeDataset | CheetahDataset
     started = time.perf_counter()
     run_facts = {}
     if settings.source == "generate":
-        datasets, extras, run_facts = _generate(spec, settings, progress)
+        datasets, extras, run_facts = generate_datasets(spec.kind, spec, settings, progress)
     elif settings.source == "d4rl":
         datasets, extras = load_from_d4rl(spec, settings.d4rl, paths.dataset_file(spec.name, spec.base_split).parent)
     else:

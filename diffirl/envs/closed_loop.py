@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from diffirl.envs.kinds import RewardFunction
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.envs.simulators import SimulatorBatch, make_env, state_of
 from diffirl.progress import progress_bar
 
 #: (states, actions, next_states) -> per-step rewards, each (N, ...) in raw units
-RewardFunction = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 #: (step index, (N, observation_dim) current states) -> (N, action_dim) actions
 Controller = Callable[[int, np.ndarray], np.ndarray]
 

@@ -10,9 +10,12 @@ HalfCheetah-v4 is used as it is.
 
 from __future__ import annotations
 
+import functools
+
 import gymnasium as gym
 import numpy as np
 
+from diffirl.envs.kinds import EnvironmentKind, Locomotion, PointMaze
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.envs.simulators import make_env, set_state, state_of
 
@@ -21,7 +24,7 @@ class PointMazeState(gym.Env):
     metadata = {"render_modes": []}
 
     def __init__(self, spec: EnvironmentSpec, max_episode_steps: int):
-        if not spec.is_maze:
+        if spec.maze is None:
             raise ValueError(f"PointMazeState needs a maze environment, got {spec.name!r}")
         self.environment = spec  # not self.spec: gymnasium keeps its registration EnvSpec there
         self.maze_env = make_env(spec)
@@ -51,8 +54,22 @@ class PointMazeState(gym.Env):
         self.maze_env.close()
 
 
+@functools.singledispatch
+def policy_env(kind: EnvironmentKind, spec: EnvironmentSpec, max_episode_steps: int) -> gym.Env:
+    """The environment a policy learner trains in, registered per environment kind."""
+    raise NotImplementedError(f"no policy environment is registered for {type(kind).__name__} ({spec.name})")
+
+
+@policy_env.register
+def _(kind: PointMaze, spec: EnvironmentSpec, max_episode_steps: int) -> gym.Env:
+    return PointMazeState(spec, max_episode_steps)
+
+
+@policy_env.register
+def _(kind: Locomotion, spec: EnvironmentSpec, max_episode_steps: int) -> gym.Env:
+    return make_env(spec, max_episode_steps=max_episode_steps)
+
+
 def make_policy_env(spec: EnvironmentSpec, max_episode_steps: int) -> gym.Env:
     """The environment a policy learner trains in."""
-    if spec.is_maze:
-        return PointMazeState(spec, max_episode_steps)
-    return make_env(spec, max_episode_steps=max_episode_steps)
+    return policy_env(spec.kind, spec, max_episode_steps)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from diffirl.envs.kinds import LOCOMOTION, POINT_MAZE, EnvironmentKind
 from diffirl.envs.maze import LARGE_MAZE, U_MAZE, MazeLayout
+from diffirl.plugins import load_plugins
 from diffirl.rewards.true_reward import CellReward
 
 
@@ -12,6 +14,8 @@ from diffirl.rewards.true_reward import CellReward
 class EnvironmentSpec:
     name: str
     gym_id: str
+    #: what differs between mazes and locomotion (:mod:`diffirl.envs.kinds`)
+    kind: EnvironmentKind
     #: dataset splits the "download" stage produces; the first trains the base diffuser
     splits: tuple[str, ...]
     #: the maze layout, for the two PointMaze environments; ``None`` for locomotion
@@ -32,8 +36,9 @@ class EnvironmentSpec:
     reward: CellReward | None = None
 
     @property
-    def is_maze(self) -> bool:
-        return self.maze is not None
+    def has_true_reward_guide(self) -> bool:
+        """The true reward can guide the diffuser (a designed, differentiable reward)."""
+        return self.kind.designed_reward
 
     @property
     def base_split(self) -> str:
@@ -41,18 +46,21 @@ class EnvironmentSpec:
 
     def with_reward(self, **weights) -> EnvironmentSpec:
         """This environment with the true reward of the given weights (``CellReward``'s fields)."""
-        if not self.is_maze:
+        if self.maze is None:
             raise ValueError(f"{self.name} has no cell reward: it is scored by its own reward")
         return replace(self, reward=CellReward(self.maze, **weights))
 
 
 ENVIRONMENTS: dict[str, EnvironmentSpec] = {
-    "umaze": EnvironmentSpec("umaze", "PointMaze_UMaze-v3", ("base",), U_MAZE, reward=CellReward(U_MAZE)),
-    "large": EnvironmentSpec("large", "PointMaze_Large-v3", ("base",), LARGE_MAZE, reward=CellReward(LARGE_MAZE)),
+    "umaze": EnvironmentSpec("umaze", "PointMaze_UMaze-v3", POINT_MAZE, ("base",), U_MAZE, reward=CellReward(U_MAZE)),
+    "large": EnvironmentSpec(
+        "large", "PointMaze_Large-v3", POINT_MAZE, ("base",), LARGE_MAZE, reward=CellReward(LARGE_MAZE)
+    ),
     # HalfCheetah's ERC windows: an unseen 50/50 mix of medium-replay and expert data
     "halfcheetah": EnvironmentSpec(
         "halfcheetah",
         "HalfCheetah-v4",
+        LOCOMOTION,
         ("medium-replay", "medium", "expert"),
         erc_splits=("medium-replay", "expert"),
         expert_split="expert",
@@ -61,7 +69,23 @@ ENVIRONMENTS: dict[str, EnvironmentSpec] = {
     ),
 }
 
-MAZE_ENVIRONMENTS = tuple(name for name, spec in ENVIRONMENTS.items() if spec.is_maze)
+
+def register_environment(spec: EnvironmentSpec) -> EnvironmentSpec:
+    """Add an environment (from a plugin, :mod:`diffirl.plugins`); its settings sections follow from its kind."""
+    if spec.name in ENVIRONMENTS:
+        raise ValueError(f"environment {spec.name!r} is registered already")
+    ENVIRONMENTS[spec.name] = spec
+    return spec
+
+
+def environments_with(figure: str) -> tuple[str, ...]:
+    """The environments whose kind draws one of the thesis's figures (names as in :mod:`diffirl.paths`)."""
+    return tuple(name for name, spec in ENVIRONMENTS.items() if figure in spec.kind.figures)
+
+
+def environments_with_true_reward_settings() -> tuple[str, ...]:
+    """The environments scored by a designed reward, with its settings (`true_reward.ENV`)."""
+    return tuple(name for name, spec in ENVIRONMENTS.items() if spec.kind.designed_reward)
 
 
 class UnknownEnvironmentError(ValueError):
@@ -75,3 +99,6 @@ def get_environment(name: str) -> EnvironmentSpec:
         raise UnknownEnvironmentError(
             f"unknown environment {name!r}; choose one of {', '.join(ENVIRONMENTS)}"
         ) from None
+
+
+load_plugins()

@@ -1,14 +1,11 @@
 """Making the real simulators and putting them in an exact state.
 
-PointMaze's state is its observation (x, y, vx, vy). HalfCheetah's observation leaves
-out the x position, which the dynamics do not depend on, so a state is set from an
-observation by putting the torso at x = 0.
+How a state is read from an observation and set in a simulator is the environment kind's
+(:mod:`diffirl.envs.kinds`): PointMaze's state is its observation (x, y, vx, vy);
+HalfCheetah's leaves out the x position, which the dynamics do not depend on.
 """
 
 from __future__ import annotations
-
-import contextlib
-import os
 
 import gymnasium as gym
 import gymnasium_robotics  # noqa: F401  (registers the PointMaze environments)
@@ -19,37 +16,18 @@ from diffirl.envs.registry import EnvironmentSpec
 
 
 def make_env(spec: EnvironmentSpec, max_episode_steps: int | None = None) -> gym.Env:
-    if not spec.is_maze:
-        return gym.make(spec.gym_id, max_episode_steps=max_episode_steps)
-    # continuing_task and reset_target are explicit: the defaults move the goal
-    env = gym.make(spec.gym_id, continuing_task=True, reset_target=False, max_episode_steps=max_episode_steps)
-    _remove_maze_model_file(env)
+    env = gym.make(spec.gym_id, max_episode_steps=max_episode_steps, **spec.kind.make_kwargs())
+    spec.kind.after_make(env)
     return env
-
-
-def _remove_maze_model_file(env: gym.Env) -> None:
-    """Delete the MJCF file gymnasium-robotics writes to the temporary directory per maze.
-
-    It is read once, when the simulator is built, and never removed upstream: a study
-    would otherwise leave thousands of ``ant_maze<time>.xml`` files in /tmp.
-    """
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(env.unwrapped.tmp_xml_file_path)
 
 
 def state_of(spec: EnvironmentSpec, observation) -> np.ndarray:
     """The state vector in a raw gymnasium observation."""
-    return np.asarray(observation["observation"] if spec.is_maze else observation, dtype=np.float64)
+    return spec.kind.state_of(observation)
 
 
 def set_state(env: gym.Env, spec: EnvironmentSpec, state: np.ndarray) -> None:
-    state = np.asarray(state, dtype=np.float64)
-    if spec.is_maze:
-        env.unwrapped.point_env.set_state(state[:2], state[2:])
-        return
-    n_qpos = env.unwrapped.model.nq
-    qpos = np.concatenate([[0.0], state[: n_qpos - 1]])
-    env.unwrapped.set_state(qpos, state[n_qpos - 1 :])
+    spec.kind.set_state(env, np.asarray(state, dtype=np.float64))
 
 
 def step_from(env: gym.Env, spec: EnvironmentSpec, state: np.ndarray, action: np.ndarray) -> np.ndarray:
@@ -80,7 +58,7 @@ class SimulatorBatch:
 
     The environment's own reward is computed by the one simulator, so it must depend on
     the physics alone (HalfCheetah's does); PointMaze's depends on a goal drawn at reset,
-    hence a maze batch refuses to report it.
+    hence such a batch refuses to report it (``kind.own_reward_is_physical``).
     """
 
     def __init__(self, spec: EnvironmentSpec, start_states: np.ndarray, seeds: list[int]):
@@ -95,8 +73,10 @@ class SimulatorBatch:
 
     def step(self, actions: np.ndarray, with_rewards: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """(next state of every rollout, the environment's reward of every step or None)."""
-        if with_rewards and self.spec.is_maze:
-            raise ValueError("a maze's own reward depends on each simulator's goal: pass a reward function")
+        if with_rewards and not self.spec.kind.own_reward_is_physical():
+            raise ValueError(
+                f"{self.spec.name}'s own reward depends on more than each simulator's physics: pass a reward function"
+            )
         next_states, rewards = [], []
         for saved, action in zip(self.states, actions, strict=True):
             mujoco.mj_setState(self.model, self.data, saved, INTEGRATION_STATE)

@@ -30,7 +30,6 @@ from diffirl.methods import METHODS, Method, diffuser_methods
 from diffirl.metrics import action_norms, discounted_return, episode_return_correlation, mean_std
 from diffirl.params.schema import Diffuser, EvaluationSettings
 from diffirl.planning.rollouts import planned_rollouts
-from diffirl.rewards.true_reward import arrival_and_stay
 
 #: the per-rollout statistics every evaluation records (the tables pick one)
 STATISTICS = ("returns", "discounted_returns", "action_norms")
@@ -48,14 +47,8 @@ def evaluation_starts(spec: EnvironmentSpec, settings: EvaluationSettings) -> tu
 
 
 def evaluation_reward(spec: EnvironmentSpec) -> RewardFunction | None:
-    """The maze's true reward (``spec.reward``); the environment's own reward otherwise."""
-    if spec.is_maze:
-        return lambda states, actions, next_states: spec.reward(states[..., :2])
-    return None
-
-
-def reward_description(spec: EnvironmentSpec) -> str:
-    return spec.reward.describe_frame() if spec.is_maze else f"{spec.gym_id}'s own reward"
+    """What rollouts are scored by: a maze's true reward (``spec.reward``), the environment's own otherwise."""
+    return spec.kind.evaluation_reward(spec)
 
 
 def rollout_scores(label: str, rollouts: Rollouts, gamma: float, spec: EnvironmentSpec) -> dict:
@@ -76,15 +69,9 @@ def rollout_scores(label: str, rollouts: Rollouts, gamma: float, spec: Environme
         "action_norm": mean_std(per_rollout["action_norms"]),
         "rollouts": len(rollouts.returns),
         "steps": rollouts.actions.shape[1],
-        "reward": reward_description(spec),
+        "reward": spec.kind.reward_description(spec),
     }
-    if spec.is_maze:
-        reached, stay = arrival_and_stay(spec.reward, rollouts.observations[:, :-1, :2])
-        scores["best_cell"] = {
-            "cell": list(spec.reward.best_cell()),
-            "reached": float(reached.mean()),
-            "stay_after_arrival": float(stay[reached].mean()) if reached.any() else None,
-        }
+    scores |= spec.kind.rollout_extras(spec, rollouts.observations[:, :-1])
     return scores | {name: values.tolist() for name, values in per_rollout.items()}
 
 
@@ -155,11 +142,8 @@ def erc_windows(
         for k, (d, n, x) in enumerate(zip(datasets, shares, excluded_rows))
     ]
     rows = np.concatenate([p[0] for p in parts])
-    if spec.is_maze:
-        action_dim = datasets[0].actions.shape[1]
-        returns = spec.reward(rows[..., action_dim : action_dim + 2]).sum(axis=1)
-    else:
-        returns = np.concatenate([p[1] for p in parts]).sum(axis=1)
+    rewards = np.concatenate([p[1] for p in parts])
+    returns = spec.kind.window_returns(spec, rows, datasets[0].actions.shape[1], rewards)
     return ErcWindows(rows, np.asarray(returns, dtype=np.float64))
 
 
@@ -252,7 +236,7 @@ def evaluate_diffuser_methods(
     networks (by the mean ``gamma``-discounted return of these very rollouts, as the thesis
     chose its checkpoints: an optimistic pick, reported beside the last network).
     """
-    methods = diffuser_methods(spec.is_maze) if methods is None else methods
+    methods = diffuser_methods(spec.has_true_reward_guide) if methods is None else methods
     starts, start_index = evaluation_starts(spec, settings)
     guides: dict[str, Guide | None] = {m.name: method_guide(m, trained, spec, learnt) for m in methods}
     final_epochs = {}

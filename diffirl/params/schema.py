@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, create_model, model_validator
 
-from diffirl.envs.registry import ENVIRONMENTS, MAZE_ENVIRONMENTS
+from diffirl.envs.kinds import EnvironmentKind, Locomotion, PointMaze
+from diffirl.envs.registry import ENVIRONMENTS, environments_with, environments_with_true_reward_settings
 from diffirl.methods import LOSSES, MMD_KERNELS
 
 PositiveInt_ = Annotated[int, Field(gt=0)]
@@ -116,10 +117,14 @@ class CheetahDataset(_DatasetSources):
     minari: dict[CheetahSplit, str | None]
 
 
-class Datasets(Strict):
-    umaze: MazeDataset
-    large: MazeDataset
-    halfcheetah: CheetahDataset
+#: the dataset settings of each kind of environment
+DATASET_SETTINGS: dict[type[EnvironmentKind], type[Strict]] = {PointMaze: MazeDataset, Locomotion: CheetahDataset}
+
+Datasets = create_model(
+    "Datasets",
+    __base__=Strict,
+    **{name: (DATASET_SETTINGS[type(spec.kind)], ...) for name, spec in ENVIRONMENTS.items()},
+)
 
 
 class Table3(Strict):
@@ -134,7 +139,7 @@ class DatasetFigure(Strict):
 
 
 class Figures(Strict):
-    dataset_samples: dict[Literal["umaze", "large"], DatasetFigure]
+    dataset_samples: dict[Literal[environments_with("dataset_samples")], DatasetFigure]
 
 
 class Diffuser(Strict):
@@ -235,7 +240,9 @@ class TrueRewardSettings(Strict):
 
 
 TrueRewards = create_model(
-    "TrueRewards", __base__=Strict, **{env: (TrueRewardSettings, ...) for env in MAZE_ENVIRONMENTS}
+    "TrueRewards",
+    __base__=Strict,
+    **{env: (TrueRewardSettings, ...) for env in environments_with_true_reward_settings()},
 )
 
 
@@ -254,7 +261,9 @@ class DynamicsErrorSettings(Strict):
 
 
 DynamicsErrors = create_model(
-    "DynamicsErrors", __base__=Strict, **{env: (DynamicsErrorSettings, ...) for env in MAZE_ENVIRONMENTS}
+    "DynamicsErrors",
+    __base__=Strict,
+    **{env: (DynamicsErrorSettings, ...) for env in environments_with("dynamics_error")},
 )
 
 

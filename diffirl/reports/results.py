@@ -22,11 +22,17 @@ from diffirl.reports import thesis
 
 @dataclass(frozen=True)
 class ResultsTable:
-    number: int
+    #: the thesis's table number; ``None`` for an environment the thesis has no table of
+    number: int | None
     environment: str
     #: the per-rollout statistic of the evaluation metrics the table reports
     statistic: str
     with_erc: bool
+
+    @property
+    def name(self) -> str:
+        """The stem of the table's files: ``table1``, or ``results_ENV`` where the thesis has no number."""
+        return f"table{self.number}" if self.number is not None else f"results_{self.environment}"
 
     @property
     def column(self) -> str:
@@ -63,6 +69,13 @@ RESULTS_TABLES: dict[int, ResultsTable] = {
     )
 }
 
+#: a returns table, with ERC, for every registered environment the thesis has no table of
+ENVIRONMENT_TABLES: dict[str, ResultsTable] = {
+    name: ResultsTable(None, name, "returns", with_erc=True)
+    for name in ENVIRONMENTS
+    if name not in {t.environment for t in RESULTS_TABLES.values()}
+}
+
 
 def paired_difference(values: np.ndarray, reference: np.ndarray, confidence: float) -> tuple[float, float, float]:
     """Mean of values - reference over paired rollouts, with a t-interval of the given coverage."""
@@ -93,7 +106,7 @@ def build_results_table(table: ResultsTable, metrics: dict, confidence: float = 
     references = [name for name in ("base", "true") if name in metrics]
     description = table.describe(metrics) if metrics else ""
     rows = []
-    for method, key in table_rows(metrics, spec.is_maze):
+    for method, key in table_rows(metrics, spec.has_true_reward_guide):
         entry = metrics.get(key)
         values = np.asarray(entry[table.statistic]) if entry else None
         row = {
