@@ -1,12 +1,15 @@
 """A copy of the project, as a fresh clone at smoke scale has it, for the end-to-end runs."""
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 
-def run(cwd: Path, *command: str, timeout: int = 900) -> str:
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+def run(cwd: Path, *command: str, timeout: int = 900, env: dict | None = None) -> str:
+    """Run ``command`` in ``cwd`` (with ``env`` added to this process's environment); its output."""
+    environment = None if env is None else os.environ | env
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=environment)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
     return result.stdout + result.stderr
 
