@@ -34,14 +34,36 @@ class MaximumMeanDiscrepancy(TrajectoryLoss):
 
 
 @dataclass(frozen=True)
+class GuideSource:
+    """What steers a diffuser method's chain, declared without torch. The project's sources have
+    their guide built by :func:`diffirl.method.evaluation.build_guide` (registered per class); a
+    source defined outside the project (a plugin, :mod:`diffirl.plugins`) builds its own by
+    overriding :meth:`build`."""
+
+    def build(self, trained, spec):
+        """The guide (plans, steps) -> one value per plan, for the diffuser ``trained`` in ``spec``."""
+        raise NotImplementedError(f"{type(self).__name__} builds no guide: override build() or register one")
+
+
+@dataclass(frozen=True)
+class ByTrueReward(GuideSource):
+    """The environment's true reward, differentiated through the plan (where it is designed)."""
+
+
+@dataclass(frozen=True)
+class ByLearntReward(GuideSource):
+    """The reward network the method's own stage learnt."""
+
+
+@dataclass(frozen=True)
 class Method:
     #: the short name used in params, file names and metrics keys
     name: str
     #: the row label of the results tables (the thesis's wording)
     label: str
     family: Literal["diffuser", "baseline"]
-    #: diffuser methods: what guides the chain
-    guide: Literal["true", "learnt"] | None = None
+    #: diffuser methods: what guides the chain (none: the base diffuser)
+    guide: GuideSource | None = None
     #: learnt rewards: the trajectory loss the reward is learnt with
     trajectory_loss: TrajectoryLoss | None = None
     #: the method ends with an explicit reward, which ERC can score
@@ -50,12 +72,12 @@ class Method:
     needs_true_reward_guide: bool = False
 
     def __post_init__(self):
-        if (self.guide == "learnt") != (self.trajectory_loss is not None):
+        if self.is_learnt != (self.trajectory_loss is not None):
             raise ValueError(f"method {self.name!r}: a learnt reward needs a trajectory loss, and only it has one")
 
     @property
     def is_learnt(self) -> bool:
-        return self.guide == "learnt"
+        return isinstance(self.guide, ByLearntReward)
 
     @property
     def short_label(self) -> str:
@@ -69,12 +91,12 @@ METHODS: dict[str, Method] = {
     m.name: m
     for m in (
         Method("base", "Base Diffuser", "diffuser"),
-        Method("true", "Diffuser (True Reward)", "diffuser", guide="true", needs_true_reward_guide=True),
+        Method("true", "Diffuser (True Reward)", "diffuser", guide=ByTrueReward(), needs_true_reward_guide=True),
         Method(
             "mse",
             "Diffuser (Learnt MSE Reward)",
             "diffuser",
-            guide="learnt",
+            guide=ByLearntReward(),
             trajectory_loss=MeanSquaredError(),
             has_reward=True,
         ),
@@ -82,7 +104,7 @@ METHODS: dict[str, Method] = {
             "mmd_gauss",
             "Diffuser (Learnt MMD-Gauss Reward)",
             "diffuser",
-            guide="learnt",
+            guide=ByLearntReward(),
             trajectory_loss=MaximumMeanDiscrepancy("gaussian"),
             has_reward=True,
         ),
@@ -90,7 +112,7 @@ METHODS: dict[str, Method] = {
             "mmd_matern",
             "Diffuser (Learnt MMD-Matern Reward)",
             "diffuser",
-            guide="learnt",
+            guide=ByLearntReward(),
             trajectory_loss=MaximumMeanDiscrepancy("matern"),
             has_reward=True,
         ),
@@ -106,19 +128,28 @@ def register_method(method: Method) -> Method:
     if method.name in METHODS:
         raise ValueError(f"method {method.name!r} is registered already")
     METHODS[method.name] = method
+    _derive_lists()
     return method
 
 
-load_plugins()
+def _derive_lists() -> None:
+    """The lists below, from the registry as it stands (again after each plugin's entry)."""
+    global LOSSES, MMD_KERNELS, BASELINES
+    #: the learnt rewards, one per trajectory loss
+    LOSSES = tuple(name for name, m in METHODS.items() if m.is_learnt)
+    #: the kernels of the MMD losses, each with its own estimator setting (`mmd_unbiased`)
+    MMD_KERNELS = tuple(
+        m.trajectory_loss.kernel for m in METHODS.values() if isinstance(m.trajectory_loss, MaximumMeanDiscrepancy)
+    )
+    #: the `imitation` baselines
+    BASELINES = tuple(name for name, m in METHODS.items() if m.family == "baseline")
 
-#: the learnt rewards, one per trajectory loss
-LOSSES: tuple[str, ...] = tuple(name for name, m in METHODS.items() if m.is_learnt)
-#: the kernels of the MMD losses, each with its own estimator setting (`mmd_unbiased`)
-MMD_KERNELS: tuple[str, ...] = tuple(
-    m.trajectory_loss.kernel for m in METHODS.values() if isinstance(m.trajectory_loss, MaximumMeanDiscrepancy)
-)
-#: the `imitation` baselines
-BASELINES: tuple[str, ...] = tuple(name for name, m in METHODS.items() if m.family == "baseline")
+
+LOSSES: tuple[str, ...]
+MMD_KERNELS: tuple[str, ...]
+BASELINES: tuple[str, ...]
+_derive_lists()
+load_plugins()
 
 
 def diffuser_methods(has_true_reward_guide: bool) -> tuple[Method, ...]:

@@ -22,7 +22,7 @@ def main() -> None:
         for number in RESULTS_TABLES
     }
     ours = yaml.safe_load(Path("params.yaml").read_text())
-    frame = build_claims(tables, ours, compose("paper"))
+    frame = build_claims(tables, ours, compose("paper", validate=False))  # the thesis's settings, for its own tables
     write_csv_frame(paths.CLAIMS, frame)
     write_json(paths.summary_file("claims"), claims_summary(frame))
     print(frame[["table", "claim", "ours_verdict", "thesis_verdict"]].to_string(index=False))

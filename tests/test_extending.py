@@ -1,9 +1,11 @@
 """Extending the study from outside the project: what the README's "Extending" section promises.
 
-A fourth environment, gymnasium-robotics's PointMaze_Medium-v3, comes from one registry entry
-(the plugin function below, loaded through ``DIFFIRL_PLUGINS``) and a smoke-scale settings
-overlay; no project file changes. Snakemake then builds its dataset, diffuser, experts, learnt
-rewards, baselines and results table in a copy of the project.
+Two plugins (tests/plugins.py), loaded through ``DIFFIRL_PLUGINS``, and no project file changed: a
+new diffuser method defined entirely there (a guide that pushes plans to the right), and a fourth environment,
+gymnasium-robotics's PointMaze_Medium-v3, from one registry entry and a smoke-scale settings
+overlay. Snakemake then builds the study in a copy of the project, with the new method in every
+table and the new environment's dataset, diffuser, experts, learnt rewards, baselines and
+results table.
 """
 
 import copy
@@ -15,41 +17,11 @@ import pytest
 import yaml
 
 from diffirl import paths
-from diffirl.envs.maze import MazeLayout
 
+from .plugins import EVALUATION_STARTS, EXPERT_STARTS, MEDIUM_MAZE, PLUGINS
 from .projects import copy_project, run
 
 pytestmark = pytest.mark.e2e
-
-MEDIUM_MAZE = MazeLayout(
-    "medium",
-    (
-        "########",
-        "#..##..#",
-        "#..#...#",
-        "##...###",
-        "#..#...#",
-        "#.#..#.#",
-        "#...#..#",
-        "########",
-    ),
-)
-#: free cells of the medium maze: where experts and evaluation rollouts start
-EXPERT_STARTS = [[1, 1], [1, 5], [6, 1]]
-EVALUATION_STARTS = [[1, 1], [1, 5], [6, 1], [6, 6]]
-
-
-def register_medium_maze() -> None:
-    """The plugin: ``DIFFIRL_PLUGINS=tests.test_extending:register_medium_maze``."""
-    from diffirl.envs.kinds import POINT_MAZE
-    from diffirl.envs.registry import EnvironmentSpec, register_environment
-    from diffirl.rewards.true_reward import CellReward
-
-    register_environment(
-        EnvironmentSpec(
-            "medium", "PointMaze_Medium-v3", POINT_MAZE, ("base",), MEDIUM_MAZE, reward=CellReward(MEDIUM_MAZE)
-        )
-    )
 
 
 def with_medium_maze(params: dict) -> dict:
@@ -75,18 +47,35 @@ def test_the_medium_layout_is_gymnasium_robotics_map():
 
 
 @pytest.fixture(scope="module")
-def medium_maze_project(root, tmp_path_factory):
-    project = copy_project(root, tmp_path_factory.mktemp("medium"))
+def extended_project(root, tmp_path_factory):
+    """The study at smoke scale with both plugins."""
+    project = copy_project(root, tmp_path_factory.mktemp("extended"))
     params = project / "params.yaml"
     params.write_text(yaml.safe_dump(with_medium_maze(yaml.safe_load(params.read_text())), sort_keys=False))
-    plugin = {"DIFFIRL_PLUGINS": "tests.test_extending:register_medium_maze", "PYTHONPATH": str(root)}
-    table = paths.environment_results_table("medium")
-    log = run(project, "snakemake", "--cores", "2", str(table), timeout=1200, env=plugin)
-    return project, log, plugin
+    plugins = {"DIFFIRL_PLUGINS": PLUGINS, "PYTHONPATH": str(root)}
+    run(project, "snakemake", "--cores", "2", "study", timeout=1800, env=plugins)
+    return project, plugins
 
 
-def test_a_new_environment_is_built_from_a_registry_entry_and_settings(medium_maze_project, root):
-    project, log, _ = medium_maze_project
+def test_a_new_method_is_one_registry_entry_and_joins_every_table(extended_project):
+    project, _ = extended_project
+    table = pd.read_csv(project / paths.results_table(1)).set_index("method")
+    row = table.loc["rightward"]
+    assert row["label"] == "Diffuser (Rightward Guide)"
+    assert np.isfinite([row["return_mean"], row["vs_base_low"], row["vs_base_high"]]).all()
+    assert pd.isna(row["thesis_return_mean"]) and pd.isna(row["erc"])
+    assert list(table.index[:2]) == ["base", "true"] and list(table.index[-3:]) == ["bc", "gail", "airl"]
+    evaluation = json.loads((project / paths.evaluation_metrics("umaze")).read_text())
+    assert evaluation["rightward"]["returns"] != evaluation["base"]["returns"]  # the guide steered
+    # the thesis's claims name the thesis's methods only
+    claims = (project / paths.CLAIMS).read_text()
+    assert "Rightward" not in claims and "rightward" not in claims
+    assert "Diffuser (Rightward Guide)" in (project / paths.REPORT_MARKDOWN).read_text()
+    assert "rightward" in pd.read_csv(project / paths.results_table(4))["method"].tolist()
+
+
+def test_a_new_environment_is_built_from_a_registry_entry_and_settings(extended_project, root):
+    project, _ = extended_project
     for made in (
         paths.dataset_file("medium", "base"),
         paths.diffuser_model("medium"),
@@ -94,23 +83,39 @@ def test_a_new_environment_is_built_from_a_registry_entry_and_settings(medium_ma
         paths.learnt_reward("medium", "mse"),
         paths.evaluation_metrics("medium"),
         paths.experts_figure("medium"),
+        paths.rollout_figure("medium"),
     ):
         assert (project / made).is_file(), f"{made} was not made"
     assert paths.experts_figure("medium").name == "medium_experts.png"  # the thesis has no number for it
     table = pd.read_csv(project / paths.environment_results_table("medium"))
-    assert list(table["method"]) == ["base", "true", "mse", "mmd_gauss", "mmd_matern", "bc", "gail", "airl"]
+    assert list(table["method"]) == [
+        "base",
+        "true",
+        "mse",
+        "mmd_gauss",
+        "mmd_matern",
+        "rightward",
+        "bc",
+        "gail",
+        "airl",
+    ]
     assert np.isfinite(table["return_mean"]).all()
     assert np.isfinite(table.set_index("method").loc[["mse", "mmd_gauss", "mmd_matern", "airl"], "erc"]).all()
     evaluation = json.loads((project / paths.evaluation_metrics("medium")).read_text())
     assert evaluation["base"]["reward"].startswith("r = 5i + 5j")
     assert evaluation["base"]["rollouts"] == 2 * len(EVALUATION_STARTS)
-    # nothing of the other environments was needed
-    assert not (project / paths.dataset_file("umaze", "base")).exists()
-    # the project itself is unchanged: its DAG has no medium maze without the plugin
-    assert "medium" not in run(root, "python", "-m", "diffirl.dag", "--list", "study")
+    # the project itself is unchanged: its DAG has neither without the plugins
+    listed = run(root, "python", "-m", "diffirl.dag", "--list", "study")
+    assert "medium" not in listed and "rightward" not in listed
 
 
-def test_a_plugin_that_cannot_be_imported_is_named(medium_maze_project):
-    project, _, plugin = medium_maze_project
+def test_a_plugin_that_cannot_be_imported_is_named(extended_project):
+    project, plugins = extended_project
     with pytest.raises(AssertionError, match="DIFFIRL_PLUGINS names 'tests.no_such_plugin'"):
-        run(project, "python", "stages/evaluate.py", "medium", env=plugin | {"DIFFIRL_PLUGINS": "tests.no_such_plugin"})
+        run(
+            project,
+            "python",
+            "stages/evaluate.py",
+            "medium",
+            env=plugins | {"DIFFIRL_PLUGINS": "tests.no_such_plugin:register"},
+        )

@@ -203,24 +203,24 @@ def test_each_learnt_method_holds_the_loss_its_name_says():
 
 
 def test_a_learnt_reward_without_a_loss_is_refused_where_it_is_declared():
-    from diffirl.methods import MeanSquaredError, Method
+    from diffirl.methods import ByLearntReward, ByTrueReward, MeanSquaredError, Method
 
     with pytest.raises(ValueError, match="'mine'.*trajectory loss"):
-        Method("mine", "Diffuser (Mine)", "diffuser", guide="learnt")
+        Method("mine", "Diffuser (Mine)", "diffuser", guide=ByLearntReward())
     with pytest.raises(ValueError, match="'true'.*trajectory loss"):
-        Method("true", "Diffuser (True Reward)", "diffuser", guide="true", trajectory_loss=MeanSquaredError())
+        Method("true", "Diffuser (True Reward)", "diffuser", guide=ByTrueReward(), trajectory_loss=MeanSquaredError())
 
 
 def test_a_new_loss_is_a_declaration_and_a_registered_computation():
     from diffirl.method.reward_learning import trajectory_loss
-    from diffirl.methods import METHODS, Method, TrajectoryLoss
+    from diffirl.methods import METHODS, ByLearntReward, Method, TrajectoryLoss
     from diffirl.rewards import losses
 
     class Constant(TrajectoryLoss):
         pass
 
     METHODS["constant"] = Method(
-        "constant", "Diffuser (Constant)", "diffuser", guide="learnt", trajectory_loss=Constant()
+        "constant", "Diffuser (Constant)", "diffuser", guide=ByLearntReward(), trajectory_loss=Constant()
     )
     try:
         with pytest.raises(NotImplementedError, match="Constant"):

@@ -11,6 +11,7 @@ for the true reward, normalised plans for a learnt one, raw states and actions f
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +27,7 @@ from diffirl.envs.registry import EnvironmentSpec
 from diffirl.io import atomic_path
 from diffirl.method.expert_trajectories import Experts
 from diffirl.method.experts import start_states, true_reward_guide
-from diffirl.methods import METHODS, Method, diffuser_methods
+from diffirl.methods import METHODS, ByLearntReward, ByTrueReward, GuideSource, Method, diffuser_methods
 from diffirl.metrics import action_norms, discounted_return, episode_return_correlation, mean_std
 from diffirl.params.schema import Diffuser, EvaluationSettings
 from diffirl.planning.rollouts import planned_rollouts
@@ -206,11 +207,25 @@ class GroupedGuide(torch.nn.Module):
 def method_guide(
     method: Method, trained: TrainedDiffuser, spec: EnvironmentSpec, learnt: dict[str, torch.nn.Module]
 ) -> Guide | None:
-    if method.guide == "true":
-        return true_reward_guide(trained, spec)
-    if method.guide == "learnt":
-        return learnt[method.name]
-    return None
+    return None if method.guide is None else build_guide(method.guide, method, trained, spec, learnt)
+
+
+@functools.singledispatch
+def build_guide(
+    source: GuideSource, method: Method, trained: TrainedDiffuser, spec: EnvironmentSpec, learnt: dict
+) -> Guide:
+    """A method's guide, built as its source's class registers; a source from outside builds its own."""
+    return source.build(trained, spec)
+
+
+@build_guide.register
+def _(source: ByTrueReward, method: Method, trained: TrainedDiffuser, spec: EnvironmentSpec, learnt: dict) -> Guide:
+    return true_reward_guide(trained, spec)
+
+
+@build_guide.register
+def _(source: ByLearntReward, method: Method, trained: TrainedDiffuser, spec: EnvironmentSpec, learnt: dict) -> Guide:
+    return learnt[method.name]
 
 
 def snapshot_key(loss: str, epoch: int) -> str:

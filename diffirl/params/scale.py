@@ -23,14 +23,17 @@ HEADER = (
 )
 
 
-def compose(scale: str, scales_dir: Path = SCALES_DIR) -> dict:
+def compose(scale: str, scales_dir: Path = SCALES_DIR, validate: bool = True) -> dict:
+    """The settings of ``scale``; ``validate=False`` for a reader of some settings only, which then
+    does not need the sections of environments or methods added by plugins (diffirl/plugins.py)."""
     if scale not in SCALES:
         raise ParameterError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
     settings = yaml.safe_load((scales_dir / "default.yaml").read_text())
     if scale != "default":
         settings = deep_merge(settings, yaml.safe_load((scales_dir / f"{scale}.yaml").read_text()))
-    validate_params(settings, f"scale {scale!r}")
-    validate_variants(settings, f"scale {scale!r}")
+    if validate:
+        validate_params(settings, f"scale {scale!r}")
+        validate_variants(settings, f"scale {scale!r}")
     return settings
 
 

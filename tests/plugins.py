@@ -1,0 +1,57 @@
+"""Two plugins for the extension tests (tests/test_extending.py), loaded by the stages through
+``DIFFIRL_PLUGINS``: a new diffuser method and a fourth environment. Only what the registries
+import is imported here at the top (diffirl/plugins.py says why)."""
+
+from dataclasses import dataclass
+
+from diffirl.envs.maze import MazeLayout
+from diffirl.methods import GuideSource
+
+MEDIUM_MAZE = MazeLayout(
+    "medium",
+    (
+        "########",
+        "#..##..#",
+        "#..#...#",
+        "##...###",
+        "#..#...#",
+        "#.#..#.#",
+        "#...#..#",
+        "########",
+    ),
+)
+#: free cells of the medium maze: where experts and evaluation rollouts start
+EXPERT_STARTS = [[1, 1], [1, 5], [6, 1]]
+EVALUATION_STARTS = [[1, 1], [1, 5], [6, 1], [6, 6]]
+
+
+def register_medium_maze() -> None:
+    """The plugin: ``DIFFIRL_PLUGINS=tests.plugins:register_medium_maze``."""
+    from diffirl.envs.kinds import POINT_MAZE
+    from diffirl.envs.registry import EnvironmentSpec, register_environment
+    from diffirl.rewards.true_reward import CellReward
+
+    register_environment(
+        EnvironmentSpec(
+            "medium", "PointMaze_Medium-v3", POINT_MAZE, ("base",), MEDIUM_MAZE, reward=CellReward(MEDIUM_MAZE)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Rightward(GuideSource):
+    """Guides every plan towards larger x: the sum of its normalised x positions."""
+
+    def build(self, trained, spec):
+        x = trained.action_dim  # a plan's transition is [action, observation]; x is the first observation
+        return lambda plans, steps: plans[..., x].sum(dim=1)
+
+
+def register_rightward_guide() -> None:
+    """The plugin: ``DIFFIRL_PLUGINS=tests.plugins:register_rightward_guide``."""
+    from diffirl.methods import Method, register_method
+
+    register_method(Method("rightward", "Diffuser (Rightward Guide)", "diffuser", guide=Rightward()))
+
+
+PLUGINS = "tests.plugins:register_rightward_guide,tests.plugins:register_medium_maze"
