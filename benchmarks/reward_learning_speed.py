@@ -38,10 +38,10 @@ def measure(
     from diffirl.diffusion.model_io import build_diffusion
     from diffirl.diffusion.precision import with_precision
     from diffirl.diffusion.sampling import Guidance, freeze, sample
-    from diffirl.method.reward_model import RewardMLP
+    from diffirl.methods.thesis.losses import mmd
+    from diffirl.methods.thesis.reward_model import RewardMLP
     from diffirl.params.load import validate_params
     from diffirl.params.scale import compose
-    from diffirl.rewards.losses import mmd
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)

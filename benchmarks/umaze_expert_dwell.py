@@ -20,7 +20,7 @@ import numpy as np
 
 from diffirl.diffusion.model_io import load_trained_diffuser
 from diffirl.envs.registry import get_environment
-from diffirl.method.experts import guided_rollout_experts
+from diffirl.experts.generation import guided_rollout_experts
 from diffirl.params.load import load_params
 from diffirl.planning.rollouts import EXECUTIONS
 from diffirl.rewards.true_reward import best_cell_dwell

@@ -21,6 +21,7 @@ import yaml
 
 from diffirl import paths
 from diffirl.envs.registry import ENVIRONMENTS, environments_with
+from diffirl.methods import METHODS, baselines_with_rewards
 from diffirl.reports.budget_cuts import CUT_SECTIONS
 from diffirl.reports.results import ENVIRONMENT_TABLES, RESULTS_TABLES
 from diffirl.stage_code import stage_code
@@ -266,10 +267,11 @@ def demonstration_sources(environment: str) -> list[str]:
 
 def train_baseline_stage(environment: str, algorithm: str) -> Stage:
     outs = [str(paths.baseline_policy(environment, algorithm))]
-    if algorithm == "airl":
-        outs.append(str(paths.airl_reward_net(environment)))
+    method = METHODS[algorithm]
+    if method.has_reward:
+        outs.append(str(paths.baseline_reward_net(environment, algorithm)))
     # imitation logs different statistics per algorithm; each has a loss-like column to draw
-    y = {"bc": "bc/loss", "gail": "mean/disc/disc_loss", "airl": "mean/disc/disc_loss"}[algorithm]
+    y = method.learner.log_column
     return Stage(
         name=f"train_baseline_{environment}_{algorithm}",
         cmd=f"python stages/train_baseline.py {environment} {algorithm}",
@@ -288,7 +290,7 @@ def evaluate_baselines_stage(environment: str) -> Stage:
         deps=tuple(
             stage_code("evaluate_baselines")
             + [str(paths.baseline_policy(environment, algorithm)) for algorithm in paths.BASELINES]
-            + [str(paths.airl_reward_net(environment))]
+            + [str(paths.baseline_reward_net(environment, name)) for name in baselines_with_rewards()]
             + erc_inputs(environment)
         ),
         outs=(str(paths.baselines_rollouts(environment)), str(paths.baselines_metrics(environment))),

@@ -302,9 +302,9 @@ def baseline_policy(environment: str, algorithm: str) -> Path:
 
 
 @_study_file
-def airl_reward_net(environment: str) -> Path:
-    """AIRL's learnt reward without its shaping term, as an `imitation` reward network."""
-    return DATA / "baselines" / environment / "airl_reward.pt"
+def baseline_reward_net(environment: str, algorithm: str) -> Path:
+    """The reward network of a baseline that ends with one (AIRL's, with its shaping term), as `imitation` saves it."""
+    return DATA / "baselines" / environment / f"{algorithm}_reward.pt"
 
 
 @_study_file

@@ -12,9 +12,9 @@ from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.diffusion.model_io import load_trained_diffuser
 from diffirl.envs.registry import environments_with
+from diffirl.evaluation import load_positions
+from diffirl.experts.generation import start_states
 from diffirl.io import write_csv_frame, write_json
-from diffirl.method.evaluation import load_positions
-from diffirl.method.experts import start_states
 from diffirl.planning.diagnosis import error_grid, stalled, summary, uniform_free_states
 from diffirl.planning.quality import dynamics_errors
 from diffirl.planning.rollouts import plan

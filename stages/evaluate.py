@@ -6,11 +6,11 @@ from _common import fail, parse, run_stage, variant_methods
 from diffirl import paths
 from diffirl.data.format import DatasetError
 from diffirl.diffusion.model_io import load_trained_diffuser
+from diffirl.evaluation import environment_erc_windows, evaluate_diffuser_methods, save_rollouts
+from diffirl.experts.generation import as_guidance
 from diffirl.io import write_json
-from diffirl.method.evaluation import environment_erc_windows, evaluate_diffuser_methods, save_rollouts
-from diffirl.method.experts import as_guidance
-from diffirl.method.reward_model import RewardMLP
 from diffirl.methods import diffuser_methods
+from diffirl.methods.thesis.reward_model import RewardMLP
 
 
 def main() -> None:

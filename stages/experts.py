@@ -6,14 +6,14 @@ from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.data.format import DatasetError, read_dataset
 from diffirl.diffusion.model_io import load_trained_diffuser
-from diffirl.io import write_json
-from diffirl.method.experts import (
+from diffirl.experts.generation import (
     dataset_window_experts,
     goal_distances,
     goal_plan_experts,
     goal_rollout_experts,
     guided_rollout_experts,
 )
+from diffirl.io import write_json
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.method_figures import experts_figure, true_reward_figure
 from diffirl.rewards.true_reward import best_cell_dwell

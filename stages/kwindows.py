@@ -6,9 +6,9 @@ import numpy as np
 
 from _common import fail, parse, run_stage
 from diffirl import paths
+from diffirl.experts.trajectories import Experts
 from diffirl.io import atomic_path
-from diffirl.method.expert_trajectories import Experts
-from diffirl.rewards.windows import k_windows
+from diffirl.methods.thesis.k_windows import k_windows
 
 
 def main() -> None:

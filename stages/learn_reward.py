@@ -7,9 +7,9 @@ from diffirl import paths
 from diffirl.checkpoints import fingerprint
 from diffirl.data.format import sha256_of
 from diffirl.diffusion.model_io import load_trained_diffuser
+from diffirl.experts.generation import as_guidance
 from diffirl.io import write_csv, write_json
-from diffirl.method.experts import as_guidance
-from diffirl.method.reward_learning import RewardLearner
+from diffirl.methods.thesis.reward_learning import RewardLearner
 
 
 def main() -> None:

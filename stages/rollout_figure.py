@@ -6,7 +6,7 @@ import numpy as np
 from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.envs.registry import environments_with
-from diffirl.method.evaluation import load_positions
+from diffirl.evaluation import load_positions
 from diffirl.methods import METHODS, methods_for
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.method_figures import rollouts_figure, start_point_figure

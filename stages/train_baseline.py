@@ -10,17 +10,17 @@ import pandas as pd
 
 from _common import fail, parse, run_stage
 from diffirl import paths
-from diffirl.baselines.demonstrations import (
+from diffirl.data.format import DatasetError, read_dataset
+from diffirl.envs.gym_wrappers import make_policy_env
+from diffirl.experts.trajectories import Experts
+from diffirl.io import write_json, write_text
+from diffirl.methods.baselines.demonstrations import (
     choose_expert_episodes,
     episodes_for_transitions,
     expert_episodes,
     to_trajectories,
 )
-from diffirl.baselines.training import save_policy, save_reward_net, train_baseline, training_statistics
-from diffirl.data.format import DatasetError, read_dataset
-from diffirl.envs.gym_wrappers import make_policy_env
-from diffirl.io import write_json, write_text
-from diffirl.method.expert_trajectories import Experts
+from diffirl.methods.baselines.training import save_policy, save_reward_net, train_baseline, training_statistics
 
 
 def demonstration_experts(spec, params) -> tuple[Experts, dict]:
@@ -58,7 +58,7 @@ def main() -> None:
     log.insert(0, "step", range(1, len(log) + 1))  # one row per BC log interval or adversarial round
     save_policy(trained.policy, paths.baseline_policy(spec.name, algorithm))
     if trained.reward_net is not None:
-        save_reward_net(trained.reward_net, paths.airl_reward_net(spec.name))
+        save_reward_net(trained.reward_net, paths.baseline_reward_net(spec.name, algorithm))
     write_text(paths.baseline_training_log(spec.name, algorithm), log.to_csv(index=False))
     write_json(
         paths.baseline_training_metrics(spec.name, algorithm),
@@ -68,7 +68,7 @@ def main() -> None:
             "demonstration_steps": int(experts.trajectories.shape[1]),
             "transitions": int(sum(len(d.acts) for d in demonstrations)),
             "demonstrations_chosen": chosen,
-            "timesteps": None if algorithm == "bc" else getattr(settings, algorithm).total_timesteps,
+            "timesteps": getattr(getattr(settings, algorithm), "total_timesteps", None),
             "seconds": round(seconds, 1),
         },
     )

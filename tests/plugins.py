@@ -55,3 +55,10 @@ def register_rightward_guide() -> None:
 
 
 PLUGINS = "tests.plugins:register_rightward_guide,tests.plugins:register_medium_maze"
+
+
+def register_second_behaviour_cloning() -> None:
+    """A baseline from the registry's learners: ``tests.plugins:register_second_behaviour_cloning``."""
+    from diffirl.methods import BehaviourCloning, Method, register_method
+
+    register_method(Method("bc_long", "Behaviour Cloning (Long)", "baseline", learner=BehaviourCloning()))

@@ -12,7 +12,7 @@ import pytest
 import torch
 from pandas.testing import assert_frame_equal
 
-from diffirl.baselines.training import training_statistics
+from diffirl.methods.baselines.training import training_statistics
 
 TRAIN_SCRIPT = """
 import sys
@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from imitation.data.types import Trajectory
 
-from diffirl.baselines.training import train_baseline
+from diffirl.methods.baselines.training import train_baseline
 from diffirl.envs import get_environment
 from diffirl.envs.gym_wrappers import make_policy_env
 from diffirl.params.load import validate_params

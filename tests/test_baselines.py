@@ -3,20 +3,26 @@ import pytest
 import torch
 from imitation.rewards.reward_nets import BasicRewardNet, BasicShapedRewardNet
 
-from diffirl.baselines.demonstrations import (
+from diffirl.data.format import make_dataset
+from diffirl.envs import get_environment
+from diffirl.envs.gym_wrappers import PointMazeState
+from diffirl.experts.generation import start_states
+from diffirl.experts.trajectories import Experts
+from diffirl.methods.baselines.demonstrations import (
     choose_expert_episodes,
     episodes_for_transitions,
     expert_episodes,
     to_rows,
     to_trajectories,
 )
-from diffirl.baselines.evaluation import airl_reward, evaluate_policies, reward_net_returns
-from diffirl.baselines.training import load_policy, load_reward_net, save_policy, save_reward_net, train_baseline
-from diffirl.data.format import make_dataset
-from diffirl.envs import get_environment
-from diffirl.envs.gym_wrappers import PointMazeState
-from diffirl.method.expert_trajectories import Experts
-from diffirl.method.experts import start_states
+from diffirl.methods.baselines.evaluation import evaluate_policies, recovered_reward, reward_net_returns
+from diffirl.methods.baselines.training import (
+    load_policy,
+    load_reward_net,
+    save_policy,
+    save_reward_net,
+    train_baseline,
+)
 from diffirl.params.schema import BCSettings
 from tests.test_evaluation import settings as evaluation_settings
 
@@ -167,9 +173,9 @@ def test_airl_erc_reads_the_recovered_reward_or_the_shaped_one_and_they_differ_b
     env = PointMazeState(UMAZE, 10)
     shaped = BasicShapedRewardNet(env.observation_space, env.action_space, discount_factor=0.9)
     rows = np.random.default_rng(0).normal(size=(3, 4, 6)).astype(np.float32)
-    unshaped_returns = reward_net_returns(airl_reward(shaped, "unshaped"), rows, 2)
-    shaped_returns = reward_net_returns(airl_reward(shaped, "shaped"), rows, 2)
-    assert airl_reward(shaped, "unshaped") is shaped.base and airl_reward(shaped, "shaped") is shaped
+    unshaped_returns = reward_net_returns(recovered_reward(shaped, "unshaped"), rows, 2)
+    shaped_returns = reward_net_returns(recovered_reward(shaped, "shaped"), rows, 2)
+    assert recovered_reward(shaped, "unshaped") is shaped.base and recovered_reward(shaped, "shaped") is shaped
     with torch.no_grad():
         states = torch.as_tensor(rows[..., 2:])
         potential = shaped.potential(states.reshape(-1, 4)).reshape(3, 4).numpy()
@@ -181,4 +187,4 @@ def test_airl_erc_reads_the_recovered_reward_or_the_shaped_one_and_they_differ_b
     )
     assert not np.allclose(shaped_returns, unshaped_returns)
     with pytest.raises(ValueError, match="'both'"):
-        airl_reward(shaped, "both")
+        recovered_reward(shaped, "both")

@@ -6,7 +6,7 @@ import torch
 
 from diffirl.diffusion.sampling import Guidance
 from diffirl.envs import get_environment
-from diffirl.method.evaluation import (
+from diffirl.evaluation import (
     GroupedGuide,
     allowed_window_starts,
     erc_windows,
@@ -16,10 +16,10 @@ from diffirl.method.evaluation import (
     load_positions,
     save_rollouts,
 )
-from diffirl.method.expert_trajectories import Experts
-from diffirl.method.experts import start_states, true_reward_guide
-from diffirl.method.reward_model import RewardMLP
+from diffirl.experts.generation import start_states, true_reward_guide
+from diffirl.experts.trajectories import Experts
 from diffirl.methods import LOSSES
+from diffirl.methods.thesis.reward_model import RewardMLP
 from diffirl.params.schema import EvaluationSettings
 from diffirl.planning.rollouts import planned_rollouts
 from tests.test_diffusion import sine_dataset
@@ -85,7 +85,7 @@ def test_halfcheetah_erc_windows_avoid_the_rows_the_base_diffuser_trained_on(roo
     from diffirl import paths
     from diffirl.data.format import write_datasets
     from diffirl.diffusion.windows import transitions
-    from diffirl.method.evaluation import environment_erc_windows
+    from diffirl.evaluation import environment_erc_windows
     from diffirl.params.load import validate_params
     from diffirl.params.scale import compose
 
@@ -124,7 +124,7 @@ def test_evaluation_scores_every_method_and_picks_the_best_snapshot(tmp_path):
     learnt = {loss: RewardMLP(trained.diffusion.horizon, 6, [8]) for loss in LOSSES}
     snapshots = {"mse": {1: RewardMLP(trained.diffusion.horizon, 6, [8]), 2: learnt["mse"]}}
     rows = np.random.default_rng(0).uniform(-1, 1, size=(10, trained.diffusion.horizon, 6))
-    from diffirl.method.evaluation import ErcWindows
+    from diffirl.evaluation import ErcWindows
 
     windows = ErcWindows(rows, rows[..., 2].sum(axis=1))
     metrics, rollouts, start_index = evaluate_diffuser_methods(
@@ -162,7 +162,7 @@ def test_halfcheetah_has_no_true_reward_row(tmp_path):
     spec = get_environment("halfcheetah")
     trained = tiny_trained(tmp_path, "hc", 17, 6)
     learnt = {loss: RewardMLP(trained.diffusion.horizon, 23, [8]) for loss in LOSSES}
-    from diffirl.method.evaluation import ErcWindows
+    from diffirl.evaluation import ErcWindows
 
     rows = np.random.default_rng(0).normal(size=(6, trained.diffusion.horizon, 23))
     metrics, rollouts, _ = evaluate_diffuser_methods(

@@ -46,6 +46,21 @@ def test_the_medium_layout_is_gymnasium_robotics_map():
     assert MEDIUM_MAZE.walls.tolist() == [[cell == 1 for cell in row] for row in MAP]
 
 
+def test_a_new_baseline_brings_its_settings_section_and_stages(root):
+    plugin = {"DIFFIRL_PLUGINS": "tests.plugins:register_second_behaviour_cloning", "PYTHONPATH": str(root)}
+    script = (
+        "from diffirl.params.schema import BaselineSettings, BCSettings; "
+        "print(BaselineSettings.model_fields['bc_long'].annotation is BCSettings)"
+    )
+    assert run(root, "python", "-c", script, env=plugin).strip().endswith("True")
+    stages = run(root, "python", "-c", STAGE_NAMES, env=plugin).split()
+    assert {"train_baseline_umaze_bc_long", "train_baseline_halfcheetah_bc_long"} <= set(stages)
+
+
+#: every stage name of the DAG, one per line
+STAGE_NAMES = "from diffirl.dag import pipeline_stages; print(*(s.name for s in pipeline_stages()), sep=chr(10))"
+
+
 @pytest.fixture(scope="module")
 def extended_project(root, tmp_path_factory):
     """The study at smoke scale with both plugins."""

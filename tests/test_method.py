@@ -4,11 +4,11 @@ import torch
 
 from diffirl.diffusion.sampling import Guidance
 from diffirl.envs import get_environment
-from diffirl.method.evaluation import ErcWindows, erc_of
-from diffirl.method.experts import dataset_window_experts, goal_plan_experts, guided_rollout_experts, start_states
-from diffirl.method.reward_learning import RewardLearner
-from diffirl.method.reward_model import RewardMLP
+from diffirl.evaluation import ErcWindows, erc_of
+from diffirl.experts.generation import dataset_window_experts, goal_plan_experts, guided_rollout_experts, start_states
 from diffirl.methods import LOSSES
+from diffirl.methods.thesis.reward_learning import RewardLearner
+from diffirl.methods.thesis.reward_model import RewardMLP
 from diffirl.params.schema import ExpertSettings, GuidanceSettings, RewardLearning
 from diffirl.rewards.true_reward import true_reward
 from tests.test_diffusion import sine_dataset
@@ -186,8 +186,8 @@ def test_erc_of_a_reward_that_is_the_true_return_is_zero(tmp_path):
 
 @pytest.mark.parametrize("loss", LOSSES)
 def test_losses_compare_in_the_units_and_with_the_estimator_params_say(tmp_path, sine_diffuser, loss):
-    from diffirl.method.reward_learning import trajectory_loss
-    from diffirl.rewards.losses import mmd
+    from diffirl.methods.thesis.losses import mmd
+    from diffirl.methods.thesis.reward_learning import trajectory_loss
 
     raw = make_learner(
         tmp_path, sine_diffuser, loss, name="raw.pt", loss_units="raw", mmd_unbiased={"gaussian": True, "matern": True}

@@ -14,7 +14,7 @@ from diffirl.data.format import DatasetError, provenance, read_dataset, write_da
 from diffirl.envs import get_environment
 from diffirl.envs.simulators import make_env, set_state, state_of
 from diffirl.io import stage_outputs, write_json, write_text, write_torch, written
-from diffirl.method.reward_model import RewardMLP
+from diffirl.methods.thesis.reward_model import RewardMLP
 from diffirl.params import ParameterError, load_params
 from diffirl.params.load import validate_params
 from diffirl.params.scale import compose
@@ -156,8 +156,8 @@ def test_a_checkpoint_of_other_code_is_not_resumed_and_says_so(tmp_path, monkeyp
 
 def test_saved_rollouts_replay_to_their_returns(tmp_path):
     """A table's rollouts can be replayed: start state and actions reproduce the states and the return."""
-    from diffirl.method.evaluation import evaluation_reward, save_rollouts
-    from diffirl.method.experts import start_states
+    from diffirl.evaluation import evaluation_reward, save_rollouts
+    from diffirl.experts.generation import start_states
     from diffirl.planning.rollouts import planned_rollouts
     from tests.test_planning import tiny_trained
 

@@ -7,11 +7,11 @@ import pytest
 import torch
 
 from diffirl.envs.maze import LARGE_MAZE, U_MAZE
+from diffirl.methods.thesis.k_windows import k_windows
+from diffirl.methods.thesis.losses import matern_kernel, mmd, mse
 from diffirl.metrics import episode_return_correlation
-from diffirl.rewards.losses import matern_kernel, mmd, mse
 from diffirl.rewards.true_reward import CellReward, arrival_and_stay, best_cell_dwell, true_reward
 from diffirl.rewards.true_reward_guide import TrueRewardGuide
-from diffirl.rewards.windows import k_windows
 from tests.test_method import learning_settings
 
 
@@ -191,7 +191,7 @@ def test_stages_that_only_tabulate_start_without_torch(stage):
 
 def test_each_learnt_method_holds_the_loss_its_name_says():
     from diffirl.methods import METHODS, MaximumMeanDiscrepancy
-    from diffirl.rewards.losses import trajectory_loss
+    from diffirl.methods.thesis.losses import trajectory_loss
 
     settings = learning_settings(mmd_unbiased={"gaussian": False, "matern": True})
     plans, windows = torch.randn(6, 3, 2, generator=torch.Generator().manual_seed(0)), torch.zeros(6, 3, 2)
@@ -212,9 +212,9 @@ def test_a_learnt_reward_without_a_loss_is_refused_where_it_is_declared():
 
 
 def test_a_new_loss_is_a_declaration_and_a_registered_computation():
-    from diffirl.method.reward_learning import trajectory_loss
     from diffirl.methods import METHODS, ByLearntReward, Method, TrajectoryLoss
-    from diffirl.rewards import losses
+    from diffirl.methods.thesis import losses
+    from diffirl.methods.thesis.reward_learning import trajectory_loss
 
     class Constant(TrajectoryLoss):
         pass
@@ -229,3 +229,19 @@ def test_a_new_loss_is_a_declaration_and_a_registered_computation():
         assert trajectory_loss("constant", torch.ones(2, 3), torch.zeros(2, 3), learning_settings()).item() == 7.0
     finally:
         del METHODS["constant"]
+
+
+def test_a_loss_from_outside_the_project_computes_itself():
+    from diffirl.methods import METHODS, ByLearntReward, Method, TrajectoryLoss
+    from diffirl.methods.thesis.reward_learning import trajectory_loss
+
+    class MeanAbsoluteError(TrajectoryLoss):
+        def compute(self, plans, windows, settings):
+            return (plans - windows).abs().mean()
+
+    learnt = ByLearntReward()
+    METHODS["mae"] = Method("mae", "Diffuser (MAE)", "diffuser", guide=learnt, trajectory_loss=MeanAbsoluteError())
+    try:
+        assert trajectory_loss("mae", torch.ones(2, 3), torch.zeros(2, 3), learning_settings()).item() == 1.0
+    finally:
+        del METHODS["mae"]

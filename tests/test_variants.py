@@ -9,8 +9,8 @@ import torch
 
 from diffirl import dag, paths
 from diffirl.envs import get_environment
-from diffirl.method.experts import goal_plan_experts, goal_rollout_experts
-from diffirl.method.reward_model import RewardMLP
+from diffirl.experts.generation import goal_plan_experts, goal_rollout_experts
+from diffirl.methods.thesis.reward_model import RewardMLP
 from diffirl.params import ParameterError
 from diffirl.params.load import validate_params
 from diffirl.params.scale import SCALES, compose, deep_merge

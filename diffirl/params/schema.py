@@ -13,7 +13,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, crea
 
 from diffirl.envs.kinds import EnvironmentKind, Locomotion, PointMaze
 from diffirl.envs.registry import ENVIRONMENTS, environments_with, environments_with_true_reward_settings
-from diffirl.methods import LOSSES, MMD_KERNELS
+from diffirl.methods import (
+    BASELINES,
+    LOSSES,
+    METHODS,
+    MMD_KERNELS,
+    AdversarialImitation,
+    BehaviourCloning,
+    PolicyLearner,
+)
 
 PositiveInt_ = Annotated[int, Field(gt=0)]
 
@@ -415,8 +423,8 @@ class BCSettings(Strict):
     batch_size: int = Field(gt=0)
 
 
-class BaselineSettings(Strict):
-    """BC, GAIL and AIRL on the experts the reward learner sees (docs/thesis.md §7)."""
+class _SharedBaselineSettings(Strict):
+    """What every baseline of one environment shares; each baseline adds its own section."""
 
     #: length of a training episode; PointMaze episodes start where PointMaze itself would
     episode_steps: int = Field(gt=0)
@@ -424,16 +432,13 @@ class BaselineSettings(Strict):
     #: what they learn from: the reward learner's experts, or whole episodes of the expert
     #: split holding as many transitions as the learner's expert windows (the thesis's HalfCheetah)
     demonstrations: Literal["experts", "expert_episodes"] = "experts"
-    bc: BCSettings
-    gail: AdversarialSettings
-    airl: AdversarialSettings
-    seed: int = Field(ge=0)
-    torch_threads: int = Field(gt=0)
 
     @model_validator(mode="after")
-    def _rounds_fit(self) -> BaselineSettings:
-        for name in ("gail", "airl"):
+    def _rounds_fit(self):
+        for name in BASELINES:
             algorithm = getattr(self, name)
+            if not isinstance(algorithm, AdversarialSettings):
+                continue
             per_round = self.n_envs * algorithm.ppo.n_steps
             if algorithm.total_timesteps < per_round:
                 raise ValueError(
@@ -446,6 +451,30 @@ class BaselineSettings(Strict):
                 )
         return self
 
+
+#: the settings model of each kind of policy learner
+LEARNER_SETTINGS: dict[type[PolicyLearner], type[Strict]] = {
+    BehaviourCloning: BCSettings,
+    AdversarialImitation: AdversarialSettings,
+}
+
+
+def learner_settings(learner: PolicyLearner) -> type[Strict]:
+    for kind in type(learner).__mro__:
+        if kind in LEARNER_SETTINGS:
+            return LEARNER_SETTINGS[kind]
+    raise TypeError(f"no settings model for the policy learner {type(learner).__name__}: add it to LEARNER_SETTINGS")
+
+
+#: BC, GAIL and AIRL on the experts the reward learner sees (docs/thesis.md §7): one section per
+#: baseline of the registry, between the shared settings and the seed
+BaselineSettings = create_model(
+    "BaselineSettings",
+    __base__=_SharedBaselineSettings,
+    **{name: (learner_settings(METHODS[name].learner), ...) for name in BASELINES},
+    seed=(int, Field(ge=0)),
+    torch_threads=(int, Field(gt=0)),
+)
 
 BaselinesSection = per_environment("BaselinesSection", BaselineSettings)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from diffirl.envs.maze import MazeLayout
-from diffirl.method.expert_trajectories import Experts
+from diffirl.experts.trajectories import Experts
 from diffirl.reports.maze_plots import draw_maze, draw_trajectory, plt, trajectory_grid
 from diffirl.rewards.true_reward import CellReward
 

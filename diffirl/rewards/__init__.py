@@ -1,1 +1,1 @@
-"""Rewards: the thesis's hand-made true reward, and the trajectory-space losses for learning one."""
+"""Rewards defined by the environment: the mazes' true reward, and its guide for the diffuser."""

@@ -11,7 +11,7 @@ from diffirl.diffusion.model_io import TrainedDiffuser
 from diffirl.diffusion.sampling import Guidance
 from diffirl.diffusion.windows import choose_windows, transitions, window_starts
 from diffirl.envs.registry import EnvironmentSpec
-from diffirl.method.expert_trajectories import Experts
+from diffirl.experts.trajectories import Experts
 from diffirl.params.schema import ExpertSettings, GuidanceSettings
 from diffirl.planning.rollouts import plan, planned_rollouts
 from diffirl.rewards.true_reward_guide import TrueRewardGuide

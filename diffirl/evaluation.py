@@ -24,9 +24,9 @@ from diffirl.diffusion.sampling import Guidance, Guide
 from diffirl.diffusion.windows import choose_windows, diffuser_episodes, episode_rows, transitions, window_starts
 from diffirl.envs.closed_loop import RewardFunction, Rollouts, reset_states
 from diffirl.envs.registry import EnvironmentSpec
+from diffirl.experts.generation import start_states, true_reward_guide
+from diffirl.experts.trajectories import Experts
 from diffirl.io import atomic_path
-from diffirl.method.expert_trajectories import Experts
-from diffirl.method.experts import start_states, true_reward_guide
 from diffirl.methods import METHODS, ByLearntReward, ByTrueReward, GuideSource, Method, diffuser_methods
 from diffirl.metrics import action_norms, discounted_return, episode_return_correlation, mean_std
 from diffirl.params.schema import Diffuser, EvaluationSettings

@@ -6,16 +6,16 @@ import numpy as np
 from imitation.rewards.reward_nets import RewardNet, RewardNetWrapper
 from stable_baselines3.common.policies import ActorCriticPolicy
 
-from diffirl.baselines.training import as_controller
 from diffirl.envs.closed_loop import closed_loop_rollouts
 from diffirl.envs.registry import EnvironmentSpec
-from diffirl.method.evaluation import (
+from diffirl.evaluation import (
     ErcWindows,
     evaluation_reward,
     evaluation_starts,
     rollout_scores,
 )
 from diffirl.methods import METHODS
+from diffirl.methods.baselines.training import as_controller
 from diffirl.metrics import episode_return_correlation
 from diffirl.params.schema import EvaluationSettings
 
@@ -52,19 +52,19 @@ def reward_net_returns(reward_net: RewardNet, rows: np.ndarray, action_dim: int)
     return rewards.reshape(count, horizon).sum(axis=1)
 
 
-def airl_reward(shaped_net: RewardNet, which: str) -> RewardNet:
-    """AIRL's saved (shaped) reward network as ``shaped``, or the reward it recovers, its base
-    network without the potential shaping (``unshaped``: imitation's ``reward_test``)."""
+def recovered_reward(shaped_net: RewardNet, which: str) -> RewardNet:
+    """A baseline's saved reward network (AIRL's is shaped) as ``shaped``, or the reward it recovers,
+    its base network without the potential shaping (``unshaped``: imitation's ``reward_test``)."""
     if which == "shaped":
         return shaped_net
     if which != "unshaped":
-        raise ValueError(f"AIRL reward {which!r}: choose unshaped or shaped")
+        raise ValueError(f"baseline reward {which!r}: choose unshaped or shaped")
     reward_net = shaped_net
     while isinstance(reward_net, RewardNetWrapper):
         reward_net = reward_net.base
     return reward_net
 
 
-def airl_erc(reward_net: RewardNet, windows: ErcWindows, action_dim: int) -> float:
-    """ERC of an AIRL reward on raw windows; a shaped reward sees each window's last state as its own successor."""
+def reward_net_erc(reward_net: RewardNet, windows: ErcWindows, action_dim: int) -> float:
+    """ERC of a baseline's reward network on raw windows; a shaped reward sees each window's last state as its own successor."""
     return episode_return_correlation(windows.true_returns, reward_net_returns(reward_net, windows.rows, action_dim))

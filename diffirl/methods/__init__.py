@@ -1,9 +1,13 @@
-"""Every method the study compares, declared once.
+"""Every method the study compares, declared once, and the folders that implement them.
 
-A method is either a way of guiding the frozen diffuser (no guide, the true reward, or a
-reward learnt with one trajectory loss) or a baseline policy trained with `imitation`.
-Paths, params validation, reward learning, evaluation, the DAG and the tables all take
-their lists from here, so a new loss or baseline is one entry below plus its code.
+A method is either a diffuser method, the frozen diffuser steered by a guide (none, the true
+reward, a reward learnt with one trajectory loss, or any :class:`GuideSource`), or a baseline,
+a policy learnt from the demonstrations by a :class:`PolicyLearner`. The declarations here are
+free of torch, which every stage would otherwise load; each family's code lives beneath, in its
+own folder (``thesis/``: the thesis's reward learning through the chain; ``baselines/``: BC,
+GAIL and AIRL with `imitation`), and registers its computations per declared class. Paths,
+params validation, the DAG, the evaluators and the tables all take their lists from here, so a
+new method is one entry (README, "Extending").
 """
 
 from __future__ import annotations
@@ -17,8 +21,16 @@ from diffirl.plugins import load_plugins
 @dataclass(frozen=True)
 class TrajectoryLoss:
     """What a learnt reward is trained to minimise, between planned and expert windows. Declared
-    here without torch, which every stage would then load; its computation is registered for its
-    class in :func:`diffirl.rewards.losses.trajectory_loss`."""
+    here without torch, which every stage would then load: the project's losses have their
+    computation registered per class in :func:`diffirl.methods.thesis.losses.trajectory_loss`; a
+    loss defined outside the project (a plugin, :mod:`diffirl.plugins`) overrides :meth:`compute`."""
+
+    def compute(self, plans, windows, settings):
+        """The loss (a scalar tensor) of plans against expert windows, both (batch, K x transition_dim)."""
+        raise NotImplementedError(
+            f"no computation for the loss {type(self).__name__}: override compute() or register one "
+            "with @diffirl.methods.thesis.losses.trajectory_loss.register"
+        )
 
 
 @dataclass(frozen=True)
@@ -36,7 +48,7 @@ class MaximumMeanDiscrepancy(TrajectoryLoss):
 @dataclass(frozen=True)
 class GuideSource:
     """What steers a diffuser method's chain, declared without torch. The project's sources have
-    their guide built by :func:`diffirl.method.evaluation.build_guide` (registered per class); a
+    their guide built by :func:`diffirl.evaluation.build_guide` (registered per class); a
     source defined outside the project (a plugin, :mod:`diffirl.plugins`) builds its own by
     overriding :meth:`build`."""
 
@@ -56,6 +68,42 @@ class ByLearntReward(GuideSource):
 
 
 @dataclass(frozen=True)
+class PolicyLearner:
+    """How a baseline learns a policy from demonstrations, in the spirit of `imitation`'s algorithm
+    classes; declared without torch, trained by the function registered for its class in
+    :func:`diffirl.methods.baselines.training.train_learner`, with its settings model chosen per
+    class in :data:`diffirl.params.schema.LEARNER_SETTINGS`."""
+
+    #: the column of its training log (imitation's statistics) that the training plot draws
+    log_column: str = "loss"
+
+
+@dataclass(frozen=True)
+class BehaviourCloning(PolicyLearner):
+    """Supervised learning of the demonstrations' actions (`imitation.algorithms.bc`)."""
+
+    log_column: str = "bc/loss"
+
+
+@dataclass(frozen=True)
+class AdversarialImitation(PolicyLearner):
+    """A discriminator of demonstrations against a PPO generator's own transitions
+    (`imitation.algorithms.adversarial`)."""
+
+    log_column: str = "mean/disc/disc_loss"
+
+
+@dataclass(frozen=True)
+class GenerativeAdversarialImitation(AdversarialImitation):
+    """GAIL: the discriminator is a plain reward network."""
+
+
+@dataclass(frozen=True)
+class AdversarialInverseReinforcementLearning(AdversarialImitation):
+    """AIRL: the discriminator is a reward plus a potential-based shaping term; the reward is what it recovers."""
+
+
+@dataclass(frozen=True)
 class Method:
     #: the short name used in params, file names and metrics keys
     name: str
@@ -66,6 +114,8 @@ class Method:
     guide: GuideSource | None = None
     #: learnt rewards: the trajectory loss the reward is learnt with
     trajectory_loss: TrajectoryLoss | None = None
+    #: baselines: how the policy is learnt
+    learner: PolicyLearner | None = None
     #: the method ends with an explicit reward, which ERC can score
     has_reward: bool = False
     #: only where the true reward is differentiable in plans (the mazes)
@@ -74,6 +124,8 @@ class Method:
     def __post_init__(self):
         if self.is_learnt != (self.trajectory_loss is not None):
             raise ValueError(f"method {self.name!r}: a learnt reward needs a trajectory loss, and only it has one")
+        if (self.family == "baseline") != (self.learner is not None):
+            raise ValueError(f"method {self.name!r}: a baseline needs a policy learner, and only it has one")
 
     @property
     def is_learnt(self) -> bool:
@@ -116,9 +168,9 @@ METHODS: dict[str, Method] = {
             trajectory_loss=MaximumMeanDiscrepancy("matern"),
             has_reward=True,
         ),
-        Method("bc", "Behaviour Cloning", "baseline"),
-        Method("gail", "GAIL", "baseline"),
-        Method("airl", "AIRL", "baseline", has_reward=True),
+        Method("bc", "Behaviour Cloning", "baseline", learner=BehaviourCloning()),
+        Method("gail", "GAIL", "baseline", learner=GenerativeAdversarialImitation()),
+        Method("airl", "AIRL", "baseline", learner=AdversarialInverseReinforcementLearning(), has_reward=True),
     )
 }
 
@@ -141,7 +193,7 @@ def _derive_lists() -> None:
     MMD_KERNELS = tuple(
         m.trajectory_loss.kernel for m in METHODS.values() if isinstance(m.trajectory_loss, MaximumMeanDiscrepancy)
     )
-    #: the `imitation` baselines
+    #: the baselines, policies learnt from the demonstrations
     BASELINES = tuple(name for name, m in METHODS.items() if m.family == "baseline")
 
 
@@ -150,6 +202,11 @@ MMD_KERNELS: tuple[str, ...]
 BASELINES: tuple[str, ...]
 _derive_lists()
 load_plugins()
+
+
+def baselines_with_rewards() -> tuple[str, ...]:
+    """The baselines that end with a reward network (AIRL), which ERC scores."""
+    return tuple(name for name in BASELINES if METHODS[name].has_reward)
 
 
 def diffuser_methods(has_true_reward_guide: bool) -> tuple[Method, ...]:

@@ -17,7 +17,7 @@ import numpy as np
 from imitation.data.types import Trajectory
 
 from diffirl.data.format import Dataset
-from diffirl.method.expert_trajectories import Experts
+from diffirl.experts.trajectories import Experts
 
 
 def episodes_for_transitions(n_windows: int, window_length: int, episode_steps: int) -> int:

@@ -8,10 +8,10 @@ is an SB3 ``ActorCriticPolicy`` and is saved the same way, so one loader serves 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -28,12 +28,20 @@ from stable_baselines3 import PPO
 from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.vec_env import DummyVecEnv
 
-from diffirl.baselines.adversarial_resume import train_rounds
 from diffirl.checkpoints import fingerprint
 from diffirl.envs.gym_wrappers import make_policy_env
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.io import write_torch
-from diffirl.params.schema import AdversarialSettings, BaselineSettings
+from diffirl.methods import (
+    METHODS,
+    AdversarialImitation,
+    AdversarialInverseReinforcementLearning,
+    BehaviourCloning,
+    GenerativeAdversarialImitation,
+    PolicyLearner,
+)
+from diffirl.methods.baselines.adversarial_resume import train_rounds
+from diffirl.params.schema import AdversarialSettings, BaselineSettings, BCSettings
 from diffirl.paths import BASELINES
 
 
@@ -78,22 +86,24 @@ def csv_logger(folder: Path) -> imitation_logger.HierarchicalLogger:
 def train_bc(
     spec: EnvironmentSpec,
     settings: BaselineSettings,
+    algorithm: str,
     demonstrations: list[Trajectory],
     log_dir: Path,
     progress: bool = True,
 ) -> TrainedBaseline:
+    bc_settings: BCSettings = getattr(settings, algorithm)
     env = make_policy_env(spec, settings.episode_steps)
     trainer = bc.BC(
         observation_space=env.observation_space,
         action_space=env.action_space,
         demonstrations=rollout.flatten_trajectories(demonstrations),
-        batch_size=settings.bc.batch_size,
+        batch_size=bc_settings.batch_size,
         rng=np.random.default_rng(settings.seed),
         device="cpu",
         custom_logger=csv_logger(log_dir),
     )
     env.close()
-    trainer.train(n_epochs=settings.bc.epochs, progress_bar=progress)
+    trainer.train(n_epochs=bc_settings.epochs, progress_bar=progress)
     return TrainedBaseline(trainer.policy)
 
 
@@ -116,19 +126,27 @@ def _generator(venv: DummyVecEnv, settings: AdversarialSettings, seed: int) -> P
     )
 
 
+#: each adversarial learner's discriminator network and `imitation` trainer
+ADVERSARIAL_TRAINERS = {
+    GenerativeAdversarialImitation: (BasicRewardNet, GAIL),
+    AdversarialInverseReinforcementLearning: (BasicShapedRewardNet, AIRL),
+}
+
+
 def train_adversarial(
     spec: EnvironmentSpec,
     settings: BaselineSettings,
-    algorithm: Literal["gail", "airl"],
+    algorithm: str,
     demonstrations: list[Trajectory],
     log_dir: Path,
     checkpoint: Path | None = None,
 ) -> TrainedBaseline:
     """GAIL or AIRL; with ``checkpoint`` a file, resumable after a kill (``adversarial_resume``)."""
     algorithm_settings: AdversarialSettings = getattr(settings, algorithm)
+    learner = METHODS[algorithm].learner
     venv = training_envs(spec, settings)
     generator = _generator(venv, algorithm_settings, settings.seed)
-    net_class, trainer_class = (BasicRewardNet, GAIL) if algorithm == "gail" else (BasicShapedRewardNet, AIRL)
+    net_class, trainer_class = ADVERSARIAL_TRAINERS[type(learner)]
     reward_net = net_class(venv.observation_space, venv.action_space, normalize_input_layer=RunningNorm)
     trainer = trainer_class(
         demonstrations=demonstrations,
@@ -143,8 +161,8 @@ def train_adversarial(
     run_fingerprint = fingerprint(settings.model_dump(mode="json"), algorithm, demonstrations_digest(demonstrations))
     train_rounds(trainer, algorithm_settings.total_timesteps, checkpoint, run_fingerprint)
     venv.close()
-    # the shaped training reward, whose base network is the reward AIRL recovers (``reward_test``)
-    return TrainedBaseline(generator.policy, trainer.reward_train if algorithm == "airl" else None)
+    # AIRL's shaped training reward, whose base network is the reward it recovers (``reward_test``)
+    return TrainedBaseline(generator.policy, trainer.reward_train if METHODS[algorithm].has_reward else None)
 
 
 def train_baseline(
@@ -160,13 +178,38 @@ def train_baseline(
 
     GAIL and AIRL save their state to ``checkpoint`` every round and resume from it.
     """
+    if algorithm not in BASELINES:
+        raise ValueError(f"unknown baseline {algorithm!r}; choose one of {', '.join(BASELINES)}")
     torch.manual_seed(settings.seed)
     torch.set_num_threads(settings.torch_threads)
-    if algorithm == "bc":
-        return train_bc(spec, settings, demonstrations, log_dir, progress)
-    if algorithm in ("gail", "airl"):
-        return train_adversarial(spec, settings, algorithm, demonstrations, log_dir, checkpoint)
-    raise ValueError(f"unknown baseline {algorithm!r}; choose one of {', '.join(BASELINES)}")
+    return train_learner(
+        METHODS[algorithm].learner, spec, settings, algorithm, demonstrations, log_dir, progress, checkpoint
+    )
+
+
+@functools.singledispatch
+def train_learner(
+    learner: PolicyLearner,
+    spec: EnvironmentSpec,
+    settings: BaselineSettings,
+    algorithm: str,
+    demonstrations: list[Trajectory],
+    log_dir: Path,
+    progress: bool,
+    checkpoint: Path | None,
+) -> TrainedBaseline:
+    """Baseline ``algorithm`` trained as its learner's class registers."""
+    raise NotImplementedError(f"no training is registered for {type(learner).__name__} ({algorithm})")
+
+
+@train_learner.register
+def _(learner: BehaviourCloning, spec, settings, algorithm, demonstrations, log_dir, progress, checkpoint):
+    return train_bc(spec, settings, algorithm, demonstrations, log_dir, progress)
+
+
+@train_learner.register
+def _(learner: AdversarialImitation, spec, settings, algorithm, demonstrations, log_dir, progress, checkpoint):
+    return train_adversarial(spec, settings, algorithm, demonstrations, log_dir, checkpoint)
 
 
 # --- saving and loading -----------------------------------------------------------------------

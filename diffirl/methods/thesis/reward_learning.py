@@ -19,11 +19,11 @@ from diffirl.checkpoints import Fingerprint, load_checkpoint, save_checkpoint
 from diffirl.diffusion.model_io import TrainedDiffuser
 from diffirl.diffusion.precision import with_precision
 from diffirl.diffusion.sampling import Guidance, draw_noise, sample
-from diffirl.method.reward_model import RewardMLP
 from diffirl.methods import METHODS
+from diffirl.methods.thesis import losses
+from diffirl.methods.thesis.reward_model import RewardMLP
 from diffirl.params.schema import RewardLearning
 from diffirl.progress import progress_bar
-from diffirl.rewards import losses
 
 
 def trajectory_loss(name: str, plans: torch.Tensor, windows: torch.Tensor, settings: RewardLearning) -> torch.Tensor:

@@ -1,7 +1,7 @@
 """Expert trajectories on disk, each with its provenance (docs/thesis.md §7).
 
 A trajectory is (length, transition_dim) raw rows [action, observation], like a plan.
-Kept apart from the code that makes them (:mod:`diffirl.method.experts`) so that the
+Kept apart from the code that makes them (:mod:`diffirl.experts.generation`) so that the
 stages that only read them (K-windows, the baselines, figures) do not run the diffuser's code.
 """
 
