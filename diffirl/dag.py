@@ -21,6 +21,7 @@ import yaml
 
 from diffirl import paths
 from diffirl.envs.registry import ENVIRONMENTS, environments_with
+from diffirl.figures import DYNAMICS_ERROR_FIGURES
 from diffirl.methods import METHODS, baselines_with_rewards
 from diffirl.reports.budget_cuts import CUT_SECTIONS
 from diffirl.reports.results import ENVIRONMENT_TABLES, RESULTS_TABLES
@@ -332,7 +333,7 @@ def dynamics_error_stage(environment: str) -> Stage:
             ]
         ),
         outs=(
-            *(str(paths.dynamics_error_figure(environment, kind)) for kind in paths.DYNAMICS_FIGURE_NUMBERS),
+            *(str(paths.dynamics_error_figure(environment, kind)) for kind in DYNAMICS_ERROR_FIGURES),
             str(paths.dynamics_error_starts(environment)),
             str(paths.dynamics_error_metrics(environment)),
         ),

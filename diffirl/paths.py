@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from diffirl.figures import DYNAMICS_ERROR_FIGURES, FIGURE_KINDS
 from diffirl.methods import BASELINES, LOSSES  # noqa: F401  (re-exported: the DAG names files by them)
 
 #: while a stage runs a variant (diffirl/variants.py): its name, and the study files it makes its
@@ -51,33 +52,20 @@ FIGURES = REPORTS / "figures"
 
 TABLE3 = REPORTS / "table3.csv"
 
-#: the thesis's number of each figure it draws per environment. The same figure of an
-#: environment the thesis does not draw (a new one) is named and titled without a number.
-THESIS_FIGURE_NUMBERS: dict[str, dict[str, int]] = {
-    "dataset_samples": {"umaze": 21, "large": 23},
-    "diffuser_samples": {"umaze": 22, "large": 24},
-    "true_reward": {"umaze": 4, "large": 12},
-    "experts": {"umaze": 5, "large": 11},
-    "reward_losses": {"umaze": 6, "large": 13, "halfcheetah": 18},
-    "rollouts": {"umaze": 7, "large": 14},
-    # rollouts guided by the true reward alone (the Large Maze's stalls)
-    "true_reward_rollouts": {"large": 10},
-}
-
 
 def figure_number(figure: str, environment: str) -> int | None:
-    return THESIS_FIGURE_NUMBERS[figure].get(environment)
+    """The thesis's number for figure ``figure`` (:data:`diffirl.figures.FIGURE_KINDS`) of ``environment``."""
+    return FIGURE_KINDS[figure].number(environment)
 
 
 def figure_title(figure: str, environment: str, text: str) -> str:
-    """``text``, headed by the thesis's figure number where it has one."""
-    number = figure_number(figure, environment)
-    return text if number is None else f"Figure {number}: {text}"
+    """An image title: ``text``, headed by the thesis's figure number where it has one."""
+    return FIGURE_KINDS[figure].title(environment, text)
 
 
-def _environment_figure(figure: str, environment: str, stem: str) -> Path:
-    number = figure_number(figure, environment)
-    return FIGURES / (f"{environment}_{stem}.png" if number is None else f"fig{number:02d}_{environment}_{stem}.png")
+def environment_figure(figure: str, environment: str) -> Path:
+    """The study's file of figure ``figure`` of ``environment`` (not a variant's)."""
+    return FIGURES / FIGURE_KINDS[figure].file_name(environment)
 
 
 @_study_file
@@ -92,7 +80,7 @@ def provenance_file(environment: str, split: str) -> Path:
 
 @_study_file
 def dataset_figure(environment: str) -> Path:
-    return _environment_figure("dataset_samples", environment, "dataset")
+    return environment_figure("dataset_samples", environment)
 
 
 METRICS = REPORTS / "metrics"
@@ -135,12 +123,12 @@ def diffuser_training_metrics(environment: str) -> Path:
 
 @_study_file
 def diffuser_loss_figure(environment: str) -> Path:
-    return FIGURES / f"diffuser_{environment}_loss.png"
+    return environment_figure("diffuser_loss", environment)
 
 
 @_study_file
 def diffuser_samples_figure(environment: str) -> Path:
-    return _environment_figure("diffuser_samples", environment, "diffuser_samples")
+    return environment_figure("diffuser_samples", environment)
 
 
 @_study_file
@@ -160,12 +148,12 @@ def expert_windows_file(environment: str) -> Path:
 
 @_study_file
 def true_reward_figure(environment: str) -> Path:
-    return _environment_figure("true_reward", environment, "true_reward")
+    return environment_figure("true_reward", environment)
 
 
 @_study_file
 def experts_figure(environment: str) -> Path:
-    return _environment_figure("experts", environment, "experts")
+    return environment_figure("experts", environment)
 
 
 CLAIMS = REPORTS / "claims.csv"
@@ -183,13 +171,10 @@ def summary_file(name: str) -> Path:
     return SUMMARIES / f"{name}.json"
 
 
-#: Figures 15-17 (the thesis draws them for the Large Maze; the U-Maze is the comparison)
-DYNAMICS_FIGURE_NUMBERS = {"heatmap": 15, "zones": 16, "by_step": 17}
-
-
 @_study_file
 def dynamics_error_figure(environment: str, kind: str) -> Path:
-    return FIGURES / f"fig{DYNAMICS_FIGURE_NUMBERS[kind]}_{environment}_dynamics_error_{kind}.png"
+    """Figures 15-17 (the thesis draws them for the Large Maze; the U-Maze is the comparison)."""
+    return environment_figure(DYNAMICS_ERROR_FIGURES[kind], environment)
 
 
 @_study_file
@@ -273,7 +258,7 @@ def reward_training_metrics(environment: str, loss: str) -> Path:
 
 @_study_file
 def reward_loss_figure(environment: str) -> Path:
-    return _environment_figure("reward_losses", environment, "reward_losses")
+    return environment_figure("reward_losses", environment)
 
 
 @_study_file
@@ -288,12 +273,12 @@ def evaluation_metrics(environment: str) -> Path:
 
 @_study_file
 def rollout_figure(environment: str) -> Path:
-    return _environment_figure("rollouts", environment, "rollouts")
+    return environment_figure("rollouts", environment)
 
 
 @_study_file
 def true_reward_rollout_figure(environment: str) -> Path:
-    return _environment_figure("true_reward_rollouts", environment, "true_reward_rollouts")
+    return environment_figure("true_reward_rollouts", environment)
 
 
 @_study_file

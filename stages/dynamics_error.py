@@ -14,6 +14,7 @@ from diffirl.diffusion.model_io import load_trained_diffuser
 from diffirl.envs.registry import environments_with
 from diffirl.evaluation import load_positions
 from diffirl.experts.generation import start_states
+from diffirl.figures import DYNAMICS_ERROR_FIGURES
 from diffirl.io import write_csv_frame, write_json
 from diffirl.planning.diagnosis import error_grid, stalled, summary, uniform_free_states
 from diffirl.planning.quality import dynamics_errors
@@ -72,19 +73,28 @@ def main() -> None:
     )
     expert_starts = start_states(spec, getattr(params.experts, spec.name).start_cells)[:, :2]
     name = spec.name
+
+    def title(kind: str, text: str) -> str:
+        return paths.figure_title(DYNAMICS_ERROR_FIGURES[kind], name, text)
+
     figures = {
-        "heatmap": heatmap_figure(spec.maze, grid, f"Figure 15: {name}, dynamics error of the first planned step"),
+        "heatmap": heatmap_figure(
+            spec.maze, grid, title("heatmap", f"{name}, dynamics error of the first planned step")
+        ),
         "zones": zones_figure(
             spec.maze,
             grid,
             threshold,
             expert_starts,
             stalls,
-            f"Figure 16: {name}, high-error zones (> {settings.high_error_quantile:g} quantile), expert starts, stalls",
+            title(
+                "zones",
+                f"{name}, high-error zones (> {settings.high_error_quantile:g} quantile), expert starts, stalls",
+            ),
         ),
         "by_step": by_step_figure(
             {"diffuser plans": plan_errors, "expert K-windows": expert_errors},
-            f"Figure 17: {name}, dynamics error along the plan",
+            title("by_step", f"{name}, dynamics error along the plan"),
         ),
     }
     for kind, figure in figures.items():

@@ -119,6 +119,10 @@ def test_a_new_environment_is_built_from_a_registry_entry_and_settings(extended_
     evaluation = json.loads((project / paths.evaluation_metrics("medium")).read_text())
     assert evaluation["base"]["reward"].startswith("r = 5i + 5j")
     assert evaluation["base"]["rollouts"] == 2 * len(EVALUATION_STARTS)
+    # its figures join the report's appendix, captioned as the catalogue says (diffirl/figures.py)
+    report = (project / paths.REPORT_MARKDOWN).read_text()
+    assert "reaching the best cell and staying there, as the thesis's do. (medium)" in report
+    assert "Diffuser training loss per step (medium)" in report
     # the project itself is unchanged: its DAG has neither without the plugins
     listed = run(root, "python", "-m", "diffirl.dag", "--list", "study")
     assert "medium" not in listed and "rightward" not in listed
