@@ -23,8 +23,9 @@ from diffirl import paths
 from diffirl.envs.registry import ENVIRONMENTS, environments_with
 from diffirl.figures import DYNAMICS_ERROR_FIGURES
 from diffirl.methods import METHODS, baselines_with_rewards
+from diffirl.methods.relative_reward import COMPARED
 from diffirl.reports.budget_cuts import CUT_SECTIONS
-from diffirl.reports.results import ENVIRONMENT_TABLES, RESULTS_TABLES
+from diffirl.reports.results import ENVIRONMENT_TABLES, RESULTS_TABLES, comparison_table
 from diffirl.stage_code import stage_code
 from diffirl.variants import GROUPS, VARIANTS, Variant, in_group, overlaps
 
@@ -357,7 +358,7 @@ def environment_table_stage(environment: str) -> Stage:
     return _results_table_stage(table, environment, paths.environment_results_table(environment))
 
 
-def _results_table_stage(table, argument: str, output: Path) -> Stage:
+def _results_table_stage(table, argument: str, output: Path, extra_inputs: tuple[str, ...] = ()) -> Stage:
     environment = table.environment
     return Stage(
         name=table.name,
@@ -365,6 +366,7 @@ def _results_table_stage(table, argument: str, output: Path) -> Stage:
         deps=tuple(
             stage_code("results_table")
             + [str(paths.evaluation_metrics(environment)), str(paths.baselines_metrics(environment))]
+            + list(extra_inputs)
         ),
         outs=(str(output),),
         metrics=tuple(str(paths.summary_file(name)) for name in results_summary_names(table)),
@@ -568,16 +570,164 @@ def conventions_stage(variants: list[Stage]) -> Stage:
     )
 
 
+def expert_diffuser_stage(environment: str) -> Stage:
+    """The relative reward's expert diffuser (Nuti et al.)."""
+    return Stage(
+        name=f"train_expert_diffuser_{environment}",
+        cmd=f"python stages/train_expert_diffuser.py {environment}",
+        deps=tuple(
+            stage_code("train_expert_diffuser")
+            + [str(paths.diffuser_model(environment)), str(paths.experts_file(environment))]
+        ),
+        outs=(
+            str(paths.expert_diffuser_model(environment)),
+            str(paths.comparison_training_metrics(environment, "expert_diffuser")),
+        ),
+        params=(f"relative_reward.{environment}.expert_diffuser", f"diffusers.{environment}"),
+        plots=((str(paths.comparison_training_log(environment, "expert_diffuser")), "step", "loss"),),
+        threads_param=f"diffusers.{environment}.torch_threads",
+        gpu=True,
+    )
+
+
+def comparison_network_stage(environment: str, method: str) -> Stage:
+    """The network a compared method steers with: the relative reward (from the two diffusers) or the
+    discriminator (from the base diffuser's noise and the two sets of windows)."""
+    spec = ENVIRONMENTS[environment]
+    data = paths.dataset_file(environment, spec.base_split)
+    diffusers = [str(paths.diffuser_model(environment))]
+    if method == "relative":
+        diffusers.append(str(paths.expert_diffuser_model(environment)))
+    return Stage(
+        name=f"learn_{method}_{environment}",
+        cmd=f"python stages/learn_relative_reward.py {environment} {method}",
+        deps=tuple(
+            stage_code("learn_relative_reward")
+            + diffusers
+            + [
+                str(paths.experts_file(environment)),
+                str(data),
+                str(paths.provenance_file(environment, spec.base_split)),
+            ]
+        ),
+        outs=(
+            str(paths.comparison_network(environment, method)),
+            str(paths.comparison_training_metrics(environment, method)),
+        ),
+        params=(f"relative_reward.{environment}", *device_params(environment), *training_rows_params(environment)),
+        plots=((str(paths.comparison_training_log(environment, method)), "step", "loss"),),
+        threads_param=f"diffusers.{environment}.torch_threads",
+        gpu=True,
+    )
+
+
+def steering_selection_stage(environment: str, method: str) -> Stage:
+    return Stage(
+        name=f"select_steering_{environment}_{method}",
+        cmd=f"python stages/select_steering.py {environment} {method}",
+        deps=tuple(
+            stage_code("select_steering")
+            + [str(paths.diffuser_model(environment)), str(paths.comparison_network(environment, method))]
+        ),
+        outs=(str(paths.steering_selection(environment, method)),),
+        params=(
+            f"relative_reward.{environment}.steering",
+            f"evaluation.{environment}",
+            f"guidance.{environment}",
+            *device_params(environment),
+            *reward_params(environment),
+        ),
+        threads_param=f"diffusers.{environment}.torch_threads",
+        gpu=True,
+    )
+
+
+def comparison_evaluation_stage(environment: str) -> Stage:
+    return Stage(
+        name=f"evaluate_comparison_{environment}",
+        cmd=f"python stages/evaluate_comparison.py {environment}",
+        deps=tuple(
+            stage_code("evaluate_comparison")
+            + [str(paths.diffuser_model(environment))]
+            + [str(paths.comparison_network(environment, method)) for method in COMPARED]
+            + [str(paths.steering_selection(environment, method)) for method in COMPARED]
+            + erc_inputs(environment)
+        ),
+        outs=(str(paths.comparison_rollouts(environment)), str(paths.comparison_metrics(environment))),
+        params=(
+            f"evaluation.{environment}",
+            f"guidance.{environment}",
+            f"diffusers.{environment}.horizon",
+            *device_params(environment),
+            *reward_params(environment),
+            *training_rows_params(environment),
+        ),
+        threads_param=f"diffusers.{environment}.torch_threads",
+        gpu=True,
+    )
+
+
+def reward_maps_stage(environment: str) -> Stage:
+    """Nuti et al.'s check in a maze: every reward drawn over it, and whether its best cell is the goal's."""
+    networks = [str(paths.learnt_reward(environment, loss)) for loss in paths.LOSSES]
+    networks += [str(paths.comparison_network(environment, method)) for method in COMPARED]
+    networks += [str(paths.baseline_reward_net(environment, name)) for name in baselines_with_rewards()]
+    return Stage(
+        name=f"reward_maps_{environment}",
+        cmd=f"python stages/reward_maps.py {environment}",
+        deps=tuple(stage_code("reward_maps") + [str(paths.diffuser_model(environment))] + networks),
+        outs=(str(paths.reward_maps_figure(environment)), str(paths.goal_recovery_table(environment))),
+        params=(f"evaluation.{environment}.airl_erc_reward", *device_params(environment), *reward_params(environment)),
+    )
+
+
+def comparison_table_stage(environment: str) -> Stage:
+    table = comparison_table(environment)
+    inputs = (str(paths.comparison_metrics(environment)),)
+    return _results_table_stage(table, table.name, paths.comparison_results_table(environment), inputs)
+
+
+def comparison_report_stage(stages: list[Stage]) -> Stage:
+    """The page of ``make compare``, from every comparison table, steering choice and maze check."""
+    produced = [out for stage in stages for out in stage.all_outputs]
+    inputs = [out for out in produced if out.endswith((".csv", ".png")) or "steering_" in out]
+    return Stage(
+        name="comparison_report",
+        cmd="python stages/comparison_report.py",
+        deps=tuple(stage_code("comparison_report") + sorted(inputs)),
+        outs=(str(paths.COMPARISON_MARKDOWN), str(paths.COMPARISON_HTML)),
+        params=(),
+    )
+
+
+def comparison_stages() -> list[Stage]:
+    """Nuti et al.'s relative reward beside the thesis's method (``make compare``), on the study's
+    diffusers, experts and evaluations."""
+    stages = [
+        stage
+        for env in ENVIRONMENTS
+        for stage in (
+            expert_diffuser_stage(env),
+            *(comparison_network_stage(env, method) for method in COMPARED),
+            *(steering_selection_stage(env, method) for method in COMPARED),
+            comparison_evaluation_stage(env),
+            comparison_table_stage(env),
+        )
+    ] + [reward_maps_stage(env) for env in environments_with("reward_maps")]
+    return [*stages, comparison_report_stage(stages)]
+
+
 def pipeline_stages() -> list[Stage]:
-    """The study, then its variants and the table comparing them."""
+    """The study, then its variants and the table comparing them, then the comparison with other methods."""
     study = study_stages()
     by_group = {group: [s for v in in_group(group) for s in variant_stages(study, v)] for group in GROUPS}
     variants = [stage for variant in VARIANTS.values() for stage in variant_stages(study, variant)]
-    return [*study, *variants, remedies_stage(by_group["remedies"]), conventions_stage(by_group["conventions"])]
+    groups = [remedies_stage(by_group["remedies"]), conventions_stage(by_group["conventions"])]
+    return [*study, *variants, *groups, *comparison_stages()]
 
 
 #: what ``snakemake TARGET`` and ``python -m diffirl.sync --target TARGET`` build or record
-TARGETS = ("all", "study", *GROUPS)
+TARGETS = ("all", "study", *GROUPS, "compare")
 
 
 def target_stages(target: str) -> list[Stage]:
@@ -589,6 +739,8 @@ def target_stages(target: str) -> list[Stage]:
         names = {stage.name for stage in study_stages()}
     elif target in GROUPS:
         names = ancestors(stages, f"{target}_table")
+    elif target == "compare":
+        names = set().union(*(ancestors(stages, stage.name) for stage in comparison_stages()))
     else:
         raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
     return [stage for stage in stages if stage.name in names]

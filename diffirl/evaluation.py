@@ -27,7 +27,7 @@ from diffirl.envs.registry import EnvironmentSpec
 from diffirl.experts.generation import start_states, true_reward_guide
 from diffirl.experts.trajectories import Experts
 from diffirl.io import atomic_path
-from diffirl.methods import METHODS, ByLearntReward, ByTrueReward, GuideSource, Method, diffuser_methods
+from diffirl.methods import METHODS, ByTrainedNetwork, ByTrueReward, GuideSource, Method, diffuser_methods
 from diffirl.metrics import action_norms, discounted_return, episode_return_correlation, mean_std
 from diffirl.params.schema import Diffuser, EvaluationSettings
 from diffirl.planning.rollouts import planned_rollouts
@@ -224,7 +224,7 @@ def _(source: ByTrueReward, method: Method, trained: TrainedDiffuser, spec: Envi
 
 
 @build_guide.register
-def _(source: ByLearntReward, method: Method, trained: TrainedDiffuser, spec: EnvironmentSpec, learnt: dict) -> Guide:
+def _(source: ByTrainedNetwork, method: Method, trained: TrainedDiffuser, spec: EnvironmentSpec, learnt: dict) -> Guide:
     return learnt[method.name]
 
 

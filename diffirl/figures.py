@@ -153,6 +153,13 @@ FIGURE_KINDS: dict[str, FigureKind] = {
             appendix=True,
         ),
         FigureKind(
+            "reward_maps",
+            "reward_maps",
+            "Each method's reward of resting in each cell ({environment}), the true reward first; a star marks "
+            "each one's best cell (Nuti et al.'s goal recovery: within one cell of the true reward's).",
+            appendix=True,
+        ),
+        FigureKind(
             "diffuser_loss",
             "loss",
             "Diffuser training loss per step ({environment}): the curve should have flattened by the end.",

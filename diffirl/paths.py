@@ -94,6 +94,34 @@ def diffuser_model(environment: str) -> Path:
 
 
 @_study_file
+def expert_diffuser_model(environment: str) -> Path:
+    """The relative reward's expert diffuser (trained on the experts, in the base's normalised space)."""
+    return DATA / "diffusers" / environment / "expert_diffuser.pt"
+
+
+@_study_file
+def comparison_network(environment: str, method: str) -> Path:
+    """The network a compared method steers with: ``relative`` (the relative reward) or ``discriminator``."""
+    return DATA / "rewards" / environment / f"{method}.pt"
+
+
+@_study_file
+def comparison_training_log(environment: str, network: str) -> Path:
+    """The training loss per step of ``network``: ``expert_diffuser``, ``relative`` or ``discriminator``."""
+    return PLOTS / f"{network}_{environment}_training.csv"
+
+
+@_study_file
+def comparison_training_metrics(environment: str, network: str) -> Path:
+    return METRICS / f"{network}_{environment}_training.json"
+
+
+@_study_file
+def comparison_checkpoint(environment: str, network: str) -> Path:
+    return CHECKPOINTS / f"{network}_{environment}.pt"
+
+
+@_study_file
 def diffuser_checkpoint(environment: str) -> Path:
     """Resumable training state; outside the DAG, reused only under identical settings and data."""
     return CHECKPOINTS / f"diffuser_{environment}.pt"
@@ -197,6 +225,9 @@ REMEDIES_HTML = REPORTS / "remedies.html"
 CONVENTIONS = REPORTS / "conventions.csv"
 CONVENTIONS_MARKDOWN = REPORTS / "conventions.md"
 CONVENTIONS_HTML = REPORTS / "conventions.html"
+#: the page of ``make compare``
+COMPARISON_MARKDOWN = REPORTS / "comparison.md"
+COMPARISON_HTML = REPORTS / "comparison.html"
 
 
 def remedy_forest_figure(variant: str) -> Path:
@@ -231,6 +262,40 @@ def results_table(number: int) -> Path:
     return REPORTS / f"table{number}.csv"
 
 
+@_study_file
+def comparison_results_table(environment: str) -> Path:
+    """Every method of one environment, those compared beside the study's included (``make compare``)."""
+    return REPORTS / f"comparison_{environment}.csv"
+
+
+@_study_file
+def steering_selection(environment: str, method: str) -> Path:
+    """A compared method's guidance grid on the selection's seeds, and the settings chosen."""
+    return METRICS / f"steering_{environment}_{method}.json"
+
+
+@_study_file
+def reward_maps_figure(environment: str) -> Path:
+    return environment_figure("reward_maps", environment)
+
+
+@_study_file
+def goal_recovery_table(environment: str) -> Path:
+    """Per method with a reward: its best resting cell, and whether it lies within one cell of the true reward's."""
+    return REPORTS / f"goal_recovery_{environment}.csv"
+
+
+@_study_file
+def comparison_rollouts(environment: str) -> Path:
+    return DATA / "evaluation" / f"comparison_{environment}.npz"
+
+
+@_study_file
+def comparison_metrics(environment: str) -> Path:
+    return METRICS / f"comparison_{environment}.json"
+
+
+@_study_file
 def environment_results_table(environment: str) -> Path:
     """The same table for an environment the thesis has no table of."""
     return REPORTS / f"results_{environment}.csv"

@@ -15,11 +15,15 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from diffirl import dag, paths
 from diffirl.data.format import read_dataset, read_provenance
+from diffirl.envs.registry import ENVIRONMENTS
+from diffirl.methods import methods_for
 from diffirl.variants import VARIANTS, in_group
 
 from .projects import copy_project, run
@@ -32,10 +36,15 @@ WHOLE_DAG_TIMEOUT = 1800
 
 #: the stages `make study` needs
 STUDY = [stage.name for stage in dag.target_stages("study")]
-#: what DVC runs here: the study, then the conventions' variants and table
-BY_DVC = list(dict.fromkeys(STUDY + [stage.name for stage in dag.target_stages("conventions")]))
+#: what DVC runs here: the study, then the conventions' variants and table, then the comparison
+#: with Nuti et al.'s relative reward
+BY_DVC = list(
+    dict.fromkeys(STUDY + [stage.name for target in ("conventions", "compare") for stage in dag.target_stages(target)])
+)
 #: the stages DVC is given, which it builds with everything they need: BY_DVC
-DVC_TARGETS = list(dict.fromkeys(dag.final_stages("study") + dag.final_stages("conventions")))
+DVC_TARGETS = list(
+    dict.fromkeys(dag.final_stages("study") + dag.final_stages("conventions") + dag.final_stages("compare"))
+)
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +105,7 @@ def check_table3(project: Path) -> pd.DataFrame:
 def test_dvc_repro_builds_every_study_and_conventions_target(dvc_project):
     project, _ = dvc_project
     check_table3(project)
-    for target in dag.final_targets("study") + dag.final_targets("conventions"):
+    for target in dag.final_targets("study") + dag.final_targets("conventions") + dag.final_targets("compare"):
         assert (project / target).stat().st_size > 0, target
     figure = (project / paths.dataset_figure("umaze")).read_bytes()
     assert figure.startswith(b"\x89PNG")
@@ -299,6 +308,31 @@ def test_every_stage_both_ran_writes_the_same_bytes_under_either_front_end(dvc_p
                 assert by_dvc.read_bytes() == by_snakemake.read_bytes(), output
             compared += 1
     assert compared > 150
+
+
+def test_the_comparison_tables_put_the_relative_reward_beside_the_study(dvc_project):
+    """Nuti et al.'s relative reward, steered with settings chosen on the selection's seeds, in a
+    table of every method, paired with the study's base diffuser on the same rollouts."""
+    project, _ = dvc_project
+    for environment in ("umaze", "large", "halfcheetah"):
+        table = pd.read_csv(project / paths.comparison_results_table(environment)).set_index("method")
+        expected = [m.name for m in methods_for(ENVIRONMENTS[environment].has_true_reward_guide, comparison=True)]
+        assert [name for name in table.index if not name.endswith("_best")] == expected
+        assert expected[expected.index("relative") :] == ["relative", "discriminator", "bc", "gail", "airl"]
+        metrics = json.loads((project / paths.comparison_metrics(environment)).read_text())
+        steering = yaml.safe_load((project / "params.yaml").read_text())["relative_reward"][environment]["steering"]
+        for method, label in (
+            ("relative", "Diffuser (Relative Reward)"),
+            ("discriminator", "Diffuser (Discriminator)"),
+        ):
+            row = table.loc[method]
+            assert row["label"] == label
+            assert np.isfinite([row["erc"], row["vs_base_low"], row["vs_base_high"]]).all()
+            selection = json.loads((project / paths.steering_selection(environment, method)).read_text())
+            assert (
+                selection["chosen"]["scale"] in steering["scales"] and selection["seed"] == steering["selection_seed"]
+            )
+            assert metrics[method]["steering"] == selection["chosen"]
 
 
 def downstream(stage_names: set[str]) -> set[str]:

@@ -52,18 +52,28 @@ class DiffuserTrainer:
         fingerprint: Fingerprint,
         device: torch.device,
         progress: bool = True,
+        normalizer: Normalizer | None = None,
+        initial_weights: dict | None = None,
     ):
+        """``normalizer``: a fixed one (a second diffuser in the first's normalised space) instead of
+        one fitted to ``dataset``; ``initial_weights``: start from these (fine-tuning) instead of
+        the seed's initialisation."""
         self.settings, self.checkpoint, self.fingerprint = settings, Path(checkpoint), fingerprint
         self.device, self.progress = device, progress
         torch.manual_seed(settings.seed)
         rows = transitions(dataset)
         episodes = diffuser_episodes(dataset, settings.max_episodes, settings.held_out_fraction)
         starts, self.skipped = window_starts(dataset, settings.horizon, episodes)
-        self.normalizer = Normalizer.fit(settings.normalizer, rows[covered_rows(starts, settings.horizon, len(rows))])
+        self.normalizer = normalizer or Normalizer.fit(
+            settings.normalizer, rows[covered_rows(starts, settings.horizon, len(rows))]
+        )
         normalized = self.normalizer.normalize(torch.as_tensor(rows, dtype=torch.float32)).to(device)
         self.sampler = WindowSampler(normalized, starts, settings.horizon, settings.seed)
         self.action_dim = dataset.actions.shape[1]
-        self.model = build_diffusion(settings, dataset.observations.shape[1], self.action_dim).to(device)
+        self.model = build_diffusion(settings, dataset.observations.shape[1], self.action_dim)
+        if initial_weights is not None:
+            self.model.load_state_dict(initial_weights)
+        self.model.to(device)
         self.ema = copy.deepcopy(self.model).requires_grad_(False)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.learning_rate, fused=True)
         self.noise_generator = torch.Generator(device=device).manual_seed(settings.seed + 1)

@@ -89,7 +89,7 @@ class PointMaze(EnvironmentKind):
     """A gymnasium-robotics PointMaze: state (x, y, vx, vy), scored by a designed cell reward."""
 
     figures: ClassVar[frozenset[str]] = frozenset(
-        {"dataset_samples", "diffuser_samples", "true_reward", "experts", "rollouts", "dynamics_error"}
+        {"dataset_samples", "diffuser_samples", "true_reward", "experts", "rollouts", "dynamics_error", "reward_maps"}
     )
     designed_reward: ClassVar[bool] = True
     experts_from_diffuser: ClassVar[bool] = True

@@ -63,8 +63,13 @@ class ByTrueReward(GuideSource):
 
 
 @dataclass(frozen=True)
-class ByLearntReward(GuideSource):
-    """The reward network the method's own stage learnt."""
+class ByTrainedNetwork(GuideSource):
+    """A network the method's own stage trained, which the evaluating stage loads and passes in."""
+
+
+@dataclass(frozen=True)
+class ByLearntReward(ByTrainedNetwork):
+    """The reward network the thesis's method learnt with the method's trajectory loss."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,9 @@ class Method:
     has_reward: bool = False
     #: only where the true reward is differentiable in plans (the mazes)
     needs_true_reward_guide: bool = False
+    #: a row of the study's tables (Tables 1-5); the other methods are compared beside the
+    #: thesis's in tables of their own (``make compare``)
+    in_study: bool = True
 
     def __post_init__(self):
         if self.is_learnt != (self.trajectory_loss is not None):
@@ -168,6 +176,24 @@ METHODS: dict[str, Method] = {
             trajectory_loss=MaximumMeanDiscrepancy("matern"),
             has_reward=True,
         ),
+        # Nuti et al.'s relative reward, compared beside the thesis's method (make compare)
+        Method(
+            "relative",
+            "Diffuser (Relative Reward)",
+            "diffuser",
+            guide=ByTrainedNetwork(),
+            has_reward=True,
+            in_study=False,
+        ),
+        # its comparison in Nuti et al.: a classifier of expert against base plans, steering by its log-odds
+        Method(
+            "discriminator",
+            "Diffuser (Discriminator)",
+            "diffuser",
+            guide=ByTrainedNetwork(),
+            has_reward=True,
+            in_study=False,
+        ),
         Method("bc", "Behaviour Cloning", "baseline", learner=BehaviourCloning()),
         Method("gail", "GAIL", "baseline", learner=GenerativeAdversarialImitation()),
         Method("airl", "AIRL", "baseline", learner=AdversarialInverseReinforcementLearning(), has_reward=True),
@@ -209,15 +235,22 @@ def baselines_with_rewards() -> tuple[str, ...]:
     return tuple(name for name in BASELINES if METHODS[name].has_reward)
 
 
-def diffuser_methods(has_true_reward_guide: bool) -> tuple[Method, ...]:
-    """The diffuser methods an environment evaluates (the true-reward guide only where one exists)."""
+def diffuser_methods(has_true_reward_guide: bool, in_study: bool = True) -> tuple[Method, ...]:
+    """The diffuser methods an environment evaluates (the true-reward guide only where one exists):
+    the study's, or (``in_study=False``) those compared beside it."""
     return tuple(
         m
         for m in METHODS.values()
-        if m.family == "diffuser" and (has_true_reward_guide or not m.needs_true_reward_guide)
+        if m.family == "diffuser"
+        and m.in_study == in_study
+        and (has_true_reward_guide or not m.needs_true_reward_guide)
     )
 
 
-def methods_for(has_true_reward_guide: bool) -> tuple[Method, ...]:
-    """Every method of an environment's results table, in the thesis's row order."""
-    return (*diffuser_methods(has_true_reward_guide), *(METHODS[name] for name in BASELINES))
+def methods_for(has_true_reward_guide: bool, comparison: bool = False) -> tuple[Method, ...]:
+    """Every method of an environment's results table, in the thesis's row order; with ``comparison``
+    the methods compared beside the study's too, after its diffuser methods."""
+    diffusers = diffuser_methods(has_true_reward_guide)
+    if comparison:
+        diffusers += diffuser_methods(has_true_reward_guide, in_study=False)
+    return (*diffusers, *(METHODS[name] for name in BASELINES))

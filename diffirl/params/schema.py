@@ -394,6 +394,56 @@ class RewardLearning(Strict):
 RewardLearningSection = per_environment("RewardLearningSection", RewardLearning)
 
 
+class ExpertDiffuserSettings(Strict):
+    """The expert diffuser of the relative reward: the base's architecture, trained on the experts."""
+
+    #: from the seed's initialisation (the paper) or fine-tuned from the base diffuser's weights
+    init: Literal["scratch", "base"]
+    n_train_steps: int = Field(gt=0)
+    learning_rate: float = Field(gt=0, lt=1)
+    checkpoint_every: int = Field(gt=0)
+
+
+class SteeringSettings(Strict):
+    """How the relative reward steers the base diffuser: the guidance scale and the step below which
+    it stops, chosen from a grid on rollouts whose seeds the evaluation never uses."""
+
+    scales: list[float] = Field(min_length=1)
+    t_stopgrads: list[int] = Field(min_length=1)
+    #: the selection's rollouts are seeded from here, as the evaluation's from ``evaluation.ENV.seed``
+    selection_seed: int = Field(ge=0)
+    selection_rollouts_per_start: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _grid_is_valid(self):
+        for index, scale in enumerate(self.scales):
+            if scale <= 0:
+                raise ValueError(f"scales[{index}] = {scale} must be positive")
+        for index, step in enumerate(self.t_stopgrads):
+            if step < 0:
+                raise ValueError(f"t_stopgrads[{index}] = {step} must be 0 or more")
+        return self
+
+
+class RelativeRewardSettings(Strict):
+    """Nuti et al.'s relative reward (its Appendix E): a per-step network fitted by gradient alignment."""
+
+    expert_diffuser: ExpertDiffuserSettings
+    steering: SteeringSettings
+    hidden: list[int] = Field(min_length=1)
+    step_embedding_dim: int = Field(ge=2, multiple_of=2)
+    learning_rate: float = Field(gt=0, lt=1)
+    batch_size: int = Field(gt=0)
+    training_steps: int = Field(gt=0)
+    #: share of each batch cut from the expert trajectories; the rest from the base dataset
+    expert_share: float = Field(ge=0, le=1)
+    checkpoint_every: int = Field(gt=0)
+    seed: int = Field(ge=0)
+
+
+RelativeRewardSection = per_environment("RelativeRewardSection", RelativeRewardSettings)
+
+
 class PPOSettings(Strict):
     """The generator of GAIL and AIRL (stable-baselines3 PPO, MLP policy)."""
 
@@ -528,6 +578,27 @@ def generated_expert_windows(dataset: MazeDataset | CheetahDataset, environment:
     return dataset.generate.expert_episodes * max(episode_steps - length + 1, 0)
 
 
+def _steering_fits(environment: str, steering: SteeringSettings, params) -> None:
+    """The grid's steps exist in the chain, and the selection's rollouts share no seed with the evaluation's."""
+    key = f"relative_reward.{environment}.steering"
+    steps = getattr(params.diffusers, environment).n_diffusion_steps
+    for index, step in enumerate(steering.t_stopgrads):
+        if step >= steps:
+            raise ValueError(
+                f"{key}.t_stopgrads[{index}] = {step} is not a step of the chain (diffusers.{environment}."
+                f"n_diffusion_steps = {steps})"
+            )
+    evaluation = getattr(params.evaluation, environment)
+    starts = max(len(evaluation.start_cells), 1)
+    evaluated = range(evaluation.seed, evaluation.seed + starts * evaluation.rollouts_per_start)
+    selected = range(steering.selection_seed, steering.selection_seed + starts * steering.selection_rollouts_per_start)
+    if evaluated.start < selected.stop and selected.start < evaluated.stop:
+        raise ValueError(
+            f"{key}.selection_seed = {steering.selection_seed} seeds rollouts {selected.start}..{selected.stop - 1}, "
+            f"which overlap the evaluation's {evaluated.start}..{evaluated.stop - 1} (evaluation.{environment}.seed)"
+        )
+
+
 class Params(Strict):
     scale: Literal["smoke", "default", "paper"]
     datasets: Datasets
@@ -538,6 +609,8 @@ class Params(Strict):
     experts: ExpertsSection
     kwindows: KWindowsSection
     reward_learning: RewardLearningSection
+    #: the relative reward of Nuti et al. (``make compare``), beside the thesis's method
+    relative_reward: RelativeRewardSection
     baselines: BaselinesSection
     evaluation: EvaluationSection
     dynamics_error: DynamicsErrors
@@ -552,6 +625,7 @@ class Params(Strict):
     def _settings_agree(self) -> Params:
         """Relations between sections, each refused with the keys and values involved."""
         for name in ENVIRONMENTS:
+            _steering_fits(name, getattr(self.relative_reward, name).steering, self)
             experts, diffuser = getattr(self.experts, name), getattr(self.diffusers, name)
             guidance, evaluation = getattr(self.guidance, name), getattr(self.evaluation, name)
             k = getattr(self.kwindows, name).k

@@ -42,6 +42,14 @@ FURTHER_TARGETS = (
         "each remedy as a variant of the study: its learnt rewards' paired lift over its own base diffuser "
         "beside the study's",
     ),
+    (
+        "Nuti et al.'s relative reward beside the thesis's method",
+        "make compare",
+        "reports/comparison_umaze.csv",
+        "reports/comparison.html",
+        "the relative reward and its discriminator baseline on the study's diffusers and experts, paired with the "
+        "study's methods on the same rollouts, and whether each reward recovers the maze's goal",
+    ),
 )
 
 

@@ -28,10 +28,14 @@ class ResultsTable:
     #: the per-rollout statistic of the evaluation metrics the table reports
     statistic: str
     with_erc: bool
+    #: the methods compared beside the study's as well (``make compare``)
+    comparison: bool = False
 
     @property
     def name(self) -> str:
         """The stem of the table's files: ``table1``, or ``results_ENV`` where the thesis has no number."""
+        if self.comparison:
+            return f"comparison_{self.environment}"
         return f"table{self.number}" if self.number is not None else f"results_{self.environment}"
 
     @property
@@ -69,6 +73,15 @@ RESULTS_TABLES: dict[int, ResultsTable] = {
     )
 }
 
+
+def comparison_table(environment: str) -> ResultsTable:
+    """Every method, the compared ones beside the study's, on the statistic of the environment's thesis table."""
+    own = [t for t in RESULTS_TABLES.values() if t.environment == environment and t.with_erc]
+    if not own:
+        return ResultsTable(None, environment, "returns", with_erc=True, comparison=True)
+    return ResultsTable(own[0].number, environment, own[0].statistic, with_erc=True, comparison=True)
+
+
 #: a returns table, with ERC, for every registered environment the thesis has no table of
 ENVIRONMENT_TABLES: dict[str, ResultsTable] = {
     name: ResultsTable(None, name, "returns", with_erc=True)
@@ -89,10 +102,10 @@ def paired_difference(values: np.ndarray, reference: np.ndarray, confidence: flo
     return mean, mean - float(half_width), mean + float(half_width)
 
 
-def table_rows(metrics: dict, has_true_guide: bool) -> list[tuple[str, str]]:
+def table_rows(metrics: dict, has_true_guide: bool, comparison: bool = False) -> list[tuple[str, str]]:
     """(method name, metrics key) in the registry's order; a learnt reward's best checkpoint follows its last."""
     rows = []
-    for method in methods_for(has_true_guide):
+    for method in methods_for(has_true_guide, comparison):
         rows.append((method.name, method.name))
         if f"{method.name}_best" in metrics:
             rows.append((method.name, f"{method.name}_best"))
@@ -106,7 +119,7 @@ def build_results_table(table: ResultsTable, metrics: dict, confidence: float = 
     references = [name for name in ("base", "true") if name in metrics]
     description = table.describe(metrics) if metrics else ""
     rows = []
-    for method, key in table_rows(metrics, spec.has_true_reward_guide):
+    for method, key in table_rows(metrics, spec.has_true_reward_guide, table.comparison):
         entry = metrics.get(key)
         values = np.asarray(entry[table.statistic]) if entry else None
         row = {

@@ -1,0 +1,122 @@
+"""``reports/comparison.html``: Nuti et al.'s relative reward (and the discriminator they compare it
+with) beside the thesis's method, one section per environment, and their maze check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from diffirl.reports.readable import interval, number
+from diffirl.reports.report import Report, Section
+
+TITLE = "Two diffusion-IRL families side by side"
+INTRO = (
+    "The thesis learns a reward by backpropagating a trajectory loss through the base diffuser's guided chain. "
+    "Nuti et al. fit a reward's input gradient to the difference between an expert diffuser and the base "
+    "(the relative reward), and compare it with a discriminator of expert against base plans. Every diffuser "
+    "method starts from the same states with the same chain noise and simulator seeds as the study's evaluation, "
+    "so its lift over the base diffuser is paired, with a 95% interval; the compared methods' guidance scale and "
+    "stopping step were chosen on rollouts of other seeds. ERC: the correlation of each reward's window returns "
+    "with the true ones, on the study's windows."
+)
+#: Nuti et al.'s Table 1, HalfCheetah, D4RL-normalised returns (mean and standard error over 5 seeds x 512 rollouts)
+PAPER_HALFCHEETAH = {"unsteered": (30.38, 0.38), "discriminator": (30.41, 0.38), "relative": (31.65, 0.32)}
+COMPARED = ("relative", "discriminator")
+
+
+def comparison_table(rows: pd.DataFrame, column: str) -> pd.DataFrame:
+    rows = rows[~rows["method"].str.endswith("_best")]
+    return pd.DataFrame(
+        {
+            "Method": rows["label"],
+            "Mean ± std": [
+                f"{number(m)} ± {number(s)}" for m, s in zip(rows[f"{column}_mean"], rows[f"{column}_std"], strict=True)
+            ],
+            "Lift over the base [95% CI]": [
+                interval(m, lo, hi)
+                for m, lo, hi in zip(rows["vs_base_mean"], rows["vs_base_low"], rows["vs_base_high"], strict=True)
+            ],
+            "ERC": rows["erc"].map(number),
+        }
+    )
+
+
+def comparison_finding(name: str, rows: pd.DataFrame, steering: dict[str, dict]) -> str:
+    indexed = rows.set_index("method")
+    parts = []
+    for method in COMPARED:
+        row, chosen = indexed.loc[method], steering[method]
+        above = row["vs_base_low"] > 0
+        below = row["vs_base_high"] < 0
+        verdict = "above the base" if above else "below the base" if below else "not distinguishable from the base"
+        parts.append(
+            f"{row['label']} (scale {chosen['scale']:g}, t_stopgrad {chosen['t_stopgrad']}): "
+            f"{interval(row['vs_base_mean'], row['vs_base_low'], row['vs_base_high'])}, {verdict}"
+        )
+    learnt = indexed[indexed.index.str.startswith(("mse", "mmd"))]
+    beating = [label for label, low in zip(learnt["label"], learnt["vs_base_low"], strict=True) if low > 0]
+    parts.append(f"the thesis's losses above the base: {', '.join(beating) if beating else 'none'}")
+    return f"{name}: " + "; ".join(parts) + "."
+
+
+def recovery_table(recovery: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "Method": recovery["label"],
+            "Best resting cell": recovery["best_cell"],
+            "True reward's": recovery["true_best_cell"],
+            "Within one cell": recovery["recovered"].map({True: "yes", False: "no"}),
+        }
+    )
+
+
+def halfcheetah_note(rows: pd.DataFrame) -> str:
+    paper = ", ".join(f"{name} {mean:g} ± {se:g}" for name, (mean, se) in PAPER_HALFCHEETAH.items())
+    return (
+        f"Nuti et al.'s Table 1 (HalfCheetah, D4RL-normalised return of 1000-step episodes, base trained on "
+        f"medium-replay, expert on expert data): {paper}. Ours are returns of the evaluation's rollouts in the "
+        "table's statistic, on the study's generated data and shorter episodes, not D4RL-normalised: compare the "
+        "direction and the intervals, not the values."
+    )
+
+
+def comparison_report(
+    tables: dict[str, pd.DataFrame],
+    columns: dict[str, str],
+    steering: dict[str, dict[str, dict]],
+    recoveries: dict[str, pd.DataFrame],
+    names: dict[str, str],
+    csv_of,
+    recovery_csv_of,
+    maps_of,
+) -> Report:
+    sections = []
+    for environment, rows in tables.items():
+        finding = comparison_finding(names[environment], rows, steering[environment])
+        note = halfcheetah_note(rows) if environment == "halfcheetah" else ""
+        sections.append(
+            Section(
+                f"comparison_{environment}",
+                f"{names[environment]}: every method",
+                finding,
+                comparison_table(rows, columns[environment]),
+                note=note,
+                csv=Path(csv_of(environment)),
+            )
+        )
+        if environment in recoveries:
+            recovery = recoveries[environment]
+            recovered = ", ".join(recovery.loc[recovery["recovered"], "label"]) or "none"
+            sections.append(
+                Section(
+                    f"goal_recovery_{environment}",
+                    f"{names[environment]}: goal recovery",
+                    f"Rewards whose best resting cell lies within one cell of the true reward's: {recovered}.",
+                    recovery_table(recovery),
+                    csv=Path(recovery_csv_of(environment)),
+                    figures=[Path(maps_of(environment))],
+                )
+            )
+    summary = [section.finding for section in sections]
+    return Report(summary, sections, title=TITLE, intro=INTRO, further_targets=())
