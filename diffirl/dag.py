@@ -79,6 +79,17 @@ def reward_params(environment: str) -> tuple[str, ...]:
     return (f"true_reward.{environment}",) if ENVIRONMENTS[environment].kind.designed_reward else ()
 
 
+def guided_rollout_params(environment: str) -> tuple[str, ...]:
+    """What closed-loop rollouts of the guided diffuser read: the evaluation protocol, the guidance, where
+    the diffuser runs, and the reward they are scored by."""
+    return (
+        f"evaluation.{environment}",
+        f"guidance.{environment}",
+        *device_params(environment),
+        *reward_params(environment),
+    )
+
+
 def dataset_stage(environment: str) -> Stage:
     spec = ENVIRONMENTS[environment]
     outs = []
@@ -246,13 +257,7 @@ def evaluate_stage(environment: str) -> Stage:
             + [str(paths.learnt_reward(environment, loss)) for loss in paths.LOSSES]
         ),
         outs=(str(paths.evaluation_rollouts(environment)), str(paths.evaluation_metrics(environment))),
-        params=(
-            f"evaluation.{environment}",
-            f"guidance.{environment}",
-            *device_params(environment),
-            *reward_params(environment),
-            *training_rows_params(environment),
-        ),
+        params=(*guided_rollout_params(environment), *training_rows_params(environment)),
         threads_param=f"diffusers.{environment}.torch_threads",
         gpu=True,
     )
@@ -369,7 +374,10 @@ def _results_table_stage(table, argument: str, output: Path, extra_inputs: tuple
             + list(extra_inputs)
         ),
         outs=(str(output),),
-        metrics=tuple(str(paths.summary_file(name)) for name in results_summary_names(table)),
+        # the study's tables are `dvc metrics show`'s; a comparison table would widen it past a terminal
+        metrics=()
+        if table.comparison
+        else tuple(str(paths.summary_file(name)) for name in results_summary_names(table)),
         params=(f"evaluation.{environment}.confidence",),
     )
 
@@ -630,13 +638,7 @@ def steering_selection_stage(environment: str, method: str) -> Stage:
             + [str(paths.diffuser_model(environment)), str(paths.comparison_network(environment, method))]
         ),
         outs=(str(paths.steering_selection(environment, method)),),
-        params=(
-            f"relative_reward.{environment}.steering",
-            f"evaluation.{environment}",
-            f"guidance.{environment}",
-            *device_params(environment),
-            *reward_params(environment),
-        ),
+        params=(f"relative_reward.{environment}.steering", *guided_rollout_params(environment)),
         threads_param=f"diffusers.{environment}.torch_threads",
         gpu=True,
     )
@@ -655,11 +657,8 @@ def comparison_evaluation_stage(environment: str) -> Stage:
         ),
         outs=(str(paths.comparison_rollouts(environment)), str(paths.comparison_metrics(environment))),
         params=(
-            f"evaluation.{environment}",
-            f"guidance.{environment}",
+            *guided_rollout_params(environment),
             f"diffusers.{environment}.horizon",
-            *device_params(environment),
-            *reward_params(environment),
             *training_rows_params(environment),
         ),
         threads_param=f"diffusers.{environment}.torch_threads",

@@ -35,7 +35,7 @@ def main() -> None:
     confidence = getattr(params.evaluation, table.environment).confidence
     frame = build_results_table(table, metrics, confidence)
     write_csv_frame(output, frame)
-    for suffix, summary in results_summaries(frame, table.column).items():
+    for suffix, summary in ({} if table.comparison else results_summaries(frame, table.column)).items():
         write_json(paths.summary_file(table.name + (f"_{suffix}" if suffix else "")), summary)
     print(frame.drop(columns="statistic").to_string(index=False))
 

@@ -187,7 +187,17 @@ def test_the_conventions_target_is_outside_the_study_and_the_remedies():
     assert "conventions_table" in conventions and "conventions_table" not in study | remedies
     assert not any(name.startswith("published_") for name in study | remedies)
     assert str(paths.CONVENTIONS) in dag.final_targets("conventions")
-    assert study | remedies | conventions == {s.name for s in dag.target_stages("all")}
+    compare = {s.name for s in dag.target_stages("compare")}
+    assert study | remedies | conventions | compare == {s.name for s in dag.target_stages("all")}
+
+
+def test_the_comparison_target_is_outside_the_study_and_reuses_its_outputs():
+    study = {s.name for s in dag.target_stages("study")}
+    compare = {s.name for s in dag.target_stages("compare")}
+    own = compare - study
+    assert {"train_expert_diffuser_umaze", "learn_relative_large", "comparison_halfcheetah"} <= own
+    assert "evaluate_umaze" in compare and "report" not in compare  # the study's evaluation, not its report
+    assert dag.final_stages("compare") == ["comparison_report"]
 
 
 def test_the_remedies_target_is_outside_the_study_and_everything_holds_both():
@@ -196,7 +206,8 @@ def test_the_remedies_target_is_outside_the_study_and_everything_holds_both():
     everything = {s.name for s in dag.target_stages("all")}
     assert "remedies_table" not in study and not any("__" in name for name in study)
     assert "remedies_table" in remedies and "evaluate_large" in remedies and "report" not in remedies
-    assert study | remedies | {s.name for s in dag.target_stages("conventions")} == everything
+    others = {s.name for target in ("conventions", "compare") for s in dag.target_stages(target)}
+    assert study | remedies | others == everything
     remedies_table = str(paths.REMEDIES)
     assert remedies_table in dag.final_targets("remedies") and remedies_table not in dag.final_targets("study")
 
