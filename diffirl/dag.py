@@ -686,14 +686,16 @@ def comparison_table_stage(environment: str) -> Stage:
     return _results_table_stage(table, table.name, paths.comparison_results_table(environment), inputs)
 
 
-def comparison_report_stage(stages: list[Stage]) -> Stage:
-    """The page of ``make compare``, from every comparison table, steering choice and maze check."""
-    produced = [out for stage in stages for out in stage.all_outputs]
-    inputs = [out for out in produced if out.endswith((".csv", ".png")) or "steering_" in out]
+def comparison_report_stage() -> Stage:
+    """The page of ``make compare``: every comparison table, steering choice and maze check it reads."""
+    inputs = [str(paths.comparison_results_table(env)) for env in ENVIRONMENTS]
+    inputs += [str(paths.steering_selection(env, method)) for env in ENVIRONMENTS for method in COMPARED]
+    for env in environments_with("reward_maps"):
+        inputs += [str(paths.goal_recovery_table(env)), str(paths.reward_maps_figure(env))]
     return Stage(
         name="comparison_report",
         cmd="python stages/comparison_report.py",
-        deps=tuple(stage_code("comparison_report") + sorted(inputs)),
+        deps=tuple(stage_code("comparison_report") + inputs),
         outs=(str(paths.COMPARISON_MARKDOWN), str(paths.COMPARISON_HTML)),
         params=(),
     )
@@ -713,7 +715,7 @@ def comparison_stages() -> list[Stage]:
             comparison_table_stage(env),
         )
     ] + [reward_maps_stage(env) for env in environments_with("reward_maps")]
-    return [*stages, comparison_report_stage(stages)]
+    return [*stages, comparison_report_stage()]
 
 
 def pipeline_stages() -> list[Stage]:

@@ -13,6 +13,7 @@ environment a policy learner trains in (:func:`diffirl.envs.gym_wrappers.make_po
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import os
 from collections.abc import Callable
@@ -31,7 +32,7 @@ RewardFunction = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
-class EnvironmentKind:
+class EnvironmentKind(abc.ABC):
     #: the thesis's figures that exist for this kind (names as in :mod:`diffirl.paths`)
     figures: ClassVar[frozenset[str]] = frozenset()
     #: the true reward is a designed, differentiable function of planned states, with its own
@@ -48,15 +49,16 @@ class EnvironmentKind:
         """Keyword arguments of ``gymnasium.make`` beyond the id and the time limit."""
         return {}
 
-    def after_make(self, env) -> None:
+    def after_make(self, env) -> None:  # noqa: B027  (most kinds leave nothing behind)
         """Tidy up after ``gymnasium.make``."""
 
     def state_of(self, observation) -> np.ndarray:
         """The state vector in a raw gymnasium observation."""
         return np.asarray(observation, dtype=np.float64)
 
+    @abc.abstractmethod
     def set_state(self, env, state: np.ndarray) -> None:
-        raise NotImplementedError
+        """Put the simulator ``env`` exactly in ``state``: every kind says how."""
 
     def own_reward_is_physical(self) -> bool:
         """The environment's own reward depends on the physics alone (a batch of states stepped by one

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from diffirl.methods.relative_reward import COMPARED
 from diffirl.reports.readable import interval, number
 from diffirl.reports.report import Report, Section
 
@@ -22,7 +23,6 @@ INTRO = (
 )
 #: Nuti et al.'s Table 1, HalfCheetah, D4RL-normalised returns (mean and standard error over 5 seeds x 512 rollouts)
 PAPER_HALFCHEETAH = {"unsteered": (30.38, 0.38), "discriminator": (30.41, 0.38), "relative": (31.65, 0.32)}
-COMPARED = ("relative", "discriminator")
 
 
 def comparison_table(rows: pd.DataFrame, column: str) -> pd.DataFrame:
