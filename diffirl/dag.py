@@ -79,12 +79,12 @@ def reward_params(environment: str) -> tuple[str, ...]:
     return (f"true_reward.{environment}",) if ENVIRONMENTS[environment].kind.designed_reward else ()
 
 
-def guided_rollout_params(environment: str) -> tuple[str, ...]:
-    """What closed-loop rollouts of the guided diffuser read: the evaluation protocol, the guidance, where
-    the diffuser runs, and the reward they are scored by."""
+def guided_rollout_params(environment: str, guidance: str | None = None) -> tuple[str, ...]:
+    """What closed-loop rollouts of the guided diffuser read: the evaluation protocol, the guidance (the
+    study's unless another section is named), where the diffuser runs, and the reward they are scored by."""
     return (
         f"evaluation.{environment}",
-        f"guidance.{environment}",
+        guidance or f"guidance.{environment}",
         *device_params(environment),
         *reward_params(environment),
     )
@@ -638,7 +638,7 @@ def steering_selection_stage(environment: str, method: str) -> Stage:
             + [str(paths.diffuser_model(environment)), str(paths.comparison_network(environment, method))]
         ),
         outs=(str(paths.steering_selection(environment, method)),),
-        params=(f"relative_reward.{environment}.steering", *guided_rollout_params(environment)),
+        params=guided_rollout_params(environment, f"relative_reward.{environment}.steering"),
         threads_param=f"diffusers.{environment}.torch_threads",
         gpu=True,
     )
@@ -657,7 +657,7 @@ def comparison_evaluation_stage(environment: str) -> Stage:
         ),
         outs=(str(paths.comparison_rollouts(environment)), str(paths.comparison_metrics(environment))),
         params=(
-            *guided_rollout_params(environment),
+            *guided_rollout_params(environment, f"relative_reward.{environment}.steering"),
             f"diffusers.{environment}.horizon",
             *training_rows_params(environment),
         ),

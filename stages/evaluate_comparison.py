@@ -33,7 +33,7 @@ def main() -> None:
             trained,
             spec,
             settings,
-            unit_guidance(getattr(params.guidance, spec.name)),
+            unit_guidance(getattr(params.relative_reward, spec.name).steering),
             {name: Steered(networks[name], chosen[name]["scale"], chosen[name]["t_stopgrad"]) for name in COMPARED},
             {},
             windows,

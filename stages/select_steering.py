@@ -30,7 +30,7 @@ def main() -> None:
             trained,
             spec,
             settings,
-            unit_guidance(getattr(params.guidance, spec.name)),
+            unit_guidance(steering),
             guides,
             {},
             None,

@@ -140,7 +140,14 @@ def test_relative_reward_training_resumes_to_the_weights_of_an_uninterrupted_run
     experts = Experts(rng.uniform(-1, 1, (2, 12, 6)), np.zeros(2, dtype=int), np.arange(2), "rollout")
     settings = RelativeRewardSettings(
         expert_diffuser={"init": "base", "n_train_steps": 1, "learning_rate": 1e-3, "checkpoint_every": 1},
-        steering={"scales": [1.0], "t_stopgrads": [0], "selection_seed": 100, "selection_rollouts_per_start": 1},
+        steering={
+            "scales": [1.0],
+            "t_stopgrads": [0],
+            "selection_seed": 100,
+            "selection_rollouts_per_start": 1,
+            "n_guide_steps": 1,
+            "scale_grad_by_std": False,
+        },
         hidden=[8],
         step_embedding_dim=4,
         learning_rate=1e-2,
@@ -248,11 +255,18 @@ def test_a_comparison_evaluation_pairs_with_the_study_evaluation(tmp_path):
     from diffirl.evaluation import evaluate_diffuser_methods
     from diffirl.methods import METHODS
     from diffirl.methods.relative_reward.steering import Steered, unit_guidance
-    from diffirl.params.schema import GuidanceSettings
+    from diffirl.params.schema import SteeringSettings
 
     from .test_evaluation import GUIDANCE, settings
 
-    study_guidance = GuidanceSettings(scale=0.5, n_guide_steps=2, t_stopgrad=0, scale_grad_by_std=False)
+    steering = SteeringSettings(
+        scales=[1.0],
+        t_stopgrads=[0],
+        selection_seed=100,
+        selection_rollouts_per_start=1,
+        n_guide_steps=2,
+        scale_grad_by_std=False,
+    )
 
     spec, trained = get_environment("umaze"), tiny_trained(tmp_path, "umaze", 4, 2)
     study, study_rollouts, _ = evaluate_diffuser_methods(
@@ -263,7 +277,7 @@ def test_a_comparison_evaluation_pairs_with_the_study_evaluation(tmp_path):
         trained,
         spec,
         settings(),
-        unit_guidance(study_guidance),
+        unit_guidance(steering),
         {"relative": Steered(reward, 0.0, 0)},
         {},
         None,
@@ -277,7 +291,7 @@ def test_a_comparison_evaluation_pairs_with_the_study_evaluation(tmp_path):
         trained,
         spec,
         settings(),
-        unit_guidance(study_guidance),
+        unit_guidance(steering),
         {"relative": Steered(reward, 50.0, 0)},
         {},
         None,

@@ -413,6 +413,11 @@ class SteeringSettings(Strict):
     #: the selection's rollouts are seeded from here, as the evaluation's from ``evaluation.ENV.seed``
     selection_seed: int = Field(ge=0)
     selection_rollouts_per_start: int = Field(gt=0)
+    #: how each guide step is applied: the reward's gradient is fitted to a difference of denoising
+    #: means, already in the plan's units, so the authors' steering neither scales it by the
+    #: posterior variance nor repeats it
+    n_guide_steps: int = Field(ge=1)
+    scale_grad_by_std: bool
 
     @model_validator(mode="after")
     def _grid_is_valid(self):

@@ -2,9 +2,12 @@
 method, chosen from a grid on rollouts seeded apart from the evaluation's.
 
 Every compared method runs as one group of a batched chain whose shared guidance has scale 1
-and no stopping step (:data:`UNIT_GUIDANCE`); each group's guide carries its own scale, folded
+and no stopping step (:func:`unit_guidance`); each group's guide carries its own scale, folded
 into its value, and returns zero below its own stopping step, so one chain evaluates a whole
-grid on common random numbers.
+grid on common random numbers. The guide steps are the steering's own, not the study's: the
+relative reward's gradient stands for a difference of denoising means, a step in the plan's own
+units, so it is applied once per chain step and not scaled by the posterior variance (as the
+authors' steering does; the study's guides are Diffuser's, which do both).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import torch
 
 from diffirl.diffusion.sampling import Guidance
 from diffirl.methods import ByTrainedNetwork, Method
-from diffirl.params.schema import EvaluationSettings, GuidanceSettings, SteeringSettings
+from diffirl.params.schema import EvaluationSettings, SteeringSettings
 
 
 class Steered(torch.nn.Module):
@@ -29,10 +32,10 @@ class Steered(torch.nn.Module):
         return self.scale * self.reward(plans, steps) * (steps >= self.t_stopgrad).to(plans.dtype)
 
 
-def unit_guidance(study: GuidanceSettings) -> Guidance:
-    """The study's guide steps and variance scaling, with the scale and stopping step left to each guide."""
+def unit_guidance(steering: SteeringSettings) -> Guidance:
+    """The steering's guide steps and variance scaling, with the scale and stopping step left to each guide."""
     return Guidance(
-        scale=1.0, n_guide_steps=study.n_guide_steps, t_stopgrad=0, scale_grad_by_std=study.scale_grad_by_std
+        scale=1.0, n_guide_steps=steering.n_guide_steps, t_stopgrad=0, scale_grad_by_std=steering.scale_grad_by_std
     )
 
 
