@@ -163,3 +163,21 @@ def test_the_claims_name_the_thesis_methods_only_and_each_is_registered():
     thesis_methods = {"base", "true", *THESIS_LOSSES, *THESIS_BASELINES}
     assert thesis_methods <= set(METHODS)
     assert set().union(*(claim.methods for claim in thesis_claims())) == thesis_methods
+
+
+def test_the_halfcheetah_comparison_puts_d4rl_scores_beside_nuti_et_al():
+    from diffirl.envs.registry import ENVIRONMENTS
+    from diffirl.reports.results import comparison_table, d4rl_score
+
+    random, expert = ENVIRONMENTS["halfcheetah"].d4rl_reference_returns
+    assert d4rl_score([random, expert], (random, expert)).tolist() == pytest.approx([0.0, 100.0])
+    metrics = metrics_for("halfcheetah", {}) | {
+        name: entry(name, [expert, random] * 10) for name in ("relative", "discriminator")
+    }
+    table = build_results_table(comparison_table("halfcheetah"), metrics).set_index("method")
+    assert table.loc["relative", "d4rl_score_mean"] == pytest.approx(50.0)
+    assert table.loc["relative", "d4rl_score_se"] == pytest.approx(np.std([100, 0] * 10, ddof=1) / np.sqrt(20))
+    assert (table.loc["relative", "nuti_d4rl_score_mean"], table.loc["base", "nuti_d4rl_score_mean"]) == (31.65, 30.38)
+    assert pd.isna(table.loc["mse", "nuti_d4rl_score_mean"]) and not pd.isna(table.loc["mse", "d4rl_score_mean"])
+    maze = build_results_table(comparison_table("umaze"), metrics_for("umaze", {}))
+    assert "d4rl_score_mean" not in maze.columns

@@ -34,6 +34,9 @@ class EnvironmentSpec:
     #: the mazes' true reward (the thesis's 5i + 5j unless params say otherwise); locomotion
     #: environments are scored by their own reward
     reward: CellReward | None = None
+    #: D4RL's reference returns (random policy, expert policy) of an undiscounted episode, which its
+    #: normalised score maps to 0 and 100; ``None`` where D4RL has none
+    d4rl_reference_returns: tuple[float, float] | None = None
 
     @property
     def has_true_reward_guide(self) -> bool:
@@ -66,6 +69,7 @@ ENVIRONMENTS: dict[str, EnvironmentSpec] = {
         expert_split="expert",
         erc_unseen_by_diffuser=True,
         episode_steps=1000,
+        d4rl_reference_returns=(-280.178953, 12135.0),  # D4RL's halfcheetah-*-v2
     ),
 }
 

@@ -17,7 +17,7 @@ from scipy import stats
 
 from diffirl.envs.registry import ENVIRONMENTS
 from diffirl.methods import METHODS, methods_for
-from diffirl.reports import thesis
+from diffirl.reports import nuti, thesis
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,29 @@ def build_results_table(table: ResultsTable, metrics: dict, confidence: float = 
         row[f"thesis_{table.column}_std"] = quoted["value"][1] if quoted else None
         if table.with_erc:
             row["thesis_erc"] = quoted.get("erc") if quoted else None
+        if table.comparison and spec.d4rl_reference_returns is not None:
+            published_scores = nuti.PUBLISHED_D4RL_SCORES.get(table.environment, {})
+            row |= d4rl_score_columns(spec.d4rl_reference_returns, entry, published_scores.get(key))
         row["statistic"] = description
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def d4rl_score(returns: np.ndarray, reference_returns: tuple[float, float]) -> np.ndarray:
+    """D4RL's normalised score: 0 for its random policy's return, 100 for its expert's."""
+    random, expert = reference_returns
+    return 100 * (np.asarray(returns, dtype=np.float64) - random) / (expert - random)
+
+
+def d4rl_score_columns(
+    reference_returns: tuple[float, float], entry: dict | None, quoted: tuple[float, float] | None
+) -> dict:
+    """A row's D4RL-normalised undiscounted return (mean and standard error, as Nuti et al. report
+    theirs) beside their published (mean, standard error) for the same method, where they have one."""
+    scores = d4rl_score(entry["returns"], reference_returns) if entry else None
+    return {
+        "d4rl_score_mean": scores.mean() if entry else None,
+        "d4rl_score_se": scores.std(ddof=1) / np.sqrt(len(scores)) if entry and len(scores) > 1 else None,
+        "nuti_d4rl_score_mean": quoted[0] if quoted else None,
+        "nuti_d4rl_score_se": quoted[1] if quoted else None,
+    }
