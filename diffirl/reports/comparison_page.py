@@ -85,8 +85,9 @@ HALFCHEETAH_NOTE = (
     "rollouts. Nuti et al.'s (their Table 1, the same score over 5 seeds x 512 rollouts): their base diffuser "
     "trained on D4RL's medium-replay data and their expert diffuser on its expert data, from scratch, with "
     "the steering the paper reports. Ours: the study's base diffuser, trained on our own generated "
-    "HalfCheetah data (D4RL cannot be downloaded here), the expert diffuser fine-tuned from it on the study's "
-    "expert windows, and gymnasium's HalfCheetah-v4; compare the direction and the intervals, not the levels."
+    "HalfCheetah data (D4RL cannot be downloaded here), the expert diffuser trained on the study's expert "
+    "windows (from scratch or from the base's weights: relative_reward.halfcheetah.expert_diffuser.init), and "
+    "gymnasium's HalfCheetah-v4; compare the direction and the intervals, not the levels."
 ).format(*ENVIRONMENTS["halfcheetah"].d4rl_reference_returns)
 
 
