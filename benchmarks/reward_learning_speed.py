@@ -42,10 +42,11 @@ def measure(
     from diffirl.methods.thesis.reward_model import RewardMLP
     from diffirl.params.load import validate_params
     from diffirl.params.scale import compose
+    from diffirl.variants import variant_params
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    params = validate_params(compose(scale), variant=variant)
+    params = validate_params(compose(scale)) if variant is None else variant_params(compose(scale), variant)
     diffuser, learning, guidance = (
         getattr(params.diffusers, env),
         getattr(params.reward_learning, env),

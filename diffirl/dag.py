@@ -27,7 +27,7 @@ from diffirl.methods.relative_reward import COMPARED
 from diffirl.reports.budget_cuts import CUT_SECTIONS
 from diffirl.reports.results import ENVIRONMENT_TABLES, RESULTS_TABLES, comparison_table
 from diffirl.stage_code import stage_code
-from diffirl.variants import GROUPS, VARIANTS, Variant, in_group, overlaps
+from diffirl.variants import GROUPS, VARIANTS, Variant, evaluated_methods, in_group, overlaps
 
 #: rendered into the working directory (the project's root), wherever the package is installed
 DVC_YAML = Path("dvc.yaml")
@@ -512,13 +512,13 @@ def variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], set
             continue
         redirected.update(stage.all_outputs)
         moved = lambda path: str(paths.variant_path(variant.name, path)) if path in redirected else path
+        deps = tuple(d for d in stage.deps if d not in skipped_outputs)
         stages.append(
             Stage(
                 name=variant_stage_name(variant, stage.name),
-                cmd=f"{stage.cmd} --variant {variant.name}",
-                # a variant run reads its declaration (which files it redirects follows from the
-                # DAG, and a change there changes the outputs declared here)
-                deps=tuple(moved(d) for d in stage.deps if d not in skipped_outputs) + ("diffirl/variants.py",),
+                cmd=variant_command(variant, stage, [p for p in (*deps, *stage.all_outputs) if p in redirected]),
+                # the command carries the variant's declaration, so a change there re-runs the stage
+                deps=tuple(moved(d) for d in deps) + ("diffirl/variants.py",),
                 # plain outputs, metrics and plots alike: `dvc metrics show` and `dvc plots show`
                 # list the study's, which `make study` builds, and not a variant's, which it does not
                 outs=tuple(moved(o) for o in stage.all_outputs),
@@ -528,6 +528,18 @@ def variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], set
             )
         )
     return stages, redirected
+
+
+def variant_command(variant: Variant, stage: Stage, owned: list[str]) -> str:
+    """The study stage's command run as ``variant``: the settings it may change and the study files
+    it reads or writes in the variant's own version (``owned``), and, for the variant's evaluation,
+    the methods it rolls out. The stage learns all of it here, from the DAG, and plans nothing itself."""
+    command = f"{stage.cmd} --variant {variant.name} --may-change {' '.join(variant.changes)} --owns {' '.join(owned)}"
+    for environment in variant.environments:
+        if stage.name == f"evaluate_{environment}":
+            methods = evaluated_methods(variant, ENVIRONMENTS[environment].has_true_reward_guide)
+            command += f" --methods {' '.join(method.name for method in methods)}"
+    return command
 
 
 def remedies_stage(variants: list[Stage]) -> Stage:

@@ -9,8 +9,8 @@ from pathlib import Path
 from diffirl.figures import DYNAMICS_ERROR_FIGURES, FIGURE_KINDS
 from diffirl.methods import BASELINES, LOSSES  # noqa: F401  (re-exported: the DAG names files by them)
 
-#: while a stage runs a variant (diffirl/variants.py): its name, and the study files it makes its
-#: own versions of; every other file is the study's own
+#: while a stage runs a variant (diffirl/variants.py): its name, and the study files whose
+#: variant versions it reads or writes (its command names them); every other file is the study's own
 _variant: tuple[str, frozenset[str]] | None = None
 
 
@@ -24,11 +24,6 @@ def variant_path(variant: str, path: str | Path) -> Path:
     """Where a variant (diffirl/variants.py) keeps its version of a study file: data/x -> data/variants/NAME/x."""
     top, *rest = Path(path).parts
     return Path(top, "variants", variant, *rest)
-
-
-def active_variant() -> str | None:
-    """The variant the running stage belongs to, if any."""
-    return None if _variant is None else _variant[0]
 
 
 def _study_file(function: Callable[..., Path]) -> Callable[..., Path]:

@@ -3,14 +3,6 @@
 Read from the import statements (function-level ones included), so a stage's code
 dependencies cannot fall behind its imports: editing any module a stage runs re-runs
 that stage, under DVC and Snakemake alike.
-
-Two declaration modules count only where a stage's script imports them itself (the report
-and the remedies table), or the one through the other: :mod:`diffirl.dag` and
-:mod:`diffirl.variants`. The other stages
-reach them only to check and name a variant's settings and files (``stages/_common.py``,
-``diffirl/params/load.py``), which changes no result of the study, and counting them there
-would re-run the whole study after any edit of the DAG or a new variant. A variant's own
-stages depend on ``diffirl/variants.py`` explicitly (:func:`diffirl.dag.variant_plan`).
 """
 
 from __future__ import annotations
@@ -23,8 +15,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "diffirl"
 #: the stages' shared helpers, imported by the scripts as a top-level module
 STAGE_HELPERS = "_common"
-#: modules that count only where a stage's script imports them itself (module docstring)
-DECLARATION_MODULES = ("diffirl/dag.py", "diffirl/variants.py")
 
 
 def stage_code(script: str) -> list[str]:
@@ -32,17 +22,13 @@ def stage_code(script: str) -> list[str]:
     start = f"stages/{script}.py"
     if not (ROOT / start).is_file():
         raise FileNotFoundError(f"stage script {start} does not exist")
-    declarations_read = set(DECLARATION_MODULES) & set(imported_files(start))
-    for module in list(declarations_read):  # the DAG reads the variants' declarations itself
-        declarations_read |= set(DECLARATION_MODULES) & set(imported_files(module))
     files: set[str] = set()
     pending = [start]
     while pending:
         file = pending.pop()
-        if file in files or (file in DECLARATION_MODULES and file not in declarations_read):
-            continue
-        files.add(file)
-        pending.extend(imported_files(file))
+        if file not in files:
+            files.add(file)
+            pending.extend(imported_files(file))
     return sorted(files)
 
 

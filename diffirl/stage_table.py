@@ -40,14 +40,14 @@ def _unique(items) -> list[str]:
 
 
 def variant_row(variant) -> str:
-    """A variant's re-run stages, as one row: the study's commands with ``--variant``, outputs of its own."""
+    """A variant's re-run stages, as one row: the study's commands with the variant's arguments, outputs of its own."""
     stages = variant_stages(study_stages(), variant)
     names = ", ".join(f"`{s.name.removeprefix(variant.name + '__')}`" for s in stages)
     folders = sorted(
         {str(paths.variant_path(variant.name, Path(o).parts[0])) + "/" for s in stages for o in s.all_outputs}
     )
     return (
-        f"| `{variant.name}__*` ({', '.join(variant.environments)}): {names} | the study's commands + `--variant {variant.name}` "
+        f"| `{variant.name}__*` ({', '.join(variant.environments)}): {names} | the study's commands + `--variant {variant.name} --may-change ... --owns ...` "
         f"| under {', '.join(f'`{f}`' for f in folders)} |"
     )
 

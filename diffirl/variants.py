@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from diffirl.methods import LOSSES, METHODS, Method
+from diffirl.params.load import ParameterError, validate_params, within
+from diffirl.params.schema import Params
 
 #: the comparisons a variant can belong to, each a table and a make target of its own
 GROUPS = ("remedies", "conventions")
@@ -183,16 +185,19 @@ def overlaps(key: str, subtree: str) -> bool:
     return within(key, subtree) or within(subtree, key)
 
 
-def within(key: str, subtree: str) -> bool:
-    return key == subtree or key.startswith(subtree + ".")
+def variant_params(raw: dict, name: str, source: str = "params") -> Params:
+    """The validated settings of variant ``name``: its overlay merged over the study's ``raw``."""
+    try:
+        variant = get_variant(name)
+    except UnknownVariantError as error:
+        raise ParameterError(f"{source}: {error}") from None
+    return validate_params(raw, source, name, variant.changes)
 
 
-def leaf_keys(tree: dict, prefix: str = "") -> list[str]:
-    keys = []
-    for key, value in tree.items():
-        dotted = f"{prefix}{key}"
-        keys += leaf_keys(value, dotted + ".") if isinstance(value, dict) and value else [dotted]
-    return keys
+def validate_variants(raw: dict, source: str = "params") -> None:
+    """Every variant's overlay in ``raw`` is a declared variant's and gives valid settings."""
+    for name in raw.get("variants") or {}:
+        variant_params(raw, name, source)
 
 
 def evaluated_methods(variant: Variant, has_true_reward_guide: bool) -> tuple[Method, ...]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
+from diffirl import paths
 from diffirl.envs.registry import UnknownEnvironmentError, get_environment
+from diffirl.methods import METHODS
 from diffirl.params import ParameterError, load_params
 
 
@@ -16,10 +17,18 @@ def parse(
     with_environment: bool = True,
     environments: tuple[str, ...] | None = None,
     choice: tuple[str, tuple[str, ...]] | None = None,
+    evaluates_methods: bool = False,
 ):
-    """Return (environment spec or None, validated params[, chosen value]); exit with a clear message on error.
+    """Return (environment spec or None, validated params[, chosen value][, methods]); exit with a
+    clear message on error.
 
     ``choice`` = (name, allowed values) adds a second positional argument, e.g. the loss.
+    ``evaluates_methods`` adds ``--methods``, the diffuser methods a variant's evaluation rolls
+    out (None when not given: the study's).
+
+    A variant's run (diffirl/variants.py) is told by its command, which the DAG writes, which
+    settings the variant may change and which of the stage's files are the variant's own;
+    every other file the stage names is the study's.
     """
     parser = argparse.ArgumentParser(description=description)
     if with_environment:
@@ -27,9 +36,12 @@ def parse(
     if choice:
         parser.add_argument(choice[0], help=" | ".join(choice[1]))
     parser.add_argument("--params", default="params.yaml", help="parameter file (default: params.yaml)")
-    parser.add_argument(
-        "--variant", default=None, help="run as this variant of the study (diffirl/variants.py), not the study itself"
-    )
+    variant = parser.add_argument_group("run as a variant of the study (the DAG writes these; see dvc.yaml)")
+    variant.add_argument("--variant", default=None, help="the variant's name (its settings: variants.NAME)")
+    variant.add_argument("--may-change", nargs="+", default=(), metavar="SUBTREE", help="params it may change")
+    variant.add_argument("--owns", nargs="+", default=(), metavar="PATH", help="study files it has its own of")
+    if evaluates_methods:
+        variant.add_argument("--methods", nargs="+", default=None, metavar="METHOD", help="methods it rolls out")
     args = parser.parse_args()
     use_one_thread_unless_declared()
     try:
@@ -40,17 +52,37 @@ def parse(
             raise ParameterError(
                 f"unknown {choice[0]} {getattr(args, choice[0])!r}; choose one of {', '.join(choice[1])}"
             )
-        params = load_params(args.params, args.variant)
-        if args.variant is not None:
-            positional = ([args.environment] if with_environment else []) + (
-                [getattr(args, choice[0])] if choice else []
-            )
-            use_variant_of(" ".join(["python", f"stages/{Path(sys.argv[0]).name}", *positional]), args.variant)
+        methods = evaluated_methods(args) if evaluates_methods else None
+        check_variant_arguments(args, methods)
+        params = load_params(args.params, args.variant, tuple(args.may_change))
+        paths.use_variant(args.variant, args.owns)
         if spec is not None and spec.kind.designed_reward:
             spec = spec.with_reward(**getattr(params.true_reward, spec.name).model_dump())
     except (UnknownEnvironmentError, ParameterError) as error:
         sys.exit(f"error: {error}")
-    return (spec, params, getattr(args, choice[0])) if choice else (spec, params)
+    return (spec, params, *([getattr(args, choice[0])] if choice else []), *([methods] if evaluates_methods else []))
+
+
+def check_variant_arguments(args: argparse.Namespace, methods) -> None:
+    """A variant's run names what it may change and what it owns; the study's run names neither."""
+    given = [f"--{name}" for name in ("may-change", "owns") if getattr(args, name.replace("-", "_"))]
+    given += ["--methods"] if methods is not None else []
+    if args.variant is None and given:
+        raise ParameterError(f"{', '.join(given)} belong to a variant's run; --variant is missing")
+    if args.variant is not None and not (args.may_change and args.owns):
+        raise ParameterError(
+            f"variant {args.variant!r}: its run needs --may-change and --owns as the DAG declares them; "
+            f"copy its command from the stage {args.variant}__... in dvc.yaml"
+        )
+
+
+def evaluated_methods(args: argparse.Namespace):
+    if args.methods is None:
+        return None
+    unknown = [name for name in args.methods if name not in METHODS]
+    if unknown:
+        raise ParameterError(f"unknown method {unknown[0]!r} in --methods; choose among {', '.join(METHODS)}")
+    return tuple(METHODS[name] for name in args.methods)
 
 
 def use_one_thread_unless_declared() -> None:
@@ -64,29 +96,6 @@ def use_one_thread_unless_declared() -> None:
     threads = os.environ.setdefault("OMP_NUM_THREADS", "1")
     if "torch" in sys.modules and threads.isdigit() and int(threads) > 0:
         sys.modules["torch"].set_num_threads(int(threads))
-
-
-def use_variant_of(command: str, name: str) -> None:
-    """Name files as variant ``name`` does, if it re-runs ``command`` (else its outputs would be the study's)."""
-    from diffirl import dag, paths
-    from diffirl.variants import get_variant
-
-    stages, redirected = dag.variant_plan(dag.study_stages(), get_variant(name))
-    commands = [stage.cmd for stage in stages]
-    if f"{command} --variant {name}" not in commands:
-        raise ParameterError(
-            f"variant {name!r} does not re-run `{command}`; it re-runs: "
-            + "; ".join(c.removesuffix(f" --variant {name}") for c in commands)
-        )
-    paths.use_variant(name, redirected)
-
-
-def variant_methods(name: str, has_true_reward_guide: bool):
-    """The diffuser methods variant ``name`` evaluates (its base diffuser, the true-reward guide
-    where it asks for it, and its own learnt rewards)."""
-    from diffirl.variants import evaluated_methods, get_variant
-
-    return evaluated_methods(get_variant(name), has_true_reward_guide)
 
 
 def fail(error: Exception) -> None:

@@ -2,7 +2,7 @@
 
 import json
 
-from _common import fail, parse, run_stage, variant_methods
+from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.data.format import DatasetError
 from diffirl.diffusion.model_io import load_trained_diffuser
@@ -14,22 +14,18 @@ from diffirl.methods.thesis.reward_model import RewardMLP
 
 
 def main() -> None:
-    spec, params = parse(__doc__)
+    spec, params, variant_methods = parse(__doc__, evaluates_methods=True)
     settings = getattr(params.evaluation, spec.name)
-    # a variant rolls out its base diffuser (the true-reward guide if it asks) and its own learnt rewards, last networks only
-    variant = paths.active_variant()
-    methods = (
-        diffuser_methods(spec.has_true_reward_guide)
-        if variant is None
-        else variant_methods(variant, spec.has_true_reward_guide)
-    )
+    # a variant rolls out the methods its command names, learnt rewards by their last networks only
+    study = variant_methods is None
+    methods = diffuser_methods(spec.has_true_reward_guide) if study else variant_methods
     losses = [m.name for m in methods if m.is_learnt]
     try:
         trained = load_trained_diffuser(spec.name, getattr(params.diffusers, spec.name))
         learnt = {loss: RewardMLP.load(paths.learnt_reward(spec.name, loss), trained.device) for loss in losses}
         snapshots = {
             loss: RewardMLP.load_snapshots(paths.learnt_reward(spec.name, loss), trained.device)
-            for loss in (losses if variant is None else ())
+            for loss in (losses if study else ())
         }
         windows = environment_erc_windows(
             spec, settings, trained.diffusion.horizon, getattr(params.diffusers, spec.name)

@@ -145,8 +145,9 @@ def test_a_stage_depends_on_the_code_it_runs_and_not_on_code_it_does_not():
     # editing the U-Net must not re-make the datasets or re-train the baselines (an hour of the study)
     for name in ("dataset_halfcheetah", "train_baseline_large_airl", "kwindows_umaze", "table1", "report"):
         assert "diffirl/diffusion/unet.py" not in deps[name], name
-    # the DAG's and the variants' declarations only where a stage's script reads them itself, so
-    # that a new variant or a DAG edit re-runs none of the study; a variant's stages read its declaration
+    # no stage but the report and the variants' tables imports the DAG's or the variants' declarations
+    # (a variant's stage is told its part on its command line), so that a new variant or a DAG edit
+    # re-runs none of the study; a variant's own stages depend on its declaration
     assert "diffirl/dag.py" in deps["report"] and "diffirl/dag.py" not in deps["dataset_umaze"]
     assert (
         "diffirl/variants.py" in deps["remedies_table"]

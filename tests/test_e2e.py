@@ -5,7 +5,7 @@ through both front ends, the remedies through Snakemake alone.
 It builds the study and the conventions' table (what `dvc repro $(python -m diffirl.dag
 --list study) $(python -m diffirl.dag --list conventions)` builds); Snakemake builds
 everything, and every stage both ran is compared byte for byte between the two. A
-remedy's stages are the study's commands with `--variant NAME`, as the conventions' are,
+remedy's stages are the study's commands with the variant's arguments, as the conventions' are,
 so the comparison covers their code; Snakemake alone runs them, two at a time.
 """
 

@@ -12,12 +12,12 @@ from diffirl.envs import get_environment
 from diffirl.experts.generation import goal_plan_experts, goal_rollout_experts
 from diffirl.methods.thesis.reward_model import RewardMLP
 from diffirl.params import ParameterError
-from diffirl.params.load import validate_params
-from diffirl.params.scale import SCALES, compose, deep_merge
+from diffirl.params.load import deep_merge, validate_params
+from diffirl.params.scale import SCALES, compose
 from diffirl.params.schema import ExpertSettings
 from diffirl.planning.quality import dynamics_errors
 from diffirl.reports.remedies import remedy_rows
-from diffirl.variants import VARIANTS, get_variant
+from diffirl.variants import VARIANTS, get_variant, validate_variants, variant_params
 from tests.test_planning import tiny_trained
 
 
@@ -26,18 +26,18 @@ def test_every_variant_overlays_every_scale_with_valid_settings(scale):
     raw = compose(scale)  # validates every variant's overlay too
     assert set(raw["variants"]) == set(VARIANTS)
     study = validate_params(raw)
-    long_horizon = validate_params(raw, variant="long_horizon")
+    long_horizon = variant_params(raw, "long_horizon")
     assert long_horizon.diffusers.halfcheetah.horizon > study.diffusers.halfcheetah.horizon
     assert long_horizon.guidance.halfcheetah.scale > study.guidance.halfcheetah.scale
     assert long_horizon.diffusers.large == study.diffusers.large  # nothing outside its declared subtrees
-    assert validate_params(raw, variant="physical_experts").experts.large.procedure == "goal_rollouts"
-    shorter = validate_params(raw, variant="reward_training_length_100").reward_learning.large
-    longer = validate_params(raw, variant="reward_training_length_500").reward_learning.large
+    assert variant_params(raw, "physical_experts").experts.large.procedure == "goal_rollouts"
+    shorter = variant_params(raw, "reward_training_length_100").reward_learning.large
+    longer = variant_params(raw, "reward_training_length_500").reward_learning.large
     for loss, settings in study.reward_learning.large.losses.items():  # the training length, and only that
         assert shorter.losses[loss].epochs < longer.losses[loss].epochs
         assert scale == "paper" or settings.epochs < shorter.losses[loss].epochs
         assert shorter.losses[loss].learning_rate == longer.losses[loss].learning_rate == settings.learning_rate
-    assert validate_params(raw, variant="step_conditioned_reward").reward_learning.halfcheetah.step_embedding_dim > 0
+    assert variant_params(raw, "step_conditioned_reward").reward_learning.halfcheetah.step_embedding_dim > 0
     assert study.reward_learning.halfcheetah.step_embedding_dim == 0 and study.experts.large.procedure == "goal_plans"
 
 
@@ -45,23 +45,21 @@ def test_an_overlay_may_change_only_what_its_variant_declares_and_only_real_sett
     raw = compose("smoke")
     outside = deep_merge(raw, {"variants": {"physical_experts": {"diffusers": {"large": {"horizon": 32}}}}})
     with pytest.raises(ParameterError, match=r"variants\.physical_experts\.diffusers\.large\.horizon is outside"):
-        validate_params(outside, variant="physical_experts")
+        variant_params(outside, "physical_experts")
     misspelt = deep_merge(raw, {"variants": {"physical_experts": {"experts": {"large": {"lenght": 32}}}}})
     with pytest.raises(ParameterError, match="lenght"):
-        validate_params(misspelt, variant="physical_experts")
+        variant_params(misspelt, "physical_experts")
     bad_value = deep_merge(raw, {"variants": {"long_horizon": {"diffusers": {"halfcheetah": {"horizon": 7}}}}})
     with pytest.raises(ParameterError, match="horizon"):
-        validate_params(bad_value, variant="long_horizon")
+        variant_params(bad_value, "long_horizon")
     with pytest.raises(ParameterError, match="unknown variant 'nope'"):
-        validate_params(raw, variant="nope")
+        variant_params(raw, "nope")
     unknown = deep_merge(raw, {"variants": {"nope": {}}})
     with pytest.raises(ParameterError, match="nope"):
         compose_check(unknown)
 
 
 def compose_check(raw):
-    from diffirl.params.load import validate_variants
-
     validate_variants(raw)
 
 
@@ -103,7 +101,8 @@ def test_a_variant_writes_only_files_of_its_own_and_reads_the_study_for_the_rest
             assert all(
                 out.startswith((f"data/variants/{name}/", f"reports/variants/{name}/")) for out in stage.all_outputs
             )
-            assert stage.cmd.endswith(f" --variant {name}") and f"variants.{name}" in stage.params
+            assert f" --variant {name} --may-change {' '.join(variant.changes)} --owns " in stage.cmd
+            assert f"variants.{name}" in stage.params
         for environment in variant.environments:
             if f"evaluate_{environment}" not in stages:
                 assert "evaluate" not in variant.evaluations
@@ -144,7 +143,7 @@ def test_each_convention_changes_the_one_setting_it_names():
         "published_shaped_erc": ("evaluation", "umaze", "airl_erc_reward"),
     }
     for name, (section, environment, key) in changed.items():
-        variant = validate_params(raw_default, variant=name)
+        variant = variant_params(raw_default, name)
         for other in ("true_reward", "reward_learning", "evaluation", "experts", "baselines"):
             ours, theirs = getattr(study, other), getattr(variant, other)
             for env in ("umaze", "large", "halfcheetah"):
@@ -155,9 +154,9 @@ def test_each_convention_changes_the_one_setting_it_names():
                     assert a[key] != b[key], name
                     a.pop(key), b.pop(key)
                 assert a == b, (name, other, env)
-    matern = validate_params(raw_default, variant="published_matern_estimator").reward_learning.umaze
+    matern = variant_params(raw_default, "published_matern_estimator").reward_learning.umaze
     assert matern.mmd_unbiased == {"gaussian": False, "matern": True}
-    conventions = validate_params(raw_default, variant="published_conventions")
+    conventions = variant_params(raw_default, "published_conventions")
     for maze in ("umaze", "large"):
         assert getattr(conventions.true_reward, maze).guide_units == "normalised"
         assert getattr(conventions.true_reward, maze).constant == -2.0
@@ -176,7 +175,7 @@ def test_each_convention_changes_the_one_setting_it_names():
 def test_a_bad_convention_value_is_one_line_naming_its_key(overlay, key):
     raw = deep_merge(compose("smoke"), {"variants": {"published_conventions": overlay}})
     with pytest.raises(ParameterError) as error:
-        validate_params(raw, variant="published_conventions")
+        variant_params(raw, "published_conventions")
     assert key in str(error.value) and "\n" not in str(error.value).strip()
 
 
@@ -216,25 +215,48 @@ def test_a_variant_names_its_own_files_and_resume_state_and_the_study_its_own():
     experts, model = paths.experts_file("large"), paths.diffuser_model("large")
     try:
         paths.use_variant("physical_experts", dag.variant_redirections(get_variant("physical_experts")))
-        assert paths.active_variant() == "physical_experts"
         assert paths.experts_file("large") == paths.variant_path("physical_experts", experts)
         assert paths.diffuser_model("large") == model  # not re-run: the study's
         assert str(paths.reward_checkpoint("large", "mse")).startswith("data/variants/physical_experts/")
     finally:
         paths.use_variant(None)
-    assert paths.experts_file("large") == experts and paths.active_variant() is None
+    assert paths.experts_file("large") == experts
 
 
-def test_a_stage_the_variant_does_not_re_run_refuses_to_run_as_it(root):
+def test_a_variant_stage_is_told_its_own_files_by_the_dag_and_reads_the_rest_from_the_study():
+    stages = stages_of("physical_experts")
+    learn = stages["learn_reward_large_mse"]
+    owned = learn.cmd.split(" --owns ")[1].split(" --")[0].split()
+    assert str(paths.expert_windows_file("large")) in owned  # re-made by the variant
+    assert str(paths.learnt_reward("large", "mse")) in owned
+    assert str(paths.diffuser_model("large")) not in owned and str(paths.diffuser_model("large")) in learn.deps
+    for path in owned:
+        assert str(paths.variant_path("physical_experts", path)) in (*learn.deps, *learn.all_outputs)
+    evaluate = stages["evaluate_large"]
+    assert evaluate.cmd.endswith(" --methods base mse mmd_gauss mmd_matern")  # the Large Maze has no true guide
+    assert stages_of("published_guide_units")["evaluate_umaze"].cmd.endswith(
+        " --methods base true mse mmd_gauss mmd_matern"
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--variant", "physical_experts"], "needs --may-change and --owns as the DAG declares them"),
+        (["--owns", "data/experts/large.npz"], "--owns belong to a variant's run; --variant is missing"),
+        (
+            ["--variant", "physical_experts", "--may-change", "experts.umaze", "--owns", "data/experts/large.npz"],
+            "variants.physical_experts.experts.large",  # its overlay changes what this declaration does not
+        ),
+    ],
+)
+def test_a_variant_run_without_its_declaration_refuses_before_any_work(root, arguments, message):
     result = subprocess.run(
-        [sys.executable, "stages/train_diffuser.py", "large", "--variant", "physical_experts"],
-        cwd=root,
-        capture_output=True,
-        text=True,
+        [sys.executable, "stages/experts.py", "large", *arguments], cwd=root, capture_output=True, text=True
     )
     assert result.returncode != 0
-    assert "does not re-run `python stages/train_diffuser.py large`" in result.stderr
-    assert "python stages/experts.py large" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and message in last
 
 
 def test_a_step_conditioned_reward_reads_the_step_and_keeps_it_when_saved(tmp_path):

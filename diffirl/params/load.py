@@ -10,6 +10,9 @@ from pydantic import ValidationError
 from diffirl.params.schema import Params
 
 DEFAULT_PARAMS_FILE = Path("params.yaml")
+#: ``params.yaml`` is ``scales/default.yaml`` with one scale's overlay merged over it
+SCALES = ("smoke", "default", "paper")
+SCALES_DIR = Path("scales")
 
 
 class ParameterError(ValueError):
@@ -97,46 +100,64 @@ def _validated(raw: dict, source: str) -> Params:
         raise ParameterError(describe_validation_error(error, source)) from None
 
 
-def with_variant(raw: dict, name: str, source: str = "params") -> dict:
+def with_variant(raw: dict, name: str, may_change: tuple[str, ...], source: str = "params") -> dict:
     """The settings of variant ``name``: its overlay (``variants.NAME``) merged over ``raw``.
 
-    The overlay may only change the params subtrees the variant declares
-    (:data:`diffirl.variants.VARIANTS`), so the DAG knows which stages it re-runs.
+    The overlay may only change the params subtrees ``may_change`` (the variant's declaration,
+    :data:`diffirl.variants.VARIANTS`, which the DAG passes to its stages), so the DAG knows
+    which stages it re-runs.
     """
-    from diffirl.variants import UnknownVariantError, get_variant, leaf_keys, within
-
-    try:
-        variant = get_variant(name)
-    except UnknownVariantError as error:
-        raise ParameterError(f"{source}: {error}") from None
     overlay = (raw.get("variants") or {}).get(name)
     if not isinstance(overlay, dict):
         raise ParameterError(f"{source}: variants.{name} is missing (a mapping of the settings the variant changes)")
     for key in leaf_keys(overlay):
-        if not any(within(key, subtree) for subtree in variant.changes):
+        if not any(within(key, subtree) for subtree in may_change):
             raise ParameterError(
-                f"{source}: variants.{name}.{key} is outside what the variant may change ({', '.join(variant.changes)})"
+                f"{source}: variants.{name}.{key} is outside what the variant may change ({', '.join(may_change)})"
             )
     return deep_merge(raw, overlay)
 
 
-def validate_params(raw: object, source: str = "params", variant: str | None = None) -> Params:
-    """The validated study settings, or those of ``variant`` (its overlay merged over them)."""
+def within(key: str, subtree: str) -> bool:
+    """Whether dotted params key ``key`` is ``subtree`` or inside it."""
+    return key == subtree or key.startswith(subtree + ".")
+
+
+def leaf_keys(tree: dict, prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        keys += leaf_keys(value, dotted + ".") if isinstance(value, dict) and value else [dotted]
+    return keys
+
+
+def validate_params(
+    raw: object, source: str = "params", variant: str | None = None, may_change: tuple[str, ...] = ()
+) -> Params:
+    """The validated study settings, or those of ``variant`` (its overlay, which may change the
+    subtrees ``may_change`` only, merged over them)."""
     if not isinstance(raw, dict):
         raise ParameterError(f"{source} must be a mapping of settings, got {type(raw).__name__}")
     params = _validated(raw, source)
     if variant is None:
         return params
-    return _validated(with_variant(raw, variant, source), f"{source} with variant {variant!r}")
+    return _validated(with_variant(raw, variant, may_change, source), f"{source} with variant {variant!r}")
 
 
-def validate_variants(raw: dict, source: str = "params") -> None:
-    """Every variant's overlay in ``raw`` is a declared variant's and gives valid settings."""
-    for name in raw.get("variants") or {}:
-        validate_params(raw, source, name)
+def read_scale(scale: str, scales_dir: Path = SCALES_DIR) -> dict:
+    """The settings of ``scale``, unvalidated: for a reader of some settings only, which then does
+    not need the sections of environments or methods added by plugins (diffirl/plugins.py)."""
+    if scale not in SCALES:
+        raise ParameterError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}")
+    settings = yaml.safe_load((scales_dir / "default.yaml").read_text())
+    if scale != "default":
+        settings = deep_merge(settings, yaml.safe_load((scales_dir / f"{scale}.yaml").read_text()))
+    return settings
 
 
-def load_params(path: str | Path = DEFAULT_PARAMS_FILE, variant: str | None = None) -> Params:
+def load_params(
+    path: str | Path = DEFAULT_PARAMS_FILE, variant: str | None = None, may_change: tuple[str, ...] = ()
+) -> Params:
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"parameter file {path} does not exist")
@@ -144,4 +165,4 @@ def load_params(path: str | Path = DEFAULT_PARAMS_FILE, variant: str | None = No
         raw = yaml.load(path.read_text(), Loader=_UniqueKeyLoader)
     except yaml.YAMLError as error:
         raise ParameterError(f"parameter file {path} is not valid YAML: {error}") from None
-    return validate_params(raw, str(path), variant)
+    return validate_params(raw, str(path), variant, may_change)

@@ -623,7 +623,7 @@ class Params(Strict):
     figures: Figures
     #: the study's variants (diffirl/variants.py): per name, a partial params tree merged over
     #: the settings above; checked when a variant loads and at every scale switch
-    #: (:func:`diffirl.params.load.validate_variants`), not by the study's own stages
+    #: (:func:`diffirl.variants.validate_variants`), not by the study's own stages
     variants: dict[str, dict] = Field(default_factory=dict)
 
     @model_validator(mode="after")
