@@ -405,7 +405,13 @@ def claims_stage() -> Stage:
 def report_stage(stages: list[Stage]) -> Stage:
     """The report reads every table and figure the other stages make, and the datasets' provenance."""
     produced = [out for stage in stages for out in stage.all_outputs]
-    tables = [str(paths.TABLE3), *(str(paths.results_table(n)) for n in RESULTS_TABLES), str(paths.CLAIMS)]
+    results = [*RESULTS_TABLES.values(), *ENVIRONMENT_TABLES.values()]
+    tables = [
+        str(paths.TABLE3),
+        *(str(paths.results_table(n)) for n in RESULTS_TABLES),
+        *(str(paths.environment_results_table(env)) for env in ENVIRONMENT_TABLES),
+        str(paths.CLAIMS),
+    ]
     figures = sorted(out for out in produced if out.endswith(".png"))
     sidecars = sorted(out for out in produced if out.startswith(str(paths.DATA / "datasets")) and out.endswith(".json"))
     return Stage(
@@ -415,7 +421,7 @@ def report_stage(stages: list[Stage]) -> Stage:
         outs=(
             str(paths.REPORT_MARKDOWN),
             str(paths.REPORT_HTML),
-            *(str(paths.forest_figure(number)) for number in RESULTS_TABLES if RESULTS_TABLES[number].with_erc),
+            *(str(paths.forest_figure(table.name)) for table in results if table.with_erc),
         ),
         params=(),
     )

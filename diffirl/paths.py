@@ -184,9 +184,9 @@ CLAIMS = REPORTS / "claims.csv"
 SUMMARIES = REPORTS / "summary"
 
 
-def forest_figure(number: int) -> Path:
-    """The report's forest plot of a results table (paired lifts over the base diffuser)."""
-    return REPORTS / "forest" / f"table{number}.png"
+def forest_figure(table: str) -> Path:
+    """The report's forest plot of results table ``table`` (``table1``, ``results_ENV``: paired lifts over the base)."""
+    return REPORTS / "forest" / f"{table}.png"
 
 
 def summary_file(name: str) -> Path:

@@ -14,7 +14,7 @@ from diffirl.reports.forest import results_forest
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.provenance import provenance, stage_benchmarks
 from diffirl.reports.report import Report, Section, place_figures, render_html, render_markdown
-from diffirl.reports.results import RESULTS_TABLES
+from diffirl.reports.results import ENVIRONMENT_TABLES, RESULTS_TABLES, ResultsTable
 
 TITLES = {
     1: "Table 1: U-Maze, return of guided rollouts",
@@ -24,25 +24,32 @@ TITLES = {
 }
 
 
+def title(table: ResultsTable) -> str:
+    if table.number is not None:
+        return TITLES[table.number]
+    return f"{findings.environment_name(table.environment)}: return of guided rollouts (no table in the thesis)"
+
+
 def conventions(frame: pd.DataFrame) -> str:
     """The table's conventions (its ``statistic`` column), as a sentence."""
     text = str(frame["statistic"].iloc[0]).split("; vs_")[0]
     return text[:1].upper() + text[1:] + "."
 
 
-def results_section(number: int, frame: pd.DataFrame, confidence: float) -> Section:
-    table = RESULTS_TABLES[number]
+def results_section(table: ResultsTable, frame: pd.DataFrame, confidence: float) -> Section:
     forest = None
     if table.with_erc:  # Table 5 (action norms) has no lift worth a plot
-        forest = paths.forest_figure(number)
-        save_figure(results_forest(frame, table.column, TITLES[number], confidence), forest)
+        forest = paths.forest_figure(table.name)
+        save_figure(results_forest(frame, table.column, title(table), confidence), forest)
     return Section(
-        anchor=f"table{number}",
-        title=TITLES[number],
+        anchor=table.name,
+        title=title(table),
         finding=findings.results_finding(table, frame),
-        table=readable.results_table(frame, table.column),
+        table=readable.results_table(frame, table.column, with_thesis=table.number is not None),
         note=conventions(frame),
-        csv=paths.results_table(number),
+        csv=paths.results_table(table.number)
+        if table.number is not None
+        else paths.environment_results_table(table.environment),
         forest=forest,
     )
 
@@ -59,10 +66,15 @@ def main() -> None:
         info = provenance(Path("params.yaml"), [Path(p) for p in inputs["sidecars"]])
     except (FileNotFoundError, pd.errors.ParserError) as error:
         fail(error)
+    confidence = lambda table: getattr(params.evaluation, table.environment).confidence
     results = {
-        n: results_section(n, frames[str(paths.results_table(n))], getattr(params.evaluation, t.environment).confidence)
-        for n, t in RESULTS_TABLES.items()
+        n: results_section(t, frames[str(paths.results_table(n))], confidence(t)) for n, t in RESULTS_TABLES.items()
     }
+    # an environment the thesis has no table of (a plug-in's) follows the thesis's tables
+    others = [
+        results_section(t, frames[str(paths.environment_results_table(env))], confidence(t))
+        for env, t in ENVIRONMENT_TABLES.items()
+    ]
     table3 = frames[str(paths.TABLE3)]
     results[3] = Section(
         "table3",
@@ -74,7 +86,7 @@ def main() -> None:
         csv=paths.TABLE3,
     )
     claims = frames[str(paths.CLAIMS)]
-    sections = [results[n] for n in sorted(results)]
+    sections = [results[n] for n in sorted(results)] + others
     sections.append(
         Section(
             "claims",
@@ -86,6 +98,7 @@ def main() -> None:
     )
     appendix = place_figures(sections, figures)
     summary = [findings.claims_finding(claims)] + [results[n].finding for n in sorted(results)]
+    summary += [section.finding for section in others]
     report = Report(summary, sections, appendix, stage_benchmarks(paths.BENCHMARKS), info)
     with atomic_outputs([paths.REPORT_MARKDOWN, paths.REPORT_HTML]) as (markdown, page):
         markdown.write_text(render_markdown(report, paths.REPORT_MARKDOWN.parent))

@@ -119,8 +119,14 @@ def test_a_new_environment_is_built_from_a_registry_entry_and_settings(extended_
     evaluation = json.loads((project / paths.evaluation_metrics("medium")).read_text())
     assert evaluation["base"]["reward"].startswith("r = 5i + 5j")
     assert evaluation["base"]["rollouts"] == 2 * len(EVALUATION_STARTS)
-    # its figures join the report's appendix, captioned as the catalogue says (diffirl/figures.py)
+    # its table is a section of the report, without the thesis's columns, and its figures join
+    # the appendix, captioned as the catalogue says (diffirl/figures.py)
     report = (project / paths.REPORT_MARKDOWN).read_text()
+    section = report.split("## PointMaze_Medium-v3: return of guided rollouts (no table in the thesis)")[1]
+    section = section.split("\n## ")[0]
+    assert "PointMaze_Medium-v3 (return; no table in the thesis): the base diffuser scores" in section
+    assert "| Diffuser (Rightward)" in section and "Thesis" not in section
+    assert (project / paths.forest_figure("results_medium")).is_file()
     assert "reaching the best cell and staying there, as the thesis's do. (medium)" in report
     assert "Diffuser training loss per step (medium)" in report
     # the project itself is unchanged: its DAG has neither without the plugins

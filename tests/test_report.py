@@ -7,7 +7,7 @@ import pandas as pd
 from diffirl.reports import findings, readable
 from diffirl.reports.remedies_page import remedies_report
 from diffirl.reports.report import Report, Section, place_figures, render_html, render_markdown
-from diffirl.reports.results import RESULTS_TABLES, build_results_table
+from diffirl.reports.results import RESULTS_TABLES, ResultsTable, build_results_table
 from tests.test_results import metrics_for
 
 
@@ -42,6 +42,16 @@ def test_a_results_table_has_the_thesis_shape_with_our_and_its_lifts():
     finding = findings.results_finding(RESULTS_TABLES[2], frame)
     assert "true-reward guidance +2,0" in finding and "(interval above zero; thesis +8,537)" in finding
     assert "the baselines " in finding and " to +30.0 (" in finding and "thesis +2,460 to +4,419" in finding
+
+
+def test_a_table_the_thesis_does_not_have_is_shown_without_its_columns():
+    table = ResultsTable(None, "large", "returns", with_erc=True)  # as a plug-in environment's table is built
+    frame = build_results_table(table, metrics_for("large", {"true": 2000, "bc": 30}))
+    shown = readable.results_table(frame, "return", with_thesis=False)
+    assert list(shown.columns) == ["Method", "Ours (mean ± std)", "Lift over base [95% CI]", "ERC ours"]
+    finding = findings.results_finding(table, frame)
+    assert finding.startswith("Large Maze (return; no table in the thesis): the base diffuser scores ")
+    assert "thesis " not in finding.split("no table in the thesis")[1] and "(interval above zero)" in finding
 
 
 def test_each_figure_sits_under_the_table_of_its_environment_and_diagnostics_in_the_appendix():

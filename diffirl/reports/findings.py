@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from diffirl.envs.registry import ENVIRONMENTS
 from diffirl.methods import BASELINES, LOSSES
 from diffirl.metrics import finite_or_none
 from diffirl.reports.claims import FAILS, HOLDS, MISSING
@@ -22,7 +23,7 @@ def _span(values: list[float], missing: str) -> str:
     return number(low, signed=True) if low == high else f"{number(low, signed=True)} to {number(high, signed=True)}"
 
 
-def _group(frame: pd.DataFrame, names: tuple[str, ...], what: str, column: str) -> str | None:
+def _group(frame: pd.DataFrame, names: tuple[str, ...], what: str, column: str, with_thesis: bool) -> str | None:
     """'the learnt rewards +293 to +330 (3 of 3 intervals above zero; thesis +847 to +869)'."""
     rows = frame[frame["method"].isin(names)]
     if rows.empty:
@@ -35,6 +36,8 @@ def _group(frame: pd.DataFrame, names: tuple[str, ...], what: str, column: str) 
     if len(rows) == 1:
         verdicts = "interval above zero" if above else "interval below zero" if below else "interval across zero"
     ours = _span(list(rows["vs_base_mean"].map(finite_or_none)), "not built yet")
+    if not with_thesis:
+        return f"{what} {ours} ({verdicts})"
     return f"{what} {ours} ({verdicts}; thesis {_span(list(thesis.map(finite_or_none)), 'not published')})"
 
 
@@ -43,16 +46,29 @@ def results_finding(table: ResultsTable, frame: pd.DataFrame) -> str:
     column = table.column
     base = frame[frame["method"] == "base"].iloc[0]
     last = frame[frame["checkpoint"].fillna("").isin(["", "last"])]
+    in_thesis = table.number is not None
     groups = [
-        _group(last, ("true",), "true-reward guidance", column),
-        _group(last, LOSSES, "the learnt rewards", column),
-        _group(last, BASELINES, "the baselines", column),
+        _group(last, ("true",), "true-reward guidance", column, in_thesis),
+        _group(last, LOSSES, "the learnt rewards", column, in_thesis),
+        _group(last, BASELINES, "the baselines", column, in_thesis),
     ]
+    name, statistic = environment_name(table.environment), STATISTIC_NAMES[column]
+    if not in_thesis:
+        heading, thesis = f"{name} ({statistic}; no table in the thesis)", ""
+    else:
+        heading, thesis = (
+            f"Table {table.number} ({name}, {statistic})",
+            f" (thesis {number(base[f'thesis_{column}_mean'])})",
+        )
     return (
-        f"Table {table.number} ({ENVIRONMENT_NAMES[table.environment]}, {STATISTIC_NAMES[column]}): the base "
-        f"diffuser scores {number(base[f'{column}_mean'])} (thesis {number(base[f'thesis_{column}_mean'])}); "
+        f"{heading}: the base diffuser scores {number(base[f'{column}_mean'])}{thesis}; "
         f"against it, paired, {'; '.join(g for g in groups if g)}."
     )
+
+
+def environment_name(environment: str) -> str:
+    """The thesis's name of an environment, or its gymnasium id for one the thesis does not have."""
+    return ENVIRONMENT_NAMES.get(environment) or ENVIRONMENTS[environment].gym_id
 
 
 def table3_finding(frame: pd.DataFrame) -> str:

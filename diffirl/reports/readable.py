@@ -54,24 +54,25 @@ def thesis_difference(frame: pd.DataFrame, column: str) -> pd.Series:
     return thesis - (base.iloc[0] if len(base) else float("nan"))
 
 
-def results_table(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Method | ours | thesis | lift over base [95%] | thesis's lift | ERC ours | ERC thesis."""
+def results_table(frame: pd.DataFrame, column: str, with_thesis: bool = True) -> pd.DataFrame:
+    """Method | ours | thesis | lift over base [95%] | thesis's lift | ERC ours | ERC thesis
+    (without the thesis's columns for an environment it has no table of)."""
     thesis_lift = thesis_difference(frame, column)
     rows = []
     for index, row in frame.iterrows():
         is_base = row["method"] == "base"
-        entry = {
-            "Method": row["label"],
-            "Ours (mean ± std)": mean_std(row[f"{column}_mean"], row[f"{column}_std"]),
-            "Thesis (mean ± std)": mean_std(row[f"thesis_{column}_mean"], row[f"thesis_{column}_std"]),
-            "Lift over base [95% CI]": ""
-            if is_base
-            else interval(row["vs_base_mean"], row["vs_base_low"], row["vs_base_high"]),
-            "Thesis's lift": "" if is_base else number(thesis_lift[index], signed=True),
-        }
+        entry = {"Method": row["label"], "Ours (mean ± std)": mean_std(row[f"{column}_mean"], row[f"{column}_std"])}
+        if with_thesis:
+            entry["Thesis (mean ± std)"] = mean_std(row[f"thesis_{column}_mean"], row[f"thesis_{column}_std"])
+        entry["Lift over base [95% CI]"] = (
+            "" if is_base else interval(row["vs_base_mean"], row["vs_base_low"], row["vs_base_high"])
+        )
+        if with_thesis:
+            entry["Thesis's lift"] = "" if is_base else number(thesis_lift[index], signed=True)
         if "erc" in frame:
             entry["ERC ours"] = number(row["erc"])
-            entry["ERC thesis"] = number(row["thesis_erc"])
+            if with_thesis:
+                entry["ERC thesis"] = number(row["thesis_erc"])
         rows.append(entry)
     return pd.DataFrame(rows)
 
