@@ -181,3 +181,21 @@ def test_the_halfcheetah_comparison_puts_d4rl_scores_beside_nuti_et_al():
     assert pd.isna(table.loc["mse", "nuti_d4rl_score_mean"]) and not pd.isna(table.loc["mse", "d4rl_score_mean"])
     maze = build_results_table(comparison_table("umaze"), metrics_for("umaze", {}))
     assert "d4rl_score_mean" not in maze.columns
+
+
+def test_the_d4rl_note_names_the_environment_and_compares_with_nuti_et_al_only_where_they_publish(monkeypatch):
+    from dataclasses import replace
+
+    from diffirl.envs.registry import ENVIRONMENTS
+    from diffirl.reports.comparison_page import d4rl_note
+
+    halfcheetah = d4rl_note("halfcheetah", "HalfCheetah")
+    assert "HalfCheetah references (-280.18 and 12,135.0)" in halfcheetah and "Nuti et al.'s" in halfcheetah
+    assert "relative_reward.halfcheetah.expert_diffuser.init" in halfcheetah and "HalfCheetah-v4" in halfcheetah
+    # a locomotion environment with D4RL references but no published score of theirs (a plug-in's)
+    hopper = replace(
+        ENVIRONMENTS["halfcheetah"], name="hopper", gym_id="Hopper-v4", d4rl_reference_returns=(-20.3, 3234.3)
+    )
+    monkeypatch.setitem(ENVIRONMENTS, "hopper", hopper)
+    note = d4rl_note("hopper", "Hopper")
+    assert "Hopper references (-20.30 and 3,234.3)" in note and "Nuti" not in note and "HalfCheetah" not in note

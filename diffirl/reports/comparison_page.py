@@ -9,6 +9,7 @@ import pandas as pd
 
 from diffirl.envs.registry import ENVIRONMENTS
 from diffirl.methods.relative_reward import COMPARED
+from diffirl.reports.nuti import PUBLISHED_D4RL_SCORES
 from diffirl.reports.readable import interval, number
 from diffirl.reports.report import Report, Section
 
@@ -79,16 +80,26 @@ def recovery_table(recovery: pd.DataFrame) -> pd.DataFrame:
 
 
 #: how the HalfCheetah table's D4RL columns are computed, and what differs from Nuti et al.'s setting
-HALFCHEETAH_NOTE = (
-    "D4RL score: 100 x (undiscounted return - D4RL's random-policy return) / (its expert-policy return - "
-    "the random one), with D4RL's HalfCheetah references ({:,.2f} and {:,.1f}), mean ± standard error over "
-    "rollouts. Nuti et al.'s (their Table 1, the same score over 5 seeds x 512 rollouts): their base diffuser "
-    "trained on D4RL's medium-replay data and their expert diffuser on its expert data, from scratch, with "
-    "the steering the paper reports. Ours: the study's base diffuser, trained on our own generated "
-    "HalfCheetah data (D4RL cannot be downloaded here), the expert diffuser trained on the study's expert "
-    "windows (from scratch or from the base's weights: relative_reward.halfcheetah.expert_diffuser.init), and "
-    "gymnasium's HalfCheetah-v4; compare the direction and the intervals, not the levels."
-).format(*ENVIRONMENTS["halfcheetah"].d4rl_reference_returns)
+def d4rl_note(environment: str, name: str) -> str:
+    """How an environment's D4RL scores are computed, and, where Nuti et al. publish theirs, what
+    differs between their setting and ours."""
+    spec = ENVIRONMENTS[environment]
+    random, expert = spec.d4rl_reference_returns
+    note = (
+        "D4RL score: 100 x (undiscounted return - D4RL's random-policy return) / (its expert-policy return - "
+        f"the random one), with D4RL's {name} references ({random:,.2f} and {expert:,.1f}), mean ± standard "
+        "error over rollouts."
+    )
+    if environment not in PUBLISHED_D4RL_SCORES:
+        return note
+    return note + (
+        " Nuti et al.'s (their Table 1, the same score over 5 seeds x 512 rollouts): their base diffuser "
+        "trained on D4RL's medium-replay data and their expert diffuser on its expert data, from scratch, with "
+        f"the steering the paper reports. Ours: the study's base diffuser, trained on our own generated {name} "
+        f"data (D4RL cannot be downloaded here), the expert diffuser trained on the study's expert windows "
+        f"(from scratch or from the base's weights: relative_reward.{environment}.expert_diffuser.init), and "
+        f"gymnasium's {spec.gym_id}; compare the direction and the intervals, not the levels."
+    )
 
 
 def comparison_report(
@@ -104,7 +115,7 @@ def comparison_report(
     sections = []
     for environment, rows in tables.items():
         finding = comparison_finding(names[environment], rows, steering[environment])
-        note = HALFCHEETAH_NOTE if "d4rl_score_mean" in rows else ""
+        note = d4rl_note(environment, names[environment]) if "d4rl_score_mean" in rows else ""
         sections.append(
             Section(
                 f"comparison_{environment}",
