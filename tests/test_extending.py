@@ -125,7 +125,7 @@ def test_a_new_environment_is_built_from_a_registry_entry_and_settings(extended_
     section = report.split("## PointMaze_Medium-v3: return of guided rollouts (no table in the thesis)")[1]
     section = section.split("\n## ")[0]
     assert "PointMaze_Medium-v3 (return; no table in the thesis): the base diffuser scores" in section
-    assert "| Diffuser (Rightward)" in section and "Thesis" not in section
+    assert "| Diffuser (Rightward" in section and "Thesis" not in section, section
     assert (project / paths.forest_figure("results_medium")).is_file()
     assert "reaching the best cell and staying there, as the thesis's do. (medium)" in report
     assert "Diffuser training loss per step (medium)" in report
