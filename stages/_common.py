@@ -52,7 +52,7 @@ def parse(
             raise ParameterError(
                 f"unknown {choice[0]} {getattr(args, choice[0])!r}; choose one of {', '.join(choice[1])}"
             )
-        methods = evaluated_methods(args) if evaluates_methods else None
+        methods = methods_named(args) if evaluates_methods else None
         check_variant_arguments(args, methods)
         params = load_params(args.params, args.variant, tuple(args.may_change))
         paths.use_variant(args.variant, args.owns)
@@ -76,7 +76,8 @@ def check_variant_arguments(args: argparse.Namespace, methods) -> None:
         )
 
 
-def evaluated_methods(args: argparse.Namespace):
+def methods_named(args: argparse.Namespace):
+    """The methods `--methods` names (None when not given), each known to the registry."""
     if args.methods is None:
         return None
     unknown = [name for name in args.methods if name not in METHODS]
