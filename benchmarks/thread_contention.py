@@ -51,13 +51,13 @@ def build(workload: str):
 
         return train_step
     if workload == "sac_update":  # SAC's critic step: a 256x256 MLP, batch 256, Adam
-        width = params.datasets.halfcheetah.generate.net_arch
+        width = params.datasets.halfcheetah.generate.sac.net_arch
         layers, size = [], 17 + 6
         for hidden in width:
             layers += [torch.nn.Linear(size, hidden), torch.nn.ReLU()]
             size = hidden
         net = torch.nn.Sequential(*layers, torch.nn.Linear(size, 1))
-        batch_size = params.datasets.halfcheetah.generate.batch_size
+        batch_size = params.datasets.halfcheetah.generate.sac.batch_size
     else:  # reward_mlp: the U-Maze reward network's forward and backward on a K-window batch
         width = params.reward_learning.umaze.hidden
         layers, size = [], 6

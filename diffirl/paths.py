@@ -129,9 +129,9 @@ def baseline_checkpoint(environment: str, algorithm: str) -> Path:
 
 
 @_study_file
-def sac_checkpoint(environment: str) -> Path:
-    """Resumable state of the SAC run that generates a MuJoCo environment's datasets."""
-    return CHECKPOINTS / f"sac_{environment}.pt"
+def expert_run_checkpoint(environment: str) -> Path:
+    """Resumable state of the reinforcement-learning run that generates a MuJoCo environment's datasets."""
+    return CHECKPOINTS / f"expert_run_{environment}.pt"
 
 
 @_study_file

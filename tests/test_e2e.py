@@ -149,7 +149,7 @@ def test_datasets_carry_provenance_that_matches_them(dvc_project):
             assert record["transitions"] == len(read_dataset(path))
             assert record["source"] == "generate" and record["environment"] == environment
     replay = read_provenance(project / paths.dataset_file("halfcheetah", "medium-replay"))
-    assert replay["transitions"] == replay["sac"]["medium_checkpoint_step"]
+    assert replay["transitions"] == replay["expert_run"]["medium_checkpoint_step"]
     maze = read_provenance(project / paths.dataset_file("umaze", "base"))
     assert maze["parameters"]["generate"]["n_transitions"] == maze["transitions"]
 

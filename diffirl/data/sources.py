@@ -10,7 +10,7 @@ from diffirl.data.d4rl_source import load_from_d4rl
 from diffirl.data.format import provenance, write_datasets
 from diffirl.data.maze_generation import generate_maze_dataset
 from diffirl.data.minari_source import load_from_minari
-from diffirl.data.sac_generation import generate_sac_datasets
+from diffirl.data.expert_run import generate_expert_run_datasets
 from diffirl.envs.kinds import EnvironmentKind, Locomotion, PointMaze
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.params.schema import CheetahDataset, MazeDataset
@@ -33,9 +33,11 @@ def _(kind: PointMaze, spec: EnvironmentSpec, settings: MazeDataset, progress: b
 
 @generate_datasets.register
 def _(kind: Locomotion, spec: EnvironmentSpec, settings: CheetahDataset, progress: bool) -> tuple[dict, dict, dict]:
-    checkpoint = paths.sac_checkpoint(spec.name)
-    datasets, record, resumed_from = generate_sac_datasets(spec, settings.generate, settings.seed, progress, checkpoint)
-    return datasets, {split: {"sac": record} for split in datasets}, {"resumed_from_step": resumed_from}
+    checkpoint = paths.expert_run_checkpoint(spec.name)
+    datasets, record, resumed_from = generate_expert_run_datasets(
+        spec, settings.generate, settings.seed, progress, checkpoint
+    )
+    return datasets, {split: {"expert_run": record} for split in datasets}, {"resumed_from_step": resumed_from}
 
 
 def build_datasets(spec: EnvironmentSpec, settings: MazeDataset | CheetahDataset, progress: bool = True) -> dict:

@@ -65,16 +65,62 @@ class MazeGeneration(Strict):
     start_velocity_std: float = Field(ge=0)
 
 
-class SacGeneration(Strict):
-    """D4RL's locomotion procedure: one SAC run yields medium-replay, medium and expert."""
+class SacRecipe(Strict):
+    """Soft Actor-Critic (stable-baselines3), D4RL's algorithm for its locomotion datasets."""
 
     total_timesteps: int = Field(gt=0)
+    checkpoint_every: int = Field(gt=0)
     learning_starts: int = Field(ge=0)
     batch_size: int = Field(gt=0)
     learning_rate: float = Field(gt=0, lt=1)
     gamma: float = Field(gt=0, le=1)
     net_arch: list[PositiveInt_] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _learning_starts_before_end(self) -> SacRecipe:
+        if self.learning_starts >= self.total_timesteps:
+            raise ValueError(
+                f"learning_starts ({self.learning_starts}) must be below total_timesteps ({self.total_timesteps})"
+            )
+        return self
+
+
+class PpoRecipe(Strict):
+    """PPO (stable-baselines3) on observations and rewards normalised by running statistics,
+    the setting of rl-baselines3-zoo's tuned HalfCheetah agent."""
+
+    total_timesteps: int = Field(gt=0)
+    #: a multiple of n_steps: a checkpoint falls between two rollouts
     checkpoint_every: int = Field(gt=0)
+    n_steps: int = Field(gt=1)
+    batch_size: int = Field(gt=1)
+    n_epochs: int = Field(gt=0)
+    learning_rate: float = Field(gt=0, lt=1)
+    gamma: float = Field(gt=0, le=1)
+    gae_lambda: float = Field(ge=0, le=1)
+    clip_range: float = Field(gt=0)
+    ent_coef: float = Field(ge=0)
+    vf_coef: float = Field(ge=0)
+    max_grad_norm: float = Field(gt=0)
+    log_std_init: float
+    net_arch: list[PositiveInt_] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _checkpoints_between_rollouts(self) -> PpoRecipe:
+        for name in ("checkpoint_every", "total_timesteps"):
+            if getattr(self, name) % self.n_steps:
+                raise ValueError(f"{name} ({getattr(self, name)}) must be a multiple of n_steps ({self.n_steps})")
+        return self
+
+
+class ExpertRunGeneration(Strict):
+    """D4RL's locomotion procedure: one reinforcement-learning run, checkpointed, yields
+    medium-replay (what the run collected up to the medium checkpoint), medium and expert."""
+
+    #: which recipe trains the run; the other's settings are kept but unused
+    algorithm: Literal["sac", "ppo"]
+    sac: SacRecipe
+    ppo: PpoRecipe
     eval_episodes: int = Field(gt=0)
     #: "medium" is the checkpoint whose return is nearest this fraction of the final one
     medium_return_fraction: float = Field(gt=0, lt=1)
@@ -84,13 +130,9 @@ class SacGeneration(Strict):
     deterministic_rollouts: bool
     torch_threads: int = Field(gt=0)
 
-    @model_validator(mode="after")
-    def _learning_starts_before_end(self) -> SacGeneration:
-        if self.learning_starts >= self.total_timesteps:
-            raise ValueError(
-                f"learning_starts ({self.learning_starts}) must be below total_timesteps ({self.total_timesteps})"
-            )
-        return self
+    @property
+    def recipe(self) -> SacRecipe | PpoRecipe:
+        return getattr(self, self.algorithm)
 
 
 class _DatasetSources(Strict):
@@ -120,7 +162,7 @@ CheetahSplit = Literal["medium-replay", "medium", "expert"]
 class CheetahDataset(_DatasetSources):
     source: DataSource
     seed: int = Field(ge=0)
-    generate: SacGeneration
+    generate: ExpertRunGeneration
     d4rl: dict[CheetahSplit, RemoteFile]
     minari: dict[CheetahSplit, str | None]
 
@@ -578,7 +620,7 @@ def generated_expert_windows(dataset: MazeDataset | CheetahDataset, environment:
     """How many distinct ``length``-step windows generated expert data will hold (``None``: unknown
     until read, as for downloaded data)."""
     episode_steps = ENVIRONMENTS[environment].episode_steps
-    if dataset.source != "generate" or not isinstance(dataset.generate, SacGeneration) or episode_steps is None:
+    if dataset.source != "generate" or not isinstance(dataset.generate, ExpertRunGeneration) or episode_steps is None:
         return None
     return dataset.generate.expert_episodes * max(episode_steps - length + 1, 0)
 
