@@ -7,9 +7,11 @@ PROJECT: a project that has built the study's Large-Maze evaluation and the vari
 reward_training_length_500``). Every length is rolled out from the same starts with the
 same chain noise, so two lengths' returns are paired rollout by rollout. For each loss
 and length it prints the mean return, the paired lift over the base diffuser, the
-paired difference to the longest length (each with its 95% t-interval), the ERC and the
-reward-learning loss from first to last epoch; then the shortest length whose every
-learnt row agrees with the longest's (the difference's interval holds 0).
+paired difference to the longest length (each with its 95% t-interval), the ERC with its
+difference to the longest length's (a 95% paired bootstrap interval over the evaluation's
+ERC windows, which every length scores) and the reward-learning loss from first to last
+epoch; then the shortest length whose every learnt row agrees with the longest's: both
+differences' intervals hold 0.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from diffirl import paths  # noqa: E402
 from diffirl.methods import LOSSES  # noqa: E402
+from diffirl.metrics import episode_return_correlation  # noqa: E402
 from diffirl.paths import variant_path  # noqa: E402
 from diffirl.reports.results import paired_difference  # noqa: E402
 from diffirl.variants import VARIANTS  # noqa: E402
@@ -60,6 +65,45 @@ def located(project: Path, variant: str | None, path: Path) -> Path:
     return project / (variant_path(variant, path) if variant else path)
 
 
+def erc_scores(project: Path, runs: dict[int, str | None]) -> tuple[np.ndarray, dict[tuple[str, int], np.ndarray]]:
+    """The ERC windows' true returns, and each length's learnt returns of them, by (loss, epochs)."""
+    import torch
+
+    from diffirl.diffusion.model_io import load_trained_diffuser
+    from diffirl.envs import get_environment
+    from diffirl.evaluation import environment_erc_windows
+    from diffirl.methods.thesis.reward_model import RewardMLP
+    from diffirl.params.load import validate_params
+
+    params = validate_params(read_params(project))
+    diffuser = getattr(params.diffusers, ENVIRONMENT)
+    trained = load_trained_diffuser(ENVIRONMENT, diffuser)
+    spec = get_environment(ENVIRONMENT)
+    windows = environment_erc_windows(
+        spec, getattr(params.evaluation, ENVIRONMENT), trained.diffusion.horizon, diffuser
+    )
+    plans = trained.normalizer.normalize(torch.as_tensor(windows.rows, dtype=torch.float32))
+    learnt = {}
+    with torch.no_grad():
+        for loss in LOSSES:
+            for epochs, variant in runs.items():
+                network = RewardMLP.load(located(project, variant, paths.learnt_reward(ENVIRONMENT, loss)))
+                learnt[loss, epochs] = network(plans).numpy()
+    return windows.true_returns, learnt
+
+
+def erc_difference_interval(true: np.ndarray, ours: np.ndarray, reference: np.ndarray, draws: int = 2000):
+    """ERC(ours) - ERC(reference) on the same windows, with a 95% percentile bootstrap interval."""
+    rng = np.random.default_rng(0)
+    samples = rng.integers(0, len(true), size=(draws, len(true)))
+    differences = [
+        episode_return_correlation(true[i], ours[i]) - episode_return_correlation(true[i], reference[i])
+        for i in samples
+    ]
+    low, high = np.percentile(differences, [2.5, 97.5])
+    return episode_return_correlation(true, ours) - episode_return_correlation(true, reference), low, high
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("project", type=Path)
@@ -72,9 +116,11 @@ def main() -> None:
     if any(evaluation["base"]["returns"] != base for evaluation in evaluations.values()):
         raise SystemExit("the lengths' base rollouts differ: their rollouts are not paired")
     print(f"Large Maze, {len(base)} rollouts per method; base diffuser mean return {sum(base) / len(base):,.0f}")
+    true_returns, learnt = erc_scores(project, runs)
     against = f"minus {longest} epochs [95%]"
     print(
-        f"{'loss':<11}{'epochs':>7}{'mean':>9}{'lift over base [95%]':>28}{against:>30}{'ERC':>7}{'loss first -> last':>22}"
+        f"{'loss':<11}{'epochs':>7}{'mean':>9}{'lift over base [95%]':>28}{against:>30}{'ERC':>7}"
+        f"{'ERC ' + against:>30}{'loss first -> last':>22}"
     )
     agreeing = {n: True for n in runs}
     for loss in LOSSES:
@@ -83,15 +129,23 @@ def main() -> None:
             returns = evaluations[epochs][loss]["returns"]
             lift = paired_difference(returns, base, CONFIDENCE)
             gap = paired_difference(returns, reference, CONFIDENCE)
-            if epochs != longest and not gap[1] <= 0 <= gap[2]:
+            erc_gap = erc_difference_interval(true_returns, learnt[loss, epochs], learnt[loss, longest])
+            if epochs != longest and not (gap[1] <= 0 <= gap[2] and erc_gap[1] <= 0 <= erc_gap[2]):
                 agreeing[epochs] = False
             training = read(located(project, variant, paths.reward_training_metrics(ENVIRONMENT, loss)))
             lift_text = f"{lift[0]:+,.0f} [{lift[1]:+,.0f}, {lift[2]:+,.0f}]"
             gap_text = f"{gap[0]:+,.0f} [{gap[1]:+,.0f}, {gap[2]:+,.0f}]" if epochs != longest else ""
+            erc_text = f"{erc_gap[0]:+.3f} [{erc_gap[1]:+.3f}, {erc_gap[2]:+.3f}]" if epochs != longest else ""
             loss_text = f"{training['first_loss']:.4g} -> {training['final_loss']:.4g}"
             mean = sum(returns) / len(returns)
-            erc = evaluations[epochs][loss]["erc"]
-            print(f"{loss:<11}{epochs:>7}{mean:>9,.0f}{lift_text:>28}{gap_text:>30}{erc:>7.3f}{loss_text:>22}")
+            erc = episode_return_correlation(true_returns, learnt[loss, epochs])
+            recorded = evaluations[epochs][loss]["erc"]
+            if abs(erc - recorded) > 1e-4:
+                raise SystemExit(f"{loss} at {epochs} epochs: ERC {erc:.4f} here, {recorded:.4f} in its evaluation")
+            print(
+                f"{loss:<11}{epochs:>7}{mean:>9,.0f}{lift_text:>28}{gap_text:>30}{erc:>7.3f}{erc_text:>30}"
+                f"{loss_text:>22}"
+            )
     chosen = min(n for n, ok in agreeing.items() if ok)
     print(f"shortest length whose every learnt row agrees with {longest} epochs: {chosen}")
 
