@@ -46,7 +46,9 @@ def test_ppo_records_every_transition_in_the_environments_own_units():
     from diffirl.data.expert_run import train_expert_run
     from diffirl.envs import get_environment
 
-    learner, checkpoints, _ = train_expert_run(get_environment("halfcheetah"), namespace["settings"]("ppo"), 3, None, False)
+    learner, checkpoints, _ = train_expert_run(
+        get_environment("halfcheetah"), namespace["settings"]("ppo"), 3, None, False
+    )
     assert [c["step"] for c in checkpoints] == [128, 256, 384, 512, 640, 768]
     collected = learner.collected(300)
     assert len(collected) == 300 and collected.timeouts[-1]  # the cut ends an episode

@@ -30,7 +30,8 @@ def test_every_scale_learns_rewards_in_float32_as_the_thesis(root, scale):
 
 def test_scales_change_sizes_in_the_expected_direction(root):
     sizes = {
-        s: validate_params(compose(s, root / "scales")).datasets.halfcheetah.generate.recipe.total_timesteps for s in SCALES
+        s: validate_params(compose(s, root / "scales")).datasets.halfcheetah.generate.recipe.total_timesteps
+        for s in SCALES
     }
     assert sizes["smoke"] < sizes["default"] < sizes["paper"]
 

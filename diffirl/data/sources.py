@@ -7,10 +7,10 @@ import time
 
 from diffirl import paths
 from diffirl.data.d4rl_source import load_from_d4rl
+from diffirl.data.expert_run import generate_expert_run_datasets
 from diffirl.data.format import provenance, write_datasets
 from diffirl.data.maze_generation import generate_maze_dataset
 from diffirl.data.minari_source import load_from_minari
-from diffirl.data.expert_run import generate_expert_run_datasets
 from diffirl.envs.kinds import EnvironmentKind, Locomotion, PointMaze
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.params.schema import CheetahDataset, MazeDataset
