@@ -14,6 +14,13 @@ def run(cwd: Path, *command: str, timeout: int = 900, env: dict | None = None) -
     return result.stdout + result.stderr
 
 
+def finished(process: subprocess.Popen, timeout: float = 600) -> str:
+    """The output of a process started with its output piped, once it has exited with status 0."""
+    output, _ = process.communicate(timeout=timeout)
+    assert process.returncode == 0, output[-3000:]
+    return output
+
+
 def copy_project(root: Path, destination: Path) -> Path:
     """The project as a fresh clone would have it (tracked and not-ignored files), at smoke scale."""
     listed = run(root, "git", "ls-files", "--cached", "--others", "--exclude-standard", "-z")

@@ -14,6 +14,8 @@ from pandas.testing import assert_frame_equal
 
 from diffirl.methods.baselines.training import training_statistics
 
+from .projects import finished
+
 TRAIN_SCRIPT = """
 import sys
 from pathlib import Path
@@ -63,15 +65,9 @@ def _train(tmp_path, name, environment, algorithm, checkpoint):
     )
 
 
-def _finish(process):
-    output, _ = process.communicate(timeout=600)
-    assert process.returncode == 0, output[-3000:]
-    return output
-
-
 @pytest.mark.parametrize(("environment", "algorithm"), CASES)
 def test_adversarial_training_killed_part_way_resumes_to_the_uninterrupted_result(tmp_path, environment, algorithm):
-    _finish(_train(tmp_path, "uninterrupted", environment, algorithm, tmp_path / "uninterrupted_state.pt"))
+    finished(_train(tmp_path, "uninterrupted", environment, algorithm, tmp_path / "uninterrupted_state.pt"))
     checkpoint = tmp_path / "state.pt"
     process = _train(tmp_path, "killed", environment, algorithm, checkpoint)
     deadline = time.monotonic() + 600
@@ -81,7 +77,7 @@ def test_adversarial_training_killed_part_way_resumes_to_the_uninterrupted_resul
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert not (tmp_path / "killed.pt").exists()
-    output = _finish(_train(tmp_path, "resumed", environment, algorithm, checkpoint))
+    output = finished(_train(tmp_path, "resumed", environment, algorithm, checkpoint))
     assert "resuming from round" in output
 
     uninterrupted = torch.load(tmp_path / "uninterrupted.pt", weights_only=False)

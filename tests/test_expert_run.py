@@ -10,6 +10,8 @@ import torch
 
 from diffirl.data.expert_run import choose_medium
 
+from .projects import finished
+
 
 def test_medium_is_the_checkpoint_nearest_the_target_return():
     checkpoints = [{"step": 1000, "return": 100.0}, {"step": 2000, "return": 1400.0}, {"step": 3000, "return": 3000.0}]
@@ -92,14 +94,9 @@ def _train(tmp_path, algorithm, checkpoint, result):
     )
 
 
-def _finish(process):
-    output, _ = process.communicate(timeout=600)
-    assert process.returncode == 0, output[-3000:]
-
-
 @pytest.mark.parametrize("algorithm", ["sac", "ppo"])
 def test_a_run_killed_part_way_resumes_to_the_same_policy_and_collected_transitions(tmp_path, algorithm):
-    _finish(_train(tmp_path, algorithm, tmp_path / "uninterrupted.pt", tmp_path / "uninterrupted_result.pt"))
+    finished(_train(tmp_path, algorithm, tmp_path / "uninterrupted.pt", tmp_path / "uninterrupted_result.pt"))
     checkpoint = tmp_path / "killed.pt"
     process = _train(tmp_path, algorithm, checkpoint, tmp_path / "never.pt")
     deadline = time.monotonic() + 600
@@ -109,7 +106,7 @@ def test_a_run_killed_part_way_resumes_to_the_same_policy_and_collected_transiti
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert not (tmp_path / "never.pt").exists()
-    _finish(_train(tmp_path, algorithm, checkpoint, tmp_path / "resumed_result.pt"))
+    finished(_train(tmp_path, algorithm, checkpoint, tmp_path / "resumed_result.pt"))
 
     uninterrupted = torch.load(tmp_path / "uninterrupted_result.pt", weights_only=False)
     resumed = torch.load(tmp_path / "resumed_result.pt", weights_only=False)

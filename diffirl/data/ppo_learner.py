@@ -79,15 +79,8 @@ class PpoLearner:
         self.model = PPO(
             "MlpPolicy",
             self.normaliser,
-            n_steps=recipe.n_steps,
-            batch_size=recipe.batch_size,
-            n_epochs=recipe.n_epochs,
-            learning_rate=recipe.learning_rate,
-            gamma=recipe.gamma,
+            **recipe.sb3_arguments(),
             gae_lambda=recipe.gae_lambda,
-            clip_range=recipe.clip_range,
-            ent_coef=recipe.ent_coef,
-            vf_coef=recipe.vf_coef,
             max_grad_norm=recipe.max_grad_norm,
             policy_kwargs={
                 "log_std_init": recipe.log_std_init,

@@ -65,6 +65,24 @@ class MazeGeneration(Strict):
     start_velocity_std: float = Field(ge=0)
 
 
+class PPOSettings(Strict):
+    """stable-baselines3 PPO (MLP policy): GAIL's and AIRL's generator, the core of :class:`PpoRecipe`."""
+
+    learning_rate: float = Field(gt=0, lt=1)
+    #: environment steps each of the ``n_envs`` environments collects per PPO update
+    n_steps: int = Field(gt=1)
+    batch_size: int = Field(gt=1)
+    n_epochs: int = Field(gt=0)
+    gamma: float = Field(gt=0, le=1)
+    ent_coef: float = Field(ge=0)
+    clip_range: float = Field(gt=0)
+    vf_coef: float = Field(gt=0)
+
+    def sb3_arguments(self) -> dict:
+        """These settings as stable-baselines3's PPO takes them."""
+        return self.model_dump(include=set(PPOSettings.model_fields))
+
+
 class SacRecipe(Strict):
     """Soft Actor-Critic (stable-baselines3), D4RL's algorithm for its locomotion datasets."""
 
@@ -85,22 +103,14 @@ class SacRecipe(Strict):
         return self
 
 
-class PpoRecipe(Strict):
-    """PPO (stable-baselines3) on observations and rewards normalised by running statistics,
-    the setting of rl-baselines3-zoo's tuned HalfCheetah agent."""
+class PpoRecipe(PPOSettings):
+    """PPO on observations and rewards normalised by running statistics, the setting of
+    rl-baselines3-zoo's tuned HalfCheetah agent."""
 
     total_timesteps: int = Field(gt=0)
     #: a multiple of n_steps: a checkpoint falls between two rollouts
     checkpoint_every: int = Field(gt=0)
-    n_steps: int = Field(gt=1)
-    batch_size: int = Field(gt=1)
-    n_epochs: int = Field(gt=0)
-    learning_rate: float = Field(gt=0, lt=1)
-    gamma: float = Field(gt=0, le=1)
     gae_lambda: float = Field(ge=0, le=1)
-    clip_range: float = Field(gt=0)
-    ent_coef: float = Field(ge=0)
-    vf_coef: float = Field(ge=0)
     max_grad_norm: float = Field(gt=0)
     log_std_init: float
     net_arch: list[PositiveInt_] = Field(min_length=1)
@@ -489,20 +499,6 @@ class RelativeRewardSettings(Strict):
 
 
 RelativeRewardSection = per_environment("RelativeRewardSection", RelativeRewardSettings)
-
-
-class PPOSettings(Strict):
-    """The generator of GAIL and AIRL (stable-baselines3 PPO, MLP policy)."""
-
-    learning_rate: float = Field(gt=0, lt=1)
-    #: environment steps each of the ``n_envs`` environments collects per PPO update
-    n_steps: int = Field(gt=1)
-    batch_size: int = Field(gt=1)
-    n_epochs: int = Field(gt=0)
-    gamma: float = Field(gt=0, le=1)
-    ent_coef: float = Field(ge=0)
-    clip_range: float = Field(gt=0)
-    vf_coef: float = Field(gt=0)
 
 
 class AdversarialSettings(Strict):

@@ -108,18 +108,10 @@ def train_bc(
 
 
 def _generator(venv: DummyVecEnv, settings: AdversarialSettings, seed: int) -> PPO:
-    ppo = settings.ppo
     return PPO(
         "MlpPolicy",
         venv,
-        learning_rate=ppo.learning_rate,
-        n_steps=ppo.n_steps,
-        batch_size=ppo.batch_size,
-        n_epochs=ppo.n_epochs,
-        gamma=ppo.gamma,
-        ent_coef=ppo.ent_coef,
-        clip_range=ppo.clip_range,
-        vf_coef=ppo.vf_coef,
+        **settings.ppo.sb3_arguments(),
         seed=seed,
         device="cpu",
         verbose=0,
