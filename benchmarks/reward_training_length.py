@@ -12,6 +12,11 @@ difference to the longest length's (a 95% paired bootstrap interval over the eva
 ERC windows, which every length scores) and the reward-learning loss from first to last
 epoch; then the shortest length whose every learnt row agrees with the longest's: both
 differences' intervals hold 0.
+
+Where PROJECT has also built the variants ``reward_training_seed_*`` (the study's length,
+another reward-learning seed), it then compares each seed's rows with the study's by the
+same two tests: the rate at which a seed alone "disagrees" is the yardstick for the
+lengths' disagreements, since the intervals cover the rollouts' noise, not training's.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from diffirl.variants import VARIANTS  # noqa: E402
 
 ENVIRONMENT = "large"
 PREFIX = "reward_training_length_"
+SEED_PREFIX = "reward_training_seed_"
 CONFIDENCE = 0.95
 
 
@@ -65,8 +71,8 @@ def located(project: Path, variant: str | None, path: Path) -> Path:
     return project / (variant_path(variant, path) if variant else path)
 
 
-def erc_scores(project: Path, runs: dict[int, str | None]) -> tuple[np.ndarray, dict[tuple[str, int], np.ndarray]]:
-    """The ERC windows' true returns, and each length's learnt returns of them, by (loss, epochs)."""
+def erc_scores(project: Path, runs: dict) -> tuple[np.ndarray, dict]:
+    """The ERC windows' true returns, and each run's learnt returns of them, by (loss, run)."""
     import torch
 
     from diffirl.diffusion.model_io import load_trained_diffuser
@@ -86,9 +92,9 @@ def erc_scores(project: Path, runs: dict[int, str | None]) -> tuple[np.ndarray, 
     learnt = {}
     with torch.no_grad():
         for loss in LOSSES:
-            for epochs, variant in runs.items():
+            for run, variant in runs.items():
                 network = RewardMLP.load(located(project, variant, paths.learnt_reward(ENVIRONMENT, loss)))
-                learnt[loss, epochs] = network(plans).numpy()
+                learnt[loss, run] = network(plans).numpy()
     return windows.true_returns, learnt
 
 
@@ -104,50 +110,96 @@ def erc_difference_interval(true: np.ndarray, ours: np.ndarray, reference: np.nd
     return episode_return_correlation(true, ours) - episode_return_correlation(true, reference), low, high
 
 
+def built(project: Path, variant: str | None) -> bool:
+    return located(project, variant, paths.evaluation_metrics(ENVIRONMENT)).exists()
+
+
+def compare(
+    project: Path,
+    runs: dict,
+    reference: object,
+    evaluations: dict,
+    true_returns: np.ndarray,
+    learnt: dict,
+    label: str,
+) -> dict:
+    """Print every run's rows against ``reference``'s; return run -> the losses whose row disagrees."""
+    base = evaluations[reference]["base"]["returns"]
+    against = f"minus {label(reference)} [95%]"
+    print(
+        f"{'loss':<11}{'run':>10}{'mean':>9}{'lift over base [95%]':>28}{against:>32}{'ERC':>7}"
+        f"{'ERC ' + against:>34}{'loss first -> last':>22}"
+    )
+    disagreeing: dict = {run: [] for run in runs if run != reference}
+    for loss in LOSSES:
+        reference_returns = evaluations[reference][loss]["returns"]
+        for run, variant in runs.items():
+            returns = evaluations[run][loss]["returns"]
+            lift = paired_difference(returns, base, CONFIDENCE)
+            gap = paired_difference(returns, reference_returns, CONFIDENCE)
+            erc_gap = erc_difference_interval(true_returns, learnt[loss, run], learnt[loss, reference])
+            if run != reference and not (gap[1] <= 0 <= gap[2] and erc_gap[1] <= 0 <= erc_gap[2]):
+                disagreeing[run].append(loss)
+            training = read(located(project, variant, paths.reward_training_metrics(ENVIRONMENT, loss)))
+            lift_text = f"{lift[0]:+,.0f} [{lift[1]:+,.0f}, {lift[2]:+,.0f}]"
+            gap_text = f"{gap[0]:+,.0f} [{gap[1]:+,.0f}, {gap[2]:+,.0f}]" if run != reference else ""
+            erc_text = f"{erc_gap[0]:+.3f} [{erc_gap[1]:+.3f}, {erc_gap[2]:+.3f}]" if run != reference else ""
+            loss_text = f"{training['first_loss']:.4g} -> {training['final_loss']:.4g}"
+            mean = sum(returns) / len(returns)
+            erc = episode_return_correlation(true_returns, learnt[loss, run])
+            recorded = evaluations[run][loss]["erc"]
+            if abs(erc - recorded) > 1e-4:
+                raise SystemExit(f"{loss}, {label(run)}: ERC {erc:.4f} here, {recorded:.4f} in its evaluation")
+            print(
+                f"{loss:<11}{label(run):>10}{mean:>9,.0f}{lift_text:>28}{gap_text:>32}{erc:>7.3f}{erc_text:>34}"
+                f"{loss_text:>22}"
+            )
+    return disagreeing
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("project", type=Path)
     project = parser.parse_args().project.resolve()
     os.chdir(project)
     runs = runs_by_length(project)
-    evaluations = {n: read(located(project, v, paths.evaluation_metrics(ENVIRONMENT))) for n, v in runs.items()}
-    longest = max(runs)
+    study_epochs = min(runs)
+    seeds = {
+        int(name.removeprefix(SEED_PREFIX)): name
+        for name in VARIANTS
+        if name.startswith(SEED_PREFIX) and built(project, name)
+    }
+    every_run = {
+        **{(epochs, None): variant for epochs, variant in runs.items()},
+        **{(study_epochs, seed): variant for seed, variant in seeds.items()},
+    }
+    evaluations = {
+        run: read(located(project, v, paths.evaluation_metrics(ENVIRONMENT))) for run, v in every_run.items()
+    }
+    longest = (max(runs), None)
     base = evaluations[longest]["base"]["returns"]
     if any(evaluation["base"]["returns"] != base for evaluation in evaluations.values()):
-        raise SystemExit("the lengths' base rollouts differ: their rollouts are not paired")
+        raise SystemExit("the runs' base rollouts differ: their rollouts are not paired")
     print(f"Large Maze, {len(base)} rollouts per method; base diffuser mean return {sum(base) / len(base):,.0f}")
-    true_returns, learnt = erc_scores(project, runs)
-    against = f"minus {longest} epochs [95%]"
-    print(
-        f"{'loss':<11}{'epochs':>7}{'mean':>9}{'lift over base [95%]':>28}{against:>30}{'ERC':>7}"
-        f"{'ERC ' + against:>30}{'loss first -> last':>22}"
-    )
-    agreeing = {n: True for n in runs}
-    for loss in LOSSES:
-        reference = evaluations[longest][loss]["returns"]
-        for epochs, variant in runs.items():
-            returns = evaluations[epochs][loss]["returns"]
-            lift = paired_difference(returns, base, CONFIDENCE)
-            gap = paired_difference(returns, reference, CONFIDENCE)
-            erc_gap = erc_difference_interval(true_returns, learnt[loss, epochs], learnt[loss, longest])
-            if epochs != longest and not (gap[1] <= 0 <= gap[2] and erc_gap[1] <= 0 <= erc_gap[2]):
-                agreeing[epochs] = False
-            training = read(located(project, variant, paths.reward_training_metrics(ENVIRONMENT, loss)))
-            lift_text = f"{lift[0]:+,.0f} [{lift[1]:+,.0f}, {lift[2]:+,.0f}]"
-            gap_text = f"{gap[0]:+,.0f} [{gap[1]:+,.0f}, {gap[2]:+,.0f}]" if epochs != longest else ""
-            erc_text = f"{erc_gap[0]:+.3f} [{erc_gap[1]:+.3f}, {erc_gap[2]:+.3f}]" if epochs != longest else ""
-            loss_text = f"{training['first_loss']:.4g} -> {training['final_loss']:.4g}"
-            mean = sum(returns) / len(returns)
-            erc = episode_return_correlation(true_returns, learnt[loss, epochs])
-            recorded = evaluations[epochs][loss]["erc"]
-            if abs(erc - recorded) > 1e-4:
-                raise SystemExit(f"{loss} at {epochs} epochs: ERC {erc:.4f} here, {recorded:.4f} in its evaluation")
-            print(
-                f"{loss:<11}{epochs:>7}{mean:>9,.0f}{lift_text:>28}{gap_text:>30}{erc:>7.3f}{erc_text:>30}"
-                f"{loss_text:>22}"
-            )
-    chosen = min(n for n, ok in agreeing.items() if ok)
-    print(f"shortest length whose every learnt row agrees with {longest} epochs: {chosen}")
+    true_returns, learnt = erc_scores(project, every_run)
+
+    def label(run: tuple) -> str:
+        epochs, seed = run
+        return f"{epochs} ep" if seed is None else f"seed {seed}"
+
+    lengths = {run: variant for run, variant in every_run.items() if run[1] is None}
+    disagreeing = compare(project, lengths, longest, evaluations, true_returns, learnt, label)
+    agreeing = [run[0] for run in lengths if not disagreeing.get(run)]
+    print(f"shortest length whose every learnt row agrees with {longest[0]} epochs: {min(agreeing)}")
+    for run, losses in disagreeing.items():
+        print(f"  {label(run)} against {longest[0]} epochs: {len(losses)} of {len(LOSSES)} rows disagree {losses}")
+    if seeds:
+        study = (study_epochs, None)
+        same_length = {study: None, **{(study_epochs, seed): v for seed, v in seeds.items()}}
+        print(f"\nThe study's length ({study_epochs} epochs, seed 0) against other reward-learning seeds:")
+        by_seed = compare(project, same_length, study, evaluations, true_returns, learnt, label)
+        for run, losses in by_seed.items():
+            print(f"  {label(run)} against seed 0: {len(losses)} of {len(LOSSES)} rows disagree {losses}")
 
 
 if __name__ == "__main__":

@@ -90,6 +90,17 @@ VARIANTS: dict[str, Variant] = {
             )
             for epochs in (100, 500)
         ),
+        *(
+            remedy(
+                f"reward_training_seed_{seed}",
+                "large",
+                "How far apart are two Large-Maze reward-learning runs at the study's length that differ only in "
+                f"their seed (here {seed})? The yardstick for whether another length's rows differ from the "
+                "study's by more than a seed does.",
+                changes=("reward_learning.large",),
+            )
+            for seed in (1, 2)
+        ),
         remedy(
             "step_conditioned_reward",
             "halfcheetah",

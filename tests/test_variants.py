@@ -37,6 +37,10 @@ def test_every_variant_overlays_every_scale_with_valid_settings(scale):
         assert shorter.losses[loss].epochs < longer.losses[loss].epochs
         assert scale == "paper" or settings.epochs < shorter.losses[loss].epochs
         assert shorter.losses[loss].learning_rate == longer.losses[loss].learning_rate == settings.learning_rate
+    for seed in (1, 2):  # another reward-learning seed, and nothing else
+        reseeded = variant_params(raw, f"reward_training_seed_{seed}").reward_learning.large
+        assert reseeded.seed == seed != study.reward_learning.large.seed
+        assert reseeded.model_copy(update={"seed": study.reward_learning.large.seed}) == study.reward_learning.large
     assert variant_params(raw, "step_conditioned_reward").reward_learning.halfcheetah.step_embedding_dim > 0
     assert study.reward_learning.halfcheetah.step_embedding_dim == 0 and study.experts.large.procedure == "goal_plans"
 
@@ -79,8 +83,8 @@ def test_each_variant_re_runs_what_its_settings_reach_and_nothing_else():
         *(f"learn_reward_halfcheetah_{loss}" for loss in get_variant("step_conditioned_reward").losses),
         "evaluate_halfcheetah",
     ]
-    for epochs in (100, 500):  # the reward-training length: the Large Maze's rewards and evaluation only
-        assert list(stages_of(f"reward_training_length_{epochs}")) == [
+    for name in ("reward_training_length_100", "reward_training_length_500", "reward_training_seed_1"):
+        assert list(stages_of(name)) == [  # the Large Maze's rewards and evaluation only
             *(f"learn_reward_large_{loss}" for loss in paths.LOSSES),
             "evaluate_large",
         ]
