@@ -13,6 +13,7 @@ everything downstream of them.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ import yaml
 from diffirl import paths
 from diffirl.envs.registry import ENVIRONMENTS, environments_with
 from diffirl.figures import DYNAMICS_ERROR_FIGURES
-from diffirl.methods import METHODS, baselines_with_rewards
+from diffirl.methods import METHODS, STAGE_FAMILIES, StageFamily, baselines_with_rewards
 from diffirl.reports.budget_cuts import CUT_SECTIONS
 from diffirl.reports.results import ENVIRONMENT_TABLES, RESULTS_TABLES
 from diffirl.stage_code import stage_code
@@ -595,28 +596,37 @@ def conventions_stage(variants: list[Stage]) -> Stage:
     )
 
 
-def comparison_stages() -> list[Stage]:
-    """The compared methods' stages (``make compare``), declared with their family's code."""
-    from diffirl.methods.relative_reward.stages import comparison_stages
-
-    return comparison_stages()
+def family_stages(family: StageFamily) -> list[Stage]:
+    """The stages a method family declares with its own code (:class:`diffirl.methods.StageFamily`)."""
+    module, _, function = family.stages.partition(":")
+    return getattr(importlib.import_module(module), function)()
 
 
 def pipeline_stages() -> list[Stage]:
-    """The study, then its variants and the table comparing them, then the comparison with other methods."""
+    """The study, then its variants and the tables comparing them, then each method family's own stages."""
     study = study_stages()
     by_group = {group: [s for v in in_group(group) for s in variant_stages(study, v)] for group in GROUPS}
     variants = [stage for variant in VARIANTS.values() for stage in variant_stages(study, variant)]
     groups = [remedies_stage(by_group["remedies"]), conventions_stage(by_group["conventions"])]
-    return [*study, *variants, *groups, *comparison_stages()]
+    families = [stage for family in STAGE_FAMILIES.values() for stage in family_stages(family)]
+    return [*study, *variants, *groups, *families]
+
+
+def declared_targets() -> tuple[str, ...]:
+    built_in = ("all", "study", *GROUPS)
+    clashing = sorted(set(built_in) & set(STAGE_FAMILIES))
+    if clashing:
+        raise ValueError(f"stage family target {clashing[0]!r} is one of the built-in targets {', '.join(built_in)}")
+    return (*built_in, *STAGE_FAMILIES)
 
 
 #: what ``snakemake TARGET`` and ``python -m diffirl.sync --target TARGET`` build or record
-TARGETS = ("all", "study", *GROUPS, "compare")
+TARGETS = declared_targets()
 
 
 def target_stages(target: str) -> list[Stage]:
-    """The stages a target needs: everything, the study alone, or a variant group's table and what it reads."""
+    """The stages a target needs: everything, the study alone, or a variant group's table or a method
+    family's stages, with what they read."""
     stages = pipeline_stages()
     if target == "all":
         return stages
@@ -624,8 +634,9 @@ def target_stages(target: str) -> list[Stage]:
         names = {stage.name for stage in study_stages()}
     elif target in GROUPS:
         names = ancestors(stages, f"{target}_table")
-    elif target == "compare":
-        names = set().union(*(ancestors(stages, stage.name) for stage in comparison_stages()))
+    elif target in STAGE_FAMILIES:
+        own = family_stages(STAGE_FAMILIES[target])
+        names = set().union(*(ancestors(stages, stage.name) for stage in own))
     else:
         raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
     return [stage for stage in stages if stage.name in names]
@@ -675,7 +686,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Render dvc.yaml from the DAG declaration.")
     parser.add_argument("--check", action="store_true", help="exit 1 if dvc.yaml is out of date")
     parser.add_argument(
-        "--list", choices=TARGETS, help="print the stages that `dvc repro` builds the target from, and exit"
+        "--list",
+        choices=TARGETS,
+        help="print the stages that `dvc repro` builds the target from, and exit (method families' targets: "
+        + "; ".join(f"{family.target}, {family.description}" for family in STAGE_FAMILIES.values())
+        + ")",
     )
     args = parser.parse_args(argv)
     if args.list:

@@ -15,6 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "diffirl"
 #: the stages' shared helpers, imported by the scripts as a top-level module
 STAGE_HELPERS = "_common"
+#: the DAG's declaration: a script that imports it also runs the method families' stage
+#: declarations, which it imports by name (:data:`diffirl.methods.STAGE_FAMILIES`)
+DAG_MODULE = "diffirl/dag.py"
 
 
 def stage_code(script: str) -> list[str]:
@@ -29,7 +32,16 @@ def stage_code(script: str) -> list[str]:
         if file not in files:
             files.add(file)
             pending.extend(imported_files(file))
+            if file == DAG_MODULE:
+                pending.extend(family_files())
     return sorted(files)
+
+
+def family_files() -> list[str]:
+    """The project files that declare the method families' stages, which the DAG imports by name."""
+    from diffirl.methods import STAGE_FAMILIES
+
+    return [f for family in STAGE_FAMILIES.values() for f in module_files(family.stages.partition(":")[0])]
 
 
 @functools.cache

@@ -1,6 +1,7 @@
-"""Two plugins for the extension tests (tests/test_extending.py), loaded by the stages through
-``DIFFIRL_PLUGINS``: a new diffuser method and a fourth environment. Only what the registries
-import is imported here at the top (diffirl/plugins.py says why)."""
+"""Plugins for the extension tests (tests/test_extending.py), loaded by the stages through
+``DIFFIRL_PLUGINS``: a new diffuser method, a fourth environment, a second behaviour cloning and a
+method family with a stage and a target of its own. Only what the registries import is imported
+here at the top (diffirl/plugins.py says why)."""
 
 from dataclasses import dataclass
 
@@ -62,3 +63,33 @@ def register_second_behaviour_cloning() -> None:
     from diffirl.methods import BehaviourCloning, Method, register_method
 
     register_method(Method("bc_long", "Behaviour Cloning (Long)", "baseline", learner=BehaviourCloning()))
+
+
+#: a method family with a stage and a target of its own (``snakemake method_ranking``)
+RANKING = "tests.plugins:register_method_ranking"
+RANKING_TABLE = "reports/plugins/method_ranking_umaze.csv"
+
+
+def register_method_ranking() -> None:
+    """The plugin: ``DIFFIRL_PLUGINS=tests.plugins:register_method_ranking``."""
+    from diffirl.methods import StageFamily, register_stage_family
+
+    register_stage_family(
+        StageFamily("method_ranking", "tests.plugins:method_ranking_stages", "the U-Maze's methods by mean return")
+    )
+
+
+def method_ranking_stages() -> list:
+    """The family's one stage: the U-Maze evaluation's methods ranked by mean return."""
+    from diffirl import paths
+    from diffirl.dag import Stage
+
+    return [
+        Stage(
+            name="rank_methods_umaze",
+            cmd=f"python tests/rank_methods.py {paths.evaluation_metrics('umaze')} {RANKING_TABLE}",
+            deps=("tests/rank_methods.py", str(paths.evaluation_metrics("umaze"))),
+            outs=(RANKING_TABLE,),
+            params=(),
+        )
+    ]

@@ -1,6 +1,7 @@
 """DVC and Snakemake run the same DAG: same stages, commands, inputs and outputs."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from dvc.dependency.param import ParamsDependency
 from dvc.repo import Repo
 
 from diffirl import dag, paths
+from diffirl.methods import STAGE_FAMILIES, StageFamily, register_stage_family
 
 
 def dvc_graph(root: Path) -> dict:
@@ -155,6 +157,29 @@ def test_a_stage_depends_on_the_code_it_runs_and_not_on_code_it_does_not():
     )
     study = {stage.name for stage in dag.study_stages()}
     assert [name for name in study if "diffirl/variants.py" in deps[name]] == ["report"]  # through the DAG it reads
+    # the method families' stage declarations, which the DAG imports by name (diffirl.methods.STAGE_FAMILIES)
+    assert "diffirl/methods/relative_reward/stages.py" in deps["report"]
+
+
+def test_a_method_family_declares_its_stages_and_target_in_a_registry_entry(root):
+    plugin = os.environ | {"DIFFIRL_PLUGINS": "tests.plugins:register_method_ranking", "PYTHONPATH": str(root)}
+    listing = [sys.executable, "-m", "diffirl.dag", "--list", "method_ranking"]
+    listed = subprocess.run(listing, cwd=root, env=plugin, capture_output=True, text=True, check=True)
+    assert listed.stdout.split() == ["rank_methods_umaze"]
+    without = subprocess.run(listing, cwd=root, capture_output=True, text=True)
+    assert without.returncode == 2 and "invalid choice: 'method_ranking'" in without.stderr
+    assert {s.name for s in dag.target_stages("compare")} >= {"comparison_report", "train_expert_diffuser_umaze"}
+
+
+def test_a_stage_family_may_take_neither_a_built_in_target_nor_a_registered_one(monkeypatch):
+    with pytest.raises(ValueError, match="'compare' is registered already"):
+        register_stage_family(StageFamily("compare", "tests.plugins:method_ranking_stages", ""))
+    with pytest.raises(ValueError, match="'tests.plugins' is not module:function"):
+        register_stage_family(StageFamily("ranking", "tests.plugins", ""))
+    assert "ranking" not in STAGE_FAMILIES
+    monkeypatch.setitem(STAGE_FAMILIES, "study", StageFamily("study", "tests.plugins:method_ranking_stages", ""))
+    with pytest.raises(ValueError, match="'study' is one of the built-in targets"):
+        dag.declared_targets()
 
 
 def test_final_targets_are_the_outputs_no_stage_consumes():

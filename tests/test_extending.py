@@ -18,7 +18,7 @@ import yaml
 
 from diffirl import paths
 
-from .plugins import EVALUATION_STARTS, EXPERT_STARTS, MEDIUM_MAZE, PLUGINS
+from .plugins import EVALUATION_STARTS, EXPERT_STARTS, MEDIUM_MAZE, PLUGINS, RANKING, RANKING_TABLE
 from .projects import copy_project, run
 
 pytestmark = pytest.mark.e2e
@@ -67,7 +67,7 @@ def extended_project(root, tmp_path_factory):
     project = copy_project(root, tmp_path_factory.mktemp("extended"))
     params = project / "params.yaml"
     params.write_text(yaml.safe_dump(with_medium_maze(yaml.safe_load(params.read_text())), sort_keys=False))
-    plugins = {"DIFFIRL_PLUGINS": PLUGINS, "PYTHONPATH": str(root)}
+    plugins = {"DIFFIRL_PLUGINS": f"{PLUGINS},{RANKING}", "PYTHONPATH": str(root)}
     run(project, "snakemake", "--cores", "2", "study", timeout=1800, env=plugins)
     return project, plugins
 
@@ -132,6 +132,19 @@ def test_a_new_environment_is_built_from_a_registry_entry_and_settings(extended_
     # the project itself is unchanged: its DAG has neither without the plugins
     listed = run(root, "python", "-m", "diffirl.dag", "--list", "study")
     assert "medium" not in listed and "rightward" not in listed
+
+
+def test_a_method_family_builds_a_target_of_its_own(extended_project):
+    """A family's stages and target come from its registry entry alone; the study is not re-made."""
+    project, plugins = extended_project
+    listed = run(project, "python", "-m", "diffirl.dag", "--list", "method_ranking", env=plugins)
+    assert listed.split() == ["rank_methods_umaze"]
+    built = run(project, "snakemake", "--cores", "1", "method_ranking", env=plugins)
+    assert "evaluate_umaze" not in built  # the study's evaluation it reads is up to date
+    ranking = pd.read_csv(project / RANKING_TABLE)
+    evaluation = json.loads((project / paths.evaluation_metrics("umaze")).read_text())
+    assert sorted(ranking["method"]) == sorted(evaluation) and "rightward" in set(ranking["method"])
+    assert ranking["return_mean"].is_monotonic_decreasing and list(ranking["rank"]) == list(range(1, len(ranking) + 1))
 
 
 def test_a_plugin_that_cannot_be_imported_is_named(extended_project):

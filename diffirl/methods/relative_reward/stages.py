@@ -1,6 +1,7 @@
 """The stages of the relative-reward family (``make compare``): its expert diffuser, its networks
 (the relative reward and the discriminator), their steering, evaluation, tables, maps and page,
-declared here beside the family's code and added to the DAG by :func:`diffirl.dag.comparison_stages`."""
+declared here beside the family's code; its entry in :data:`diffirl.methods.STAGE_FAMILIES` adds them
+to the DAG."""
 
 from __future__ import annotations
 
