@@ -15,9 +15,10 @@ quiet run is about the same. The default, 800 s, is the SAC run inside the
 ``dataset_halfcheetah`` stage at the default scale (60,000 steps in 13 min 34 s on the
 2-core AMD EPYC, logs/dataset_halfcheetah.log of a fresh-clone ``make study``).
 
-Recipes (RECIPES below): the stage's SAC, the same with smaller networks, TD3 and PPO
-with the tuned HalfCheetah settings of rl-baselines3-zoo (observation and reward
-normalisation included).
+Recipes (RECIPES below): the dataset stage's own learners with the default scale's
+settings (``datasets.halfcheetah.generate``: SAC, the same with smaller networks, and PPO
+with rl-baselines3-zoo's tuned HalfCheetah settings, observation and reward normalisation
+included), and TD3 with rl-baselines3-zoo's MuJoCo settings.
 """
 
 from __future__ import annotations
@@ -29,67 +30,70 @@ import time
 import gymnasium as gym
 import numpy as np
 import torch
-from stable_baselines3 import PPO, SAC, TD3
+from stable_baselines3 import TD3
 from stable_baselines3.common.noise import NormalActionNoise
-from stable_baselines3.common.vec_env import DummyVecEnv, VecNormalize
 
 from diffirl.data.policy_rollouts import rollout_dataset
+from diffirl.data.ppo_learner import PpoLearner
+from diffirl.data.sac_learner import SacLearner
 from diffirl.metrics import discounted_return
+from diffirl.params.load import validate_params
+from diffirl.params.scale import compose
 
 ENV_ID = "HalfCheetah-v4"
 GAMMA = 0.99  # Table 3's discount
+#: beyond any budget's reach: SAC's replay buffer and PPO's recorder hold this many steps
+UNREACHED_STEPS = 1_024_000
+
+
+def stage_recipe(algorithm: str):
+    """The dataset stage's recipe for ``algorithm`` at the default scale, never ending by itself."""
+    generate = validate_params(compose("default")).datasets.halfcheetah.generate
+    return getattr(generate, algorithm).model_copy(update={"total_timesteps": UNREACHED_STEPS})
 
 
 def sac(net_arch: list[int]):
-    def build(env, seed: int):
-        return SAC(
-            "MlpPolicy", env, learning_rate=3e-4, buffer_size=1_000_000, learning_starts=5000, batch_size=256,
-            gamma=0.99, policy_kwargs={"net_arch": net_arch}, seed=seed, device="cpu", verbose=0,
-        )  # fmt: skip
+    def build(seed: int) -> SacLearner:
+        return SacLearner(ENV_ID, stage_recipe("sac").model_copy(update={"net_arch": net_arch}), seed)
 
     return build
 
 
-def td3(env, seed: int):
-    """rl-baselines3-zoo's MuJoCo TD3 settings."""
-    noise = NormalActionNoise(np.zeros(6), 0.1 * np.ones(6))
-    return TD3(
-        "MlpPolicy", env, learning_rate=1e-3, buffer_size=1_000_000, learning_starts=10_000, batch_size=256,
-        action_noise=noise, policy_kwargs={"net_arch": [400, 300]}, seed=seed, device="cpu", verbose=0,
-    )  # fmt: skip
+def ppo(seed: int) -> PpoLearner:
+    return PpoLearner(ENV_ID, stage_recipe("ppo"), seed)
 
 
-def ppo(env, seed: int):
-    """rl-baselines3-zoo's tuned HalfCheetah-v3 PPO (its env is wrapped in VecNormalize below)."""
-    return PPO(
-        "MlpPolicy", env, n_steps=512, batch_size=64, gamma=0.98, learning_rate=2.0633e-05,
-        ent_coef=0.000401762, clip_range=0.1, n_epochs=20, gae_lambda=0.92, max_grad_norm=0.8,
-        vf_coef=0.58096, seed=seed, device="cpu", verbose=0,
-        policy_kwargs={"log_std_init": -2, "ortho_init": False, "activation_fn": torch.nn.ReLU,
-                       "net_arch": {"pi": [256, 256], "vf": [256, 256]}},
-    )  # fmt: skip
+class Td3Learner:
+    """rl-baselines3-zoo's MuJoCo TD3 settings (the project has no TD3 learner of its own)."""
+
+    def __init__(self, seed: int):
+        noise = NormalActionNoise(np.zeros(6), 0.1 * np.ones(6))
+        self.model = TD3(
+            "MlpPolicy", gym.make(ENV_ID), learning_rate=1e-3, buffer_size=1_000_000, learning_starts=10_000,
+            batch_size=256, action_noise=noise, policy_kwargs={"net_arch": [400, 300]}, seed=seed, device="cpu",
+            verbose=0,
+        )  # fmt: skip
+
+    def policy(self, deterministic: bool):
+        return lambda observations: self.model.predict(observations, deterministic=deterministic)[0]
 
 
-RECIPES = {  # name -> (builder, normalises observations and rewards)
-    "sac_256": (sac([256, 256]), False),  # the dataset stage's recipe
-    "sac_128": (sac([128, 128]), False),
-    "sac_64": (sac([64, 64]), False),
-    "td3_400_300": (td3, False),
-    "ppo_zoo": (ppo, True),
+RECIPES = {  # name -> the learner it builds from a seed
+    "sac_256": sac([256, 256]),  # the stage's SAC recipe
+    "sac_128": sac([128, 128]),
+    "sac_64": sac([64, 64]),
+    "td3_400_300": Td3Learner,
+    "ppo_zoo": ppo,  # the stage's PPO recipe (rl-baselines3-zoo's tuned HalfCheetah, normalised)
 }
 
 
-def policy_of(model, normaliser: VecNormalize | None, deterministic: bool):
-    def act(observations: np.ndarray) -> np.ndarray:
-        if normaliser is not None:
-            observations = normaliser.normalize_obs(observations)
-        return model.predict(observations, deterministic=deterministic)[0]
-
-    return act
-
-
-def returns(model, normaliser, deterministic: bool, episodes: int, seed: int) -> dict:
-    dataset = rollout_dataset(ENV_ID, policy_of(model, normaliser, deterministic), episodes, episodes, seed)
+def returns(learner, deterministic: bool, episodes: int, seed: int) -> dict:
+    normaliser = getattr(learner, "normaliser", None)
+    if normaliser is not None:  # its running statistics stay as trained while it is scored
+        normaliser.training = False
+    dataset = rollout_dataset(ENV_ID, learner.policy(deterministic), episodes, episodes, seed)
+    if normaliser is not None:
+        normaliser.training = True
     undiscounted = dataset.episode_returns()
     discounted = np.array([discounted_return(dataset.rewards[e], GAMMA) for e in dataset.episodes()])
     return {
@@ -108,35 +112,29 @@ def main() -> None:
     parser.add_argument("--eval-every", type=int, default=10_000)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    build, normalises = RECIPES[args.recipe]
-    env = DummyVecEnv([lambda: gym.make(ENV_ID)])
-    normaliser = VecNormalize(env, gamma=0.98) if normalises else None
-    model = build(normaliser or env, args.seed)
+    learner = RECIPES[args.recipe](args.seed)
 
     curve, cpu_used, wall_start = [], 0.0, time.perf_counter()
     while cpu_used < args.cpu_seconds:
         started = time.process_time()
-        model.learn(args.eval_every, reset_num_timesteps=False)
+        learner.model.learn(args.eval_every, reset_num_timesteps=False)
         cpu_used += time.process_time() - started
-        if normaliser is not None:
-            normaliser.training = False
-        evaluation = returns(model, normaliser, True, 2, args.seed + 10_000)
-        if normaliser is not None:
-            normaliser.training = True
-        curve.append([model.num_timesteps, round(cpu_used, 1), round(evaluation["return_mean"], 1)])
-        print(f"{args.recipe}: {model.num_timesteps} steps, {cpu_used:.0f} CPU s, return {curve[-1][2]}", flush=True)
+        evaluation = returns(learner, True, 2, args.seed + 10_000)
+        curve.append([learner.model.num_timesteps, round(cpu_used, 1), round(evaluation["return_mean"], 1)])
+        print(
+            f"{args.recipe}: {learner.model.num_timesteps} steps, {cpu_used:.0f} CPU s, return {curve[-1][2]}",
+            flush=True,
+        )
     wall = time.perf_counter() - wall_start
-    if normaliser is not None:
-        normaliser.training = False
     record = {
         "recipe": args.recipe,
         "seed": args.seed,
         "cpu_seconds_budget": args.cpu_seconds,
-        "steps": int(model.num_timesteps),
+        "steps": int(learner.model.num_timesteps),
         "cpu_seconds": round(cpu_used, 1),
         "wall_seconds_with_evaluations": round(wall, 1),
-        "stochastic": returns(model, normaliser, False, 10, args.seed + 20_000),
-        "deterministic": returns(model, normaliser, True, 10, args.seed + 20_000),
+        "stochastic": returns(learner, False, 10, args.seed + 20_000),
+        "deterministic": returns(learner, True, 10, args.seed + 20_000),
         "curve_steps_cpu_return": curve,
     }
     print(json.dumps(record), flush=True)
