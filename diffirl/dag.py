@@ -23,10 +23,11 @@ import yaml
 from diffirl import paths
 from diffirl.envs.registry import ENVIRONMENTS, environments_with
 from diffirl.figures import DYNAMICS_ERROR_FIGURES
-from diffirl.methods import METHODS, STAGE_FAMILIES, StageFamily, baselines_with_rewards
+from diffirl.methods import METHODS, baselines_with_rewards
 from diffirl.reports.budget_cuts import CUT_SECTIONS
 from diffirl.reports.results import ENVIRONMENT_TABLES, RESULTS_TABLES
 from diffirl.stage_code import stage_code
+from diffirl.stage_families import STAGE_FAMILIES, StageFamily
 from diffirl.variants import GROUPS, VARIANTS, Variant, evaluated_methods, in_group, overlaps
 
 #: rendered into the working directory (the project's root), wherever the package is installed
@@ -597,7 +598,7 @@ def conventions_stage(variants: list[Stage]) -> Stage:
 
 
 def family_stages(family: StageFamily) -> list[Stage]:
-    """The stages a method family declares with its own code (:class:`diffirl.methods.StageFamily`)."""
+    """The stages a method family declares with its own code (:class:`diffirl.stage_families.StageFamily`)."""
     module, _, function = family.stages.partition(":")
     return getattr(importlib.import_module(module), function)()
 

@@ -16,7 +16,7 @@ PACKAGE = "diffirl"
 #: the stages' shared helpers, imported by the scripts as a top-level module
 STAGE_HELPERS = "_common"
 #: the DAG's declaration: a script that imports it also runs the method families' stage
-#: declarations, which it imports by name (:data:`diffirl.methods.STAGE_FAMILIES`)
+#: declarations, which it imports by name (:data:`diffirl.stage_families.STAGE_FAMILIES`)
 DAG_MODULE = "diffirl/dag.py"
 
 
@@ -39,7 +39,7 @@ def stage_code(script: str) -> list[str]:
 
 def family_files() -> list[str]:
     """The project files that declare the method families' stages, which the DAG imports by name."""
-    from diffirl.methods import STAGE_FAMILIES
+    from diffirl.stage_families import STAGE_FAMILIES
 
     return [f for family in STAGE_FAMILIES.values() for f in module_files(family.stages.partition(":")[0])]
 

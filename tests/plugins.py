@@ -72,7 +72,7 @@ RANKING_TABLE = "reports/plugins/method_ranking_umaze.csv"
 
 def register_method_ranking() -> None:
     """The plugin: ``DIFFIRL_PLUGINS=tests.plugins:register_method_ranking``."""
-    from diffirl.methods import StageFamily, register_stage_family
+    from diffirl.stage_families import StageFamily, register_stage_family
 
     register_stage_family(
         StageFamily("method_ranking", "tests.plugins:method_ranking_stages", "the U-Maze's methods by mean return")

@@ -12,7 +12,7 @@ from dvc.dependency.param import ParamsDependency
 from dvc.repo import Repo
 
 from diffirl import dag, paths
-from diffirl.methods import STAGE_FAMILIES, StageFamily, register_stage_family
+from diffirl.stage_families import STAGE_FAMILIES, StageFamily, register_stage_family
 
 
 def dvc_graph(root: Path) -> dict:
@@ -157,8 +157,11 @@ def test_a_stage_depends_on_the_code_it_runs_and_not_on_code_it_does_not():
     )
     study = {stage.name for stage in dag.study_stages()}
     assert [name for name in study if "diffirl/variants.py" in deps[name]] == ["report"]  # through the DAG it reads
-    # the method families' stage declarations, which the DAG imports by name (diffirl.methods.STAGE_FAMILIES)
+    # the method families' stage declarations, which the DAG imports by name (diffirl.stage_families.STAGE_FAMILIES)
     assert "diffirl/methods/relative_reward/stages.py" in deps["report"]
+    assert [name for name in study if "diffirl/stage_families.py" in deps[name]] == [
+        "report"
+    ]  # a new family re-runs none
 
 
 def test_a_method_family_declares_its_stages_and_target_in_a_registry_entry(root):

@@ -210,45 +210,6 @@ def register_method(method: Method) -> Method:
     return method
 
 
-@dataclass(frozen=True)
-class StageFamily:
-    """A method family's own stages and the target that builds them with whatever of the study
-    they read (``snakemake TARGET``, ``dvc repro $(python -m diffirl.dag --list TARGET)``).
-
-    ``stages`` names, as ``module:function``, the function that declares them as a list of
-    :class:`diffirl.dag.Stage`: it is imported when the DAG is built, so that module may import
-    the DAG, which the registries themselves must not."""
-
-    target: str
-    stages: str
-    #: what the target builds, one line
-    description: str
-
-
-#: the method families with stages of their own, by target
-STAGE_FAMILIES: dict[str, StageFamily] = {
-    family.target: family
-    for family in (
-        StageFamily(
-            "compare",
-            "diffirl.methods.relative_reward.stages:comparison_stages",
-            "Nuti et al.'s relative reward and discriminator beside the thesis's method",
-        ),
-    )
-}
-
-
-def register_stage_family(family: StageFamily) -> StageFamily:
-    """Add a family's stages and their target (from a plugin, :mod:`diffirl.plugins`)."""
-    if family.target in STAGE_FAMILIES:
-        raise ValueError(f"stage family {family.target!r} is registered already")
-    module, _, function = family.stages.partition(":")
-    if not module or not function:
-        raise ValueError(f"stage family {family.target!r}: stages {family.stages!r} is not module:function")
-    STAGE_FAMILIES[family.target] = family
-    return family
-
-
 def _derive_lists() -> None:
     """The lists below, from the registry as it stands (again after each plugin's entry)."""
     global LOSSES, MMD_KERNELS, BASELINES

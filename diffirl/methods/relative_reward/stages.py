@@ -1,6 +1,6 @@
 """The stages of the relative-reward family (``make compare``): its expert diffuser, its networks
 (the relative reward and the discriminator), their steering, evaluation, tables, maps and page,
-declared here beside the family's code; its entry in :data:`diffirl.methods.STAGE_FAMILIES` adds them
+declared here beside the family's code; its entry in :data:`diffirl.stage_families.STAGE_FAMILIES` adds them
 to the DAG."""
 
 from __future__ import annotations
