@@ -65,12 +65,12 @@ class CanonicalSamples(Transitions):
 
 def canonical_reward(reward: Reward, transitions: Transitions, canonical: CanonicalSamples) -> np.ndarray:
     """C(R) at each of ``transitions``."""
-    samples, gamma = canonical, canonical.gamma
-    mean_reward = float(np.mean(reward(samples.states, samples.actions, samples.next_states)))
+    gamma = canonical.gamma
+    mean_reward = float(np.mean(reward(canonical.states, canonical.actions, canonical.next_states)))
     return (
         np.asarray(reward(transitions.states, transitions.actions, transitions.next_states), dtype=np.float64)
-        + gamma * _mean_over_samples(reward, transitions.next_states, samples)
-        - _mean_over_samples(reward, transitions.states, samples)
+        + gamma * _mean_over_samples(reward, transitions.next_states, canonical)
+        - _mean_over_samples(reward, transitions.states, canonical)
         - gamma * mean_reward
     )
 

@@ -15,20 +15,16 @@ import numpy as np
 import torch
 
 from diffirl.diffusion.gaussian import Conditions, GaussianDiffusion
-from diffirl.diffusion.sampling import Guide
+from diffirl.diffusion.sampling import Guidance, Guide, sample
+
+#: the sampler's settings for a guide that only observes: one call per reverse step, a push of zero
+OBSERVING = Guidance(scale=0.0, n_guide_steps=1, t_stopgrad=0, scale_grad_by_std=False)
 
 
 def kept_entries(diffusion: GaussianDiffusion, conditions: Conditions, like: torch.Tensor) -> torch.Tensor:
     """1 where a push of the guide survives the conditioning, 0 where the planner overwrites it."""
     overwritten = {step: torch.zeros_like(values) for step, values in conditions.items()}
     return diffusion.condition(torch.ones_like(like), overwritten)
-
-
-def plan_gradient(guide: Guide, plans: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
-    with torch.enable_grad():
-        leaf = plans.detach().requires_grad_(True)
-        (gradient,) = torch.autograd.grad(guide(leaf, steps).sum(), leaf)
-    return gradient
 
 
 def gradient_cosines(
@@ -39,18 +35,21 @@ def gradient_cosines(
     noise: torch.Tensor,
 ) -> dict[str, np.ndarray]:
     """Name -> cosine of its guide's gradient with the reference's, shape (reverse steps, chains),
-    steps in the chain's order (T - 1 first); ``noise`` as :func:`diffirl.diffusion.sampling.draw_noise`."""
-    batch = noise.shape[1]
-    x = diffusion.condition(noise[0], conditions)
-    kept = kept_entries(diffusion, conditions, x).flatten(1)
+    steps in the chain's order (T - 1 first); ``noise`` as :func:`diffirl.diffusion.sampling.draw_noise`.
+
+    The chains are the sampler's own: :func:`~diffirl.diffusion.sampling.sample` runs them with a
+    guide that records the cosines at every reverse step and whose push is scaled to zero."""
+    kept = kept_entries(diffusion, conditions, noise[0]).flatten(1)
     cosines: dict[str, list[torch.Tensor]] = {name: [] for name in guides}
-    for k, t in enumerate(reversed(range(diffusion.n_timesteps)), start=1):
-        steps = torch.full((batch,), t, dtype=torch.long, device=x.device)
-        target = plan_gradient(reference, x, steps).flatten(1) * kept
+
+    def observe(plans: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
+        def gradient(guide: Guide) -> torch.Tensor:
+            return torch.autograd.grad(guide(plans, steps).sum(), plans)[0].flatten(1) * kept
+
+        target = gradient(reference)
         for name, guide in guides.items():
-            gradient = plan_gradient(guide, x, steps).flatten(1) * kept
-            cosines[name].append(torch.nn.functional.cosine_similarity(gradient, target, dim=1))
-        with torch.no_grad():
-            mean, log_variance = diffusion.posterior(x, steps)
-        x = diffusion.condition(mean + (0.5 * log_variance).exp() * noise[k] if t > 0 else mean, conditions)
-    return {name: torch.stack(values).cpu().numpy() for name, values in cosines.items()}
+            cosines[name].append(torch.nn.functional.cosine_similarity(gradient(guide), target, dim=1))
+        return reference(plans, steps)
+
+    sample(diffusion, conditions, noise.shape[1], observe, OBSERVING, noise=noise)
+    return {name: torch.stack(values).detach().cpu().numpy() for name, values in cosines.items()}
