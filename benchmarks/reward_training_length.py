@@ -26,6 +26,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -110,27 +111,36 @@ def erc_difference_interval(true: np.ndarray, ours: np.ndarray, reference: np.nd
     return episode_return_correlation(true, ours) - episode_return_correlation(true, reference), low, high
 
 
+class Run(NamedTuple):
+    """One trained set of Large-Maze rewards: its length, and its seed where a seed variant changed it."""
+
+    epochs: int
+    seed: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.epochs} ep" if self.seed is None else f"seed {self.seed}"
+
+
 def built(project: Path, variant: str | None) -> bool:
     return located(project, variant, paths.evaluation_metrics(ENVIRONMENT)).exists()
 
 
 def compare(
     project: Path,
-    runs: dict,
-    reference: object,
-    evaluations: dict,
+    runs: dict[Run, str | None],
+    reference: Run,
+    evaluations: dict[Run, dict],
     true_returns: np.ndarray,
-    learnt: dict,
-    label: str,
-) -> dict:
+    learnt: dict[tuple[str, Run], np.ndarray],
+) -> dict[Run, list[str]]:
     """Print every run's rows against ``reference``'s; return run -> the losses whose row disagrees."""
     base = evaluations[reference]["base"]["returns"]
-    against = f"minus {label(reference)} [95%]"
+    against = f"minus {reference} [95%]"
     print(
         f"{'loss':<11}{'run':>10}{'mean':>9}{'lift over base [95%]':>28}{against:>32}{'ERC':>7}"
         f"{'ERC ' + against:>34}{'loss first -> last':>22}"
     )
-    disagreeing: dict = {run: [] for run in runs if run != reference}
+    disagreeing: dict[Run, list[str]] = {run: [] for run in runs if run != reference}
     for loss in LOSSES:
         reference_returns = evaluations[reference][loss]["returns"]
         for run, variant in runs.items():
@@ -149,9 +159,9 @@ def compare(
             erc = episode_return_correlation(true_returns, learnt[loss, run])
             recorded = evaluations[run][loss]["erc"]
             if abs(erc - recorded) > 1e-4:
-                raise SystemExit(f"{loss}, {label(run)}: ERC {erc:.4f} here, {recorded:.4f} in its evaluation")
+                raise SystemExit(f"{loss}, {run}: ERC {erc:.4f} here, {recorded:.4f} in its evaluation")
             print(
-                f"{loss:<11}{label(run):>10}{mean:>9,.0f}{lift_text:>28}{gap_text:>32}{erc:>7.3f}{erc_text:>34}"
+                f"{loss:<11}{str(run):>10}{mean:>9,.0f}{lift_text:>28}{gap_text:>32}{erc:>7.3f}{erc_text:>34}"
                 f"{loss_text:>22}"
             )
     return disagreeing
@@ -162,44 +172,33 @@ def main() -> None:
     parser.add_argument("project", type=Path)
     project = parser.parse_args().project.resolve()
     os.chdir(project)
-    runs = runs_by_length(project)
-    study_epochs = min(runs)
+    lengths = {Run(epochs): variant for epochs, variant in runs_by_length(project).items()}
+    study = next(run for run, variant in lengths.items() if variant is None)
     seeds = {
-        int(name.removeprefix(SEED_PREFIX)): name
+        Run(study.epochs, int(name.removeprefix(SEED_PREFIX))): name
         for name in VARIANTS
         if name.startswith(SEED_PREFIX) and built(project, name)
     }
-    every_run = {
-        **{(epochs, None): variant for epochs, variant in runs.items()},
-        **{(study_epochs, seed): variant for seed, variant in seeds.items()},
-    }
+    every_run = lengths | seeds
     evaluations = {
         run: read(located(project, v, paths.evaluation_metrics(ENVIRONMENT))) for run, v in every_run.items()
     }
-    longest = (max(runs), None)
+    longest = max(lengths)
     base = evaluations[longest]["base"]["returns"]
     if any(evaluation["base"]["returns"] != base for evaluation in evaluations.values()):
         raise SystemExit("the runs' base rollouts differ: their rollouts are not paired")
     print(f"Large Maze, {len(base)} rollouts per method; base diffuser mean return {sum(base) / len(base):,.0f}")
     true_returns, learnt = erc_scores(project, every_run)
 
-    def label(run: tuple) -> str:
-        epochs, seed = run
-        return f"{epochs} ep" if seed is None else f"seed {seed}"
-
-    lengths = {run: variant for run, variant in every_run.items() if run[1] is None}
-    disagreeing = compare(project, lengths, longest, evaluations, true_returns, learnt, label)
-    agreeing = [run[0] for run in lengths if not disagreeing.get(run)]
-    print(f"shortest length whose every learnt row agrees with {longest[0]} epochs: {min(agreeing)}")
+    disagreeing = compare(project, lengths, longest, evaluations, true_returns, learnt)
+    agreeing = [run.epochs for run in lengths if not disagreeing.get(run)]
+    print(f"shortest length whose every learnt row agrees with {longest}: {min(agreeing)} epochs")
     for run, losses in disagreeing.items():
-        print(f"  {label(run)} against {longest[0]} epochs: {len(losses)} of {len(LOSSES)} rows disagree {losses}")
+        print(f"  {run} against {longest}: {len(losses)} of {len(LOSSES)} rows disagree {losses}")
     if seeds:
-        study = (study_epochs, None)
-        same_length = {study: None, **{(study_epochs, seed): v for seed, v in seeds.items()}}
-        print(f"\nThe study's length ({study_epochs} epochs, seed 0) against other reward-learning seeds:")
-        by_seed = compare(project, same_length, study, evaluations, true_returns, learnt, label)
-        for run, losses in by_seed.items():
-            print(f"  {label(run)} against seed 0: {len(losses)} of {len(LOSSES)} rows disagree {losses}")
+        print(f"\nThe study's length ({study}, its own seed) against other reward-learning seeds:")
+        for run, losses in compare(project, {study: None} | seeds, study, evaluations, true_returns, learnt).items():
+            print(f"  {run} against the study's seed: {len(losses)} of {len(LOSSES)} rows disagree {losses}")
 
 
 if __name__ == "__main__":
