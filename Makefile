@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SCALE ?= default
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: study remedies conventions compare test install scale sync dvc.yaml stage-table lint lock benchmark clean-outputs
+.PHONY: study remedies conventions compare recovery test install scale sync dvc.yaml stage-table lint lock benchmark clean-outputs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,9 @@ study: install
 ## make remedies [SCALE=...]: the thesis's proposed remedies as variants of the study (reports/remedies.csv)
 ## make conventions [SCALE=...]: the published code's conventions, each switched back (reports/conventions.csv)
 ## make compare [SCALE=...]: Nuti et al.'s relative reward beside the thesis's method, on the study's diffusers
+## make recovery [SCALE=...]: the reward-recovery benchmark, a family of true rewards (reports/recovery.csv)
 # each builds whatever of the study its variants read first; diffirl/variants.py declares them
-remedies conventions compare: install
+remedies conventions compare recovery: install
 	$(BIN)/python -m diffirl.params.scale $(SCALE) --if-different
 	$(BIN)/snakemake --cores $(CORES) $@
 	$(BIN)/python -m diffirl.sync snakemake --target $@

@@ -21,22 +21,19 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from diffirl import paths  # noqa: E402
 from diffirl.diffusion.model_io import load_trained_diffuser  # noqa: E402
-from diffirl.diffusion.sampling import draw_noise  # noqa: E402
 from diffirl.envs import get_environment  # noqa: E402
-from diffirl.evaluation import evaluation_starts  # noqa: E402
 from diffirl.experts.generation import true_reward_guide  # noqa: E402
 from diffirl.methods import LOSSES  # noqa: E402
 from diffirl.methods.thesis.reward_model import RewardMLP  # noqa: E402
 from diffirl.params.load import validate_params  # noqa: E402
 from diffirl.reports.results import paired_difference  # noqa: E402
-from diffirl.rewards.gradient_agreement import gradient_cosines  # noqa: E402
+from diffirl.rewards.gradient_agreement import evaluation_chains, gradient_cosines, mean_cosine  # noqa: E402
 
 CONFIDENCE = 0.95
 
@@ -51,20 +48,17 @@ def main() -> None:
     settings = getattr(params.evaluation, args.env)
     trained = load_trained_diffuser(args.env, getattr(params.diffusers, args.env))
     spec = get_environment(args.env)
-    starts, _ = evaluation_starts(spec, settings)
-    conditions = {0: trained.normalize_states(torch.as_tensor(starts, dtype=torch.float32))}
-    generator = torch.Generator().manual_seed(settings.seed)
-    noise = draw_noise(trained.diffusion, len(starts), generator)
+    conditions, noise = evaluation_chains(trained, spec, settings)
     guides = {loss: RewardMLP.load(paths.learnt_reward(args.env, loss)) for loss in LOSSES}
     cosines = gradient_cosines(trained.diffusion, conditions, guides, true_reward_guide(trained, spec), noise)
 
     steps = trained.diffusion.n_timesteps
-    print(f"{args.env}: {len(starts)} chains of {steps} reverse steps; cosine with the true reward's gradient")
+    print(f"{args.env}: {noise.shape[1]} chains of {steps} reverse steps; cosine with the true reward's gradient")
     print(
         f"{'loss':<12}{'mean [95% over chains]':>28}{f'step {steps - 1}':>10}{f'step {steps // 2}':>10}{'step 0':>10}"
     )
     for loss, values in cosines.items():
-        mean, low, high = paired_difference(values.mean(axis=0), np.zeros(values.shape[1]), CONFIDENCE)
+        mean, low, high = paired_difference(mean_cosine(values), np.zeros(values.shape[1]), CONFIDENCE)
         by_step = values.mean(axis=1)
         print(
             f"{loss:<12}{f'{mean:+.3f} [{low:+.3f}, {high:+.3f}]':>28}"

@@ -597,6 +597,96 @@ def conventions_stage(variants: list[Stage]) -> Stage:
     )
 
 
+def recovery_environments() -> list[str]:
+    return list(dict.fromkeys(env for v in in_group("recovery") for env in v.environments))
+
+
+def recovery_controls_stage(environment: str) -> Stage:
+    """The controls of the recovery benchmark in one maze, scored against its true reward."""
+    return Stage(
+        name=f"recovery_controls_{environment}",
+        cmd=f"python stages/recovery_controls.py {environment}",
+        deps=tuple(
+            stage_code("recovery_controls")
+            + [str(paths.diffuser_model(environment))]
+            + [str(paths.dataset_file(environment, ENVIRONMENTS[environment].base_split))]
+            + erc_inputs(environment)
+        ),
+        outs=(str(paths.recovery_controls(environment)),),
+        params=(
+            *guided_rollout_params(environment),
+            *training_rows_params(environment),
+            f"recovery.{environment}",
+        ),
+        threads_param=f"diffusers.{environment}.torch_threads",
+        gpu=True,
+    )
+
+
+def recovery_baselines_stage(environment: str) -> Stage:
+    """The rewards the baselines recover in one maze (AIRL's), scored as the recovery benchmark scores every reward."""
+    return Stage(
+        name=f"recovery_baselines_{environment}",
+        cmd=f"python stages/recovery_baselines.py {environment}",
+        deps=tuple(
+            stage_code("recovery_baselines")
+            + [str(paths.diffuser_model(environment))]
+            + [str(paths.baseline_reward_net(environment, name)) for name in baselines_with_rewards()]
+            + [str(paths.dataset_file(environment, ENVIRONMENTS[environment].base_split))]
+            + erc_inputs(environment)
+        ),
+        outs=(str(paths.recovery_baselines(environment)),),
+        params=(
+            *guided_rollout_params(environment),
+            *training_rows_params(environment),
+            f"recovery.{environment}",
+        ),
+        threads_param=f"diffusers.{environment}.torch_threads",
+        gpu=True,
+    )
+
+
+def recovery_stage(variants: list[Stage]) -> Stage:
+    """The leaderboard: every family member's learnt rewards (the study's own reward among them)
+    and every control, by recovery ratio, ERC, EPIC and gradient cosine (``variants``: the family's stages)."""
+    members = in_group("recovery")
+    outputs = {out for stage in variants for out in stage.all_outputs}
+    environments = recovery_environments()
+    study = [str(paths.evaluation_metrics(env)) for env in environments]
+    study += [str(paths.diffuser_model(env)) for env in environments]
+    study += [str(paths.learnt_reward(env, loss)) for env in environments for loss in paths.LOSSES]
+    study += [str(paths.recovery_controls(env)) for env in environments]
+    study += [str(paths.recovery_baselines(env)) for env in environments]
+    study += [str(paths.dataset_file(env, ENVIRONMENTS[env].base_split)) for env in environments]
+    own = [
+        str(paths.variant_path(variant.name, path))
+        for variant in members
+        for env in variant.environments
+        for path in (paths.evaluation_metrics(env), *(paths.learnt_reward(env, loss) for loss in variant.losses))
+    ]
+    missing = sorted(set(own) - outputs)
+    if missing:
+        raise ValueError(f"the recovery family's stages make none of {missing}")
+    return Stage(
+        name="recovery_table",
+        cmd="python stages/recovery.py",
+        deps=tuple(stage_code("recovery") + study + own),
+        outs=(str(paths.RECOVERY), str(paths.RECOVERY_MARKDOWN), str(paths.RECOVERY_HTML), str(paths.RECOVERY_FIGURE)),
+        params=tuple(
+            key
+            for env in environments
+            for key in (
+                f"recovery.{env}",
+                f"evaluation.{env}",
+                f"true_reward.{env}",
+                f"reward_learning.{env}.structure",
+                *device_params(env),
+            )
+        )
+        + tuple(f"variants.{variant.name}" for variant in members),
+    )
+
+
 def family_stages(family: StageFamily) -> list[Stage]:
     """The stages a method family declares with its own code (:class:`diffirl.stage_families.StageFamily`)."""
     module, _, function = family.stages.partition(":")
@@ -608,7 +698,13 @@ def pipeline_stages() -> list[Stage]:
     study = study_stages()
     by_group = {group: [s for v in in_group(group) for s in variant_stages(study, v)] for group in GROUPS}
     variants = [stage for variant in VARIANTS.values() for stage in variant_stages(study, variant)]
-    groups = [remedies_stage(by_group["remedies"]), conventions_stage(by_group["conventions"])]
+    groups = [
+        remedies_stage(by_group["remedies"]),
+        conventions_stage(by_group["conventions"]),
+        *(recovery_controls_stage(env) for env in recovery_environments()),
+        *(recovery_baselines_stage(env) for env in recovery_environments()),
+        recovery_stage(by_group["recovery"]),
+    ]
     families = [stage for family in STAGE_FAMILIES.values() for stage in family_stages(family)]
     return [*study, *variants, *groups, *families]
 

@@ -223,6 +223,21 @@ CONVENTIONS_HTML = REPORTS / "conventions.html"
 #: the page of ``make compare``
 COMPARISON_MARKDOWN = REPORTS / "comparison.md"
 COMPARISON_HTML = REPORTS / "comparison.html"
+#: the reward-recovery benchmark (``make recovery``): its leaderboard, page and figure
+RECOVERY = REPORTS / "recovery.csv"
+RECOVERY_MARKDOWN = REPORTS / "recovery.md"
+RECOVERY_HTML = REPORTS / "recovery.html"
+RECOVERY_FIGURE = REPORTS / "recovery.png"
+
+
+def recovery_controls(environment: str) -> Path:
+    """The controls' scores in one maze (rollouts, ERC, EPIC, gradient cosines)."""
+    return METRICS / f"recovery_controls_{environment}.json"
+
+
+def recovery_baselines(environment: str) -> Path:
+    """The scores of the rewards the baselines recover in one maze (as the controls')."""
+    return METRICS / f"recovery_baselines_{environment}.json"
 
 
 def remedy_forest_figure(variant: str) -> Path:

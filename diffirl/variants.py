@@ -13,8 +13,8 @@ a changed subtree, and those downstream of them on the way to its evaluations) a
 re-declares them with ``--variant NAME`` and their outputs under ``data/variants/NAME/``
 and ``reports/variants/NAME/``; every other input is the study's own. Adding a variant is
 an entry below, its overlay in ``scales/``, and whatever new setting it turns on. Its
-``group`` says which comparison reads it: ``reports/remedies.csv`` (``make remedies``) or
-``reports/conventions.csv`` (``make conventions``).
+``group`` says which comparison reads it: ``reports/remedies.csv`` (``make remedies``),
+``reports/conventions.csv`` (``make conventions``) or ``reports/recovery.csv`` (``make recovery``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from diffirl.params.load import ParameterError, validate_params, within
 from diffirl.params.schema import Params
 
 #: the comparisons a variant can belong to, each a table and a make target of its own
-GROUPS = ("remedies", "conventions")
+GROUPS = ("remedies", "conventions", "recovery")
 #: what a variant can evaluate in each of its environments: the diffuser's methods, the baselines
 EVALUATIONS = ("evaluate", "evaluate_baselines")
 
@@ -68,6 +68,46 @@ def convention(name: str, question: str, changes: tuple[str, ...], **fields) -> 
 
 #: the published code's conventions the defaults correct (README, Deviations 16-19 and 29), all at once
 PUBLISHED_MAZES = ("umaze", "large")
+
+#: the reward-recovery family (``make recovery``), beside the study's 5i + 5j: each member is a
+#: true reward of the U-Maze (its weights: the variant's ``true_reward.umaze`` overlay), which
+#: makes its own experts and learns a per-step reward from them (``reward_learning.umaze.structure``)
+RECOVERY_MEMBERS = {
+    "corner_nw": "a linear reward pointing at the top-left corner, opposite the thesis's",
+    "corner_ne": "a linear reward pointing at the top-right corner",
+    "edge_s": "a linear reward pointing at the bottom edge's midpoint",
+    "goal_1_3": "a goal reward, minus the distance to cell (1, 3)",
+    "goal_3_1": "a goal reward, minus the distance to cell (3, 1), the U's far end",
+}
+#: what each member learns with at the default scale (docs/recovery.md says why)
+RECOVERY_LOSSES = ("mmd_gauss",)
+
+
+def recovery_member(name: str, description: str) -> Variant:
+    return Variant(
+        f"recovery_{name}",
+        ("umaze",),
+        f"Does the method recover {description} from experts that follow it?",
+        changes=("true_reward.umaze", "reward_learning.umaze"),
+        losses=RECOVERY_LOSSES,
+        group="recovery",
+        true_guide=True,
+    )
+
+
+def recovery_family() -> list[Variant]:
+    """The study's reward learnt per step (every loss), then each other member."""
+    per_step = Variant(
+        "recovery_per_step",
+        ("umaze",),
+        "Does a reward that is a sum of per-step terms (which EPIC can compare per transition) recover the "
+        "thesis's reward as the study's window network does?",
+        changes=("reward_learning.umaze",),
+        group="recovery",
+        true_guide=True,
+    )
+    return [per_step, *(recovery_member(name, description) for name, description in RECOVERY_MEMBERS.items())]
+
 
 VARIANTS: dict[str, Variant] = {
     v.name: v
@@ -165,6 +205,7 @@ VARIANTS: dict[str, Variant] = {
             changes=("true_reward.umaze",),
             true_guide=True,
         ),
+        *recovery_family(),
         convention(
             "published_shaped_erc",
             "The published code scored AIRL's ERC on its shaped reward (reward plus potential shaping), ours on "

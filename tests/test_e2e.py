@@ -23,7 +23,7 @@ import yaml
 from diffirl import dag, paths
 from diffirl.data.format import read_dataset, read_provenance
 from diffirl.envs.registry import ENVIRONMENTS
-from diffirl.methods import methods_for
+from diffirl.methods import baselines_with_rewards, methods_for
 from diffirl.variants import VARIANTS, in_group
 
 from .projects import copy_project, run
@@ -234,6 +234,38 @@ def test_snakemake_builds_every_target_too(snakemake_everything):
     for target in dag.final_targets():
         assert (project / target).stat().st_size > 0, target
     check_results_tables(project, with_remedies=True)
+    check_recovery(project)
+
+
+def check_recovery(project: Path) -> None:
+    """The leaderboard holds every member's learnt rewards and the controls, which behave as theory says."""
+    table = pd.read_csv(project / paths.RECOVERY)
+    learnt = table[table["kind"] == "learnt"]
+    members = {"thesis"} | {
+        v.name.removeprefix("recovery_") for v in in_group("recovery") if v.name != "recovery_per_step"
+    }
+    assert set(learnt["member"]) == members
+    thesis = set(learnt.loc[learnt["member"] == "thesis", "method"])
+    assert thesis == set(paths.LOSSES) | {f"{loss}_per_step" for loss in paths.LOSSES}
+    # EPIC where a per-transition reward exists: the per-step networks, not the study's window networks
+    per_step = learnt["method"].str.endswith("_per_step")
+    assert learnt.loc[per_step, ["epic_dataset", "epic_uniform"]].notna().all().all()
+    assert learnt.loc[~per_step, ["epic_dataset", "epic_uniform"]].isna().all().all()
+    assert table[["recovery_ratio", "erc", "gradient_cosine", "cosine_low", "cosine_high"]].notna().all().all()
+    baselines = table[table["kind"] == "baseline"]
+    assert list(baselines["method"]) == list(baselines_with_rewards())
+    assert baselines[["epic_dataset", "epic_uniform", "recovery_ratio"]].notna().all().all()
+    controls = table[table["kind"] == "control"].set_index("method")
+    assert list(controls.index) == ["rescaled", "shaped", "sign_flipped"]
+    assert controls.loc[["rescaled", "shaped"], ["epic_dataset", "epic_uniform"]].abs().max().max() < 1e-6
+    assert (controls.loc["sign_flipped", ["epic_dataset", "epic_uniform"]] - 1).abs().max() < 1e-6
+    assert controls.loc["rescaled", "gradient_cosine"] == pytest.approx(1.0, abs=1e-4)
+    assert controls.loc["sign_flipped", "gradient_cosine"] == pytest.approx(-1.0, abs=1e-4)
+    # ERC is a Pearson distance too: 0 for the rescaled reward, 1 for the negated
+    assert controls.loc["rescaled", "erc"] == pytest.approx(0.0, abs=1e-6)
+    assert controls.loc["sign_flipped", "erc"] == pytest.approx(1.0, abs=1e-6)
+    page = (project / paths.RECOVERY_HTML).read_text()
+    assert "as predicted" in page and "NOT as predicted" not in page
 
 
 def test_the_report_reads_in_a_1280_pixel_browser_window_with_each_figure_under_its_table(dvc_project):

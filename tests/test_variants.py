@@ -17,7 +17,7 @@ from diffirl.params.scale import SCALES, compose
 from diffirl.params.schema import ExpertSettings
 from diffirl.planning.quality import dynamics_errors
 from diffirl.reports.remedies import remedy_rows
-from diffirl.variants import VARIANTS, get_variant, validate_variants, variant_params
+from diffirl.variants import VARIANTS, get_variant, in_group, validate_variants, variant_params
 from tests.test_planning import tiny_trained
 
 
@@ -191,7 +191,26 @@ def test_the_conventions_target_is_outside_the_study_and_the_remedies():
     assert not any(name.startswith("published_") for name in study | remedies)
     assert str(paths.CONVENTIONS) in dag.final_targets("conventions")
     compare = {s.name for s in dag.target_stages("compare")}
-    assert study | remedies | conventions | compare == {s.name for s in dag.target_stages("all")}
+    recovery = {s.name for s in dag.target_stages("recovery")}
+    assert study | remedies | conventions | compare | recovery == {s.name for s in dag.target_stages("all")}
+
+
+def test_the_recovery_target_reuses_the_study_and_re_runs_each_members_chain_alone():
+    study = {s.name for s in dag.target_stages("study")}
+    recovery = {s.name for s in dag.target_stages("recovery")}
+    own = recovery - study
+    assert {"recovery_table", "recovery_controls_umaze"} <= own
+    assert str(paths.RECOVERY) in dag.final_targets("recovery")
+    for variant in in_group("recovery"):
+        names = {name for name in own if name.startswith(f"{variant.name}__")}
+        learnt = {f"{variant.name}__learn_reward_umaze_{loss}" for loss in variant.losses}
+        if "true_reward.umaze" in variant.changes:  # a member of its own: experts that follow its reward
+            expected = {f"{variant.name}__{stage}" for stage in ("experts_umaze", "kwindows_umaze", "evaluate_umaze")}
+        else:  # the study's reward learnt another way: the study's experts
+            expected = {f"{variant.name}__evaluate_umaze"}
+        assert names == expected | learnt
+    # nothing of the study, the remedies or the conventions re-runs for it
+    assert not own & ({s.name for g in ("remedies", "conventions") for s in dag.target_stages(g)} | study)
 
 
 def test_the_comparison_target_is_outside_the_study_and_reuses_its_outputs():
@@ -209,7 +228,7 @@ def test_the_remedies_target_is_outside_the_study_and_everything_holds_both():
     everything = {s.name for s in dag.target_stages("all")}
     assert "remedies_table" not in study and not any("__" in name for name in study)
     assert "remedies_table" in remedies and "evaluate_large" in remedies and "report" not in remedies
-    others = {s.name for target in ("conventions", "compare") for s in dag.target_stages(target)}
+    others = {s.name for target in ("conventions", "compare", "recovery") for s in dag.target_stages(target)}
     assert study | remedies | others == everything
     remedies_table = str(paths.REMEDIES)
     assert remedies_table in dag.final_targets("remedies") and remedies_table not in dag.final_targets("study")

@@ -283,7 +283,8 @@ Guidances = per_environment("Guidances", GuidanceSettings)
 
 
 class TrueRewardSettings(Strict):
-    """A maze's true reward r = row_weight * i + column_weight * j + constant per step, in the cell frame."""
+    """A maze's true reward r = row_weight * i + column_weight * j + constant
+    - goal_weight * |(i, j) - goal_cell| per step, in the cell frame (the goal term is optional)."""
 
     row_weight: float
     column_weight: float
@@ -291,11 +292,22 @@ class TrueRewardSettings(Strict):
     #: what the true-reward guide differentiates: the return of raw positions, or (the published
     #: code) the weights applied to the normalised plan's coordinates (README, Deviations)
     guide_units: Literal["raw", "normalised"]
+    #: a goal cell (row, column) whose distance, times ``goal_weight``, the reward subtracts
+    goal_cell: tuple[float, float] | None = None
+    goal_weight: float = Field(default=0.0, ge=0)
 
     @model_validator(mode="after")
     def _not_constant(self) -> TrueRewardSettings:
-        if self.row_weight == 0 and self.column_weight == 0:
-            raise ValueError("row_weight and column_weight are both 0: a constant reward cannot guide or be learnt")
+        if (self.goal_cell is None) != (self.goal_weight == 0):
+            raise ValueError(
+                f"goal_cell = {self.goal_cell} and goal_weight = {self.goal_weight}: a goal term needs both, "
+                "a cell and a positive weight"
+            )
+        if self.row_weight == 0 and self.column_weight == 0 and self.goal_cell is None:
+            raise ValueError(
+                "row_weight and column_weight are both 0 and there is no goal term: "
+                "a constant reward cannot guide or be learnt"
+            )
         return self
 
 
@@ -303,6 +315,56 @@ TrueRewards = create_model(
     "TrueRewards",
     __base__=Strict,
     **{env: (TrueRewardSettings, ...) for env in environments_with_true_reward_settings()},
+)
+
+
+class ShapingControl(Strict):
+    """The shaped control: the true reward plus gamma Phi(s') - Phi(s) (``recovery.ENV.gamma``), with
+    the potential Phi(s) = -potential_weight * |(i, j) - potential_cell| a function of the state's position."""
+
+    potential_cell: tuple[float, float]
+    potential_weight: float = Field(gt=0)
+
+
+class RecoveryControls(Strict):
+    """Rewards that check the recovery metrics rather than the method, each scored against the
+    true reward: rescaled (same optimal policies), shaped (same) and, always, sign-flipped (opposite)."""
+
+    rescale: float = Field(gt=0)
+    shaping: ShapingControl
+
+    @model_validator(mode="after")
+    def _rescales(self) -> RecoveryControls:
+        if self.rescale == 1:
+            raise ValueError("rescale = 1 leaves the reward as it is: the rescaled control would be the reward itself")
+        return self
+
+
+class EpicSettings(Strict):
+    """EPIC's samples: coverage transitions per distribution and the canonicalisation's samples of D_S and D_A."""
+
+    coverage_transitions: int = Field(gt=2)
+    canonical_samples: int = Field(gt=0)
+    seed: int = Field(ge=0)
+
+
+class RecoverySettings(Strict):
+    """The reward-recovery benchmark in one maze (``make recovery``): its family of true rewards are
+    variants (diffirl/variants.py, group ``recovery``); these are the controls and the scoring."""
+
+    #: the discount of the shaped control and of EPIC's canonicalisation (the same, so shaping cancels)
+    gamma: float = Field(gt=0, le=1)
+    controls: RecoveryControls
+    epic: EpicSettings
+    #: paired bootstrap resamples of a recovery ratio's interval (a ratio of two mean lifts)
+    bootstrap_resamples: int = Field(ge=100)
+    seed: int = Field(ge=0)
+
+
+RecoverySection = create_model(
+    "RecoverySection",
+    __base__=Strict,
+    **{env: (RecoverySettings | None, None) for env in environments_with_true_reward_settings()},
 )
 
 
@@ -427,6 +489,9 @@ class RewardLearning(Strict):
     #: condition the reward network on the diffusion step through a sinusoidal embedding of
     #: this width (the Diffuser's value guides see the step); 0: the thesis's step-blind MLP
     step_embedding_dim: int = Field(default=0, ge=0, multiple_of=2)
+    #: the network scores the whole plan at once (``window``, the thesis's), or sums a reward of
+    #: each transition over it (``per_step``, which EPIC compares per transition)
+    structure: Literal["window", "per_step"] = "window"
     checkpoint_every: int = Field(gt=0)
     #: keep the reward network every this many epochs, for the best-of-checkpoints rows the
     #: thesis reports (its HalfCheetah table); null: only the final network
@@ -612,6 +677,13 @@ def _start_points_are_free(key: str, points: list, environment: str) -> None:
             raise ValueError(f"{key}[{index}] = {list(point)} lies in a wall of the {environment} maze")
 
 
+def _cell_is_free(key: str, cell, environment: str) -> None:
+    """A cell (row, column) that names a place in the maze: inside it, and not in a wall."""
+    maze = ENVIRONMENTS[environment].maze
+    if maze.in_wall(maze.cell_to_xy(cell)):
+        raise ValueError(f"{key} = {list(cell)} lies in a wall of the {environment} maze or outside it")
+
+
 def generated_expert_windows(dataset: MazeDataset | CheetahDataset, environment: str, length: int) -> int | None:
     """How many distinct ``length``-step windows generated expert data will hold (``None``: unknown
     until read, as for downloaded data)."""
@@ -656,6 +728,8 @@ class Params(Strict):
     relative_reward: RelativeRewardSection
     baselines: BaselinesSection
     evaluation: EvaluationSection
+    #: the reward-recovery benchmark (``make recovery``), per maze that runs it
+    recovery: RecoverySection
     dynamics_error: DynamicsErrors
     table3: Table3
     figures: Figures
@@ -715,6 +789,13 @@ class Params(Strict):
                 )
             for section, settings in (("experts", experts), ("evaluation", evaluation)):
                 _start_points_are_free(f"{section}.{name}.start_cells", settings.start_cells, name)
+            reward = getattr(self.true_reward, name, None)
+            if reward is not None and reward.goal_cell is not None:
+                _cell_is_free(f"true_reward.{name}.goal_cell", reward.goal_cell, name)
+            recovery = getattr(self.recovery, name, None)
+            if recovery is not None:
+                shaping = recovery.controls.shaping
+                _cell_is_free(f"recovery.{name}.controls.shaping.potential_cell", shaping.potential_cell, name)
             if k > diffuser.horizon:
                 raise ValueError(f"kwindows.{name}.k ({k}) exceeds diffusers.{name}.horizon ({diffuser.horizon})")
             if k > experts.length:

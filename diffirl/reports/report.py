@@ -50,6 +50,14 @@ FURTHER_TARGETS = (
         "the relative reward and its discriminator baseline on the study's diffusers and experts, paired with the "
         "study's methods on the same rollouts, and whether each reward recovers the maze's goal",
     ),
+    (
+        "Reward recovery: a family of true rewards",
+        "make recovery",
+        "reports/recovery.csv",
+        "reports/recovery.html",
+        "U-Maze rewards other than the thesis's, each with its own experts and learnt reward, and controls of the "
+        "thesis's reward: every method by recovery ratio, ERC, EPIC and gradient cosine",
+    ),
 )
 
 

@@ -15,7 +15,11 @@ import numpy as np
 import torch
 
 from diffirl.diffusion.gaussian import Conditions, GaussianDiffusion
-from diffirl.diffusion.sampling import Guidance, Guide, sample
+from diffirl.diffusion.model_io import TrainedDiffuser
+from diffirl.diffusion.sampling import Guidance, Guide, draw_noise, sample
+from diffirl.envs.registry import EnvironmentSpec
+from diffirl.evaluation import evaluation_starts
+from diffirl.params.schema import EvaluationSettings
 
 #: the sampler's settings for a guide that only observes: one call per reverse step, a push of zero
 OBSERVING = Guidance(scale=0.0, n_guide_steps=1, t_stopgrad=0, scale_grad_by_std=False)
@@ -53,3 +57,19 @@ def gradient_cosines(
 
     sample(diffusion, conditions, noise.shape[1], observe, OBSERVING, noise=noise)
     return {name: torch.stack(values).detach().cpu().numpy() for name, values in cosines.items()}
+
+
+def evaluation_chains(
+    trained: TrainedDiffuser, spec: EnvironmentSpec, settings: EvaluationSettings
+) -> tuple[Conditions, torch.Tensor]:
+    """The chains the test runs along: one per evaluation rollout, conditioned on its start state,
+    with noise drawn from the evaluation's seed (the conditions and noise of :func:`gradient_cosines`)."""
+    starts, _ = evaluation_starts(spec, settings)
+    conditions = {0: trained.normalize_states(torch.as_tensor(starts, dtype=torch.float32, device=trained.device))}
+    generator = torch.Generator(device=trained.device).manual_seed(settings.seed)
+    return conditions, draw_noise(trained.diffusion, len(starts), generator, trained.device)
+
+
+def mean_cosine(cosines: np.ndarray) -> np.ndarray:
+    """Per chain, the cosine averaged over reverse steps (the unit an interval is taken over)."""
+    return cosines.mean(axis=0)

@@ -1,4 +1,5 @@
-"""The mazes' true reward: r = a i + b j + c per step in the cell frame (the thesis: 5i + 5j).
+"""The mazes' true reward: r = a i + b j + c - g |(i, j) - goal| per step in the cell frame (the
+thesis: 5i + 5j; the goal term, a distance to a goal cell, serves the reward-recovery family).
 
 (i, j) are continuous cell coordinates: row down, column right, the centre of the top-left
 wall cell at (0, 0), so a free cell's centre has integer coordinates and the bottom-right
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 #: the thesis's weights per cell of row and of column
 THESIS_WEIGHT = 5.0
+#: squared cells added under the goal term's square root (far below any distance that matters)
+GOAL_DISTANCE_OFFSET = 1e-12
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class CellReward:
     #: what the true-reward guide differentiates: the return of the raw positions, or (the
     #: published code) the same weights applied to the normalised plan's coordinates
     guide_units: Literal["raw", "normalised"] = "raw"
+    #: the goal term: minus ``goal_weight`` times the distance in cells to ``goal_cell`` (row, column)
+    goal_cell: tuple[float, float] | None = None
+    goal_weight: float = 0.0
 
     def __call__(self, xy: torch.Tensor | np.ndarray) -> torch.Tensor | np.ndarray:
         """Per-step reward of PointMaze positions (..., 2): a tensor in, a tensor out (differentiable);
@@ -43,20 +49,28 @@ class CellReward:
             xy = xy.astype(np.float64, copy=False)
         i = self.maze.height / 2 - 0.5 - xy[..., 1]
         j = xy[..., 0] + self.maze.width / 2 - 0.5
-        return self.row_weight * i + self.column_weight * j + self.constant
+        linear = self.row_weight * i + self.column_weight * j + self.constant
+        if self.goal_cell is None or not self.goal_weight:
+            return linear
+        # the tiny offset keeps the distance's gradient finite at the goal itself
+        distance = ((i - self.goal_cell[0]) ** 2 + (j - self.goal_cell[1]) ** 2 + GOAL_DISTANCE_OFFSET) ** 0.5
+        return linear - self.goal_weight * distance
 
     def best_cell(self) -> tuple[int, int]:
         """The free cell whose centre earns most per step (the first in row-major order on a tie)."""
         cells = self.maze.free_cells
-        earned = self.row_weight * cells[:, 0] + self.column_weight * cells[:, 1]
+        earned = self(self.maze.cell_to_xy(cells.astype(np.float64)))
         i, j = cells[int(np.argmax(earned))]
         return int(i), int(j)
 
     def describe(self) -> str:
         """The reward as a formula, e.g. "5i + 5j"."""
-        terms = [f"{self.row_weight:g}i", f"{self.column_weight:g}j"] + (
-            [f"{self.constant:g}"] if self.constant else []
-        )
+        linear = [(self.row_weight, "i"), (self.column_weight, "j")]
+        terms = [f"{weight:g}{name}" for weight, name in linear if weight or not self.goal_weight]
+        terms += [f"{self.constant:g}"] if self.constant else []
+        if self.goal_cell is not None and self.goal_weight:
+            row, column = self.goal_cell
+            terms.append(f"-{self.goal_weight:g}|(i, j) - ({row:g}, {column:g})|")
         return " + ".join(terms).replace("+ -", "- ")
 
     def describe_frame(self) -> str:

@@ -53,7 +53,11 @@ class RewardLearner:
             raise ValueError(f"K = {self.k} exceeds the diffuser's horizon {trained.diffusion.horizon}")
         torch.manual_seed(settings.seed)
         self.model = RewardMLP(
-            trained.diffusion.horizon, trained.diffusion.transition_dim, settings.hidden, settings.step_embedding_dim
+            trained.diffusion.horizon,
+            trained.diffusion.transition_dim,
+            settings.hidden,
+            settings.step_embedding_dim,
+            settings.structure,
         ).to(self.device)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.losses[loss_name].learning_rate)
         self.generator = torch.Generator(device=self.device).manual_seed(settings.seed)
