@@ -601,41 +601,31 @@ def recovery_environments() -> list[str]:
     return list(dict.fromkeys(env for v in in_group("recovery") for env in v.environments))
 
 
-def recovery_controls_stage(environment: str) -> Stage:
-    """The controls of the recovery benchmark in one maze, scored against its true reward."""
+#: the recovery benchmark's scoring stages of rewards that no family member learns: the controls
+#: of the true reward, and the baselines' recovered rewards (with the networks they read)
+RECOVERY_SCORING = {
+    "controls": lambda environment: [],
+    "baselines": lambda environment: [
+        str(paths.baseline_reward_net(environment, name)) for name in baselines_with_rewards()
+    ],
+}
+
+
+def recovery_scoring_stage(kind: str, environment: str) -> Stage:
+    """Stage ``recovery_KIND_ENV``: rewards of one kind scored against the maze's true reward (rollouts,
+    ERC, EPIC, gradient cosines), for the leaderboard."""
+    output = {"controls": paths.recovery_controls, "baselines": paths.recovery_baselines}[kind](environment)
     return Stage(
-        name=f"recovery_controls_{environment}",
-        cmd=f"python stages/recovery_controls.py {environment}",
+        name=f"recovery_{kind}_{environment}",
+        cmd=f"python stages/recovery_{kind}.py {environment}",
         deps=tuple(
-            stage_code("recovery_controls")
+            stage_code(f"recovery_{kind}")
             + [str(paths.diffuser_model(environment))]
+            + RECOVERY_SCORING[kind](environment)
             + [str(paths.dataset_file(environment, ENVIRONMENTS[environment].base_split))]
             + erc_inputs(environment)
         ),
-        outs=(str(paths.recovery_controls(environment)),),
-        params=(
-            *guided_rollout_params(environment),
-            *training_rows_params(environment),
-            f"recovery.{environment}",
-        ),
-        threads_param=f"diffusers.{environment}.torch_threads",
-        gpu=True,
-    )
-
-
-def recovery_baselines_stage(environment: str) -> Stage:
-    """The rewards the baselines recover in one maze (AIRL's), scored as the recovery benchmark scores every reward."""
-    return Stage(
-        name=f"recovery_baselines_{environment}",
-        cmd=f"python stages/recovery_baselines.py {environment}",
-        deps=tuple(
-            stage_code("recovery_baselines")
-            + [str(paths.diffuser_model(environment))]
-            + [str(paths.baseline_reward_net(environment, name)) for name in baselines_with_rewards()]
-            + [str(paths.dataset_file(environment, ENVIRONMENTS[environment].base_split))]
-            + erc_inputs(environment)
-        ),
-        outs=(str(paths.recovery_baselines(environment)),),
+        outs=(str(output),),
         params=(
             *guided_rollout_params(environment),
             *training_rows_params(environment),
@@ -701,8 +691,7 @@ def pipeline_stages() -> list[Stage]:
     groups = [
         remedies_stage(by_group["remedies"]),
         conventions_stage(by_group["conventions"]),
-        *(recovery_controls_stage(env) for env in recovery_environments()),
-        *(recovery_baselines_stage(env) for env in recovery_environments()),
+        *(recovery_scoring_stage(kind, env) for kind in RECOVERY_SCORING for env in recovery_environments()),
         recovery_stage(by_group["recovery"]),
     ]
     families = [stage for family in STAGE_FAMILIES.values() for stage in family_stages(family)]
