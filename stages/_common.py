@@ -106,6 +106,8 @@ def fail(error: Exception) -> None:
 def run_stage(main) -> None:
     """Run a stage's ``main``: all its outputs appear at the end, or none if it fails part-way."""
     from diffirl.io import stage_outputs
+    from diffirl.work_log import record_device_at_exit
 
+    record_device_at_exit()
     with stage_outputs():
         main()

@@ -8,6 +8,7 @@ import gymnasium as gym
 import numpy as np
 
 from diffirl.data.format import Dataset, make_dataset
+from diffirl.work_log import timed_work
 
 Policy = Callable[[np.ndarray], np.ndarray]  # batch of observations -> batch of actions
 
@@ -17,9 +18,10 @@ def rollout_dataset(env_id: str, policy: Policy, n_episodes: int, n_envs: int, s
     envs = [gym.make(env_id) for _ in range(min(n_envs, n_episodes))]
     episodes: list[dict[str, list]] = []
     try:
-        for first in range(0, n_episodes, len(envs)):
-            batch = envs[: min(len(envs), n_episodes - first)]
-            episodes += _run_batch(batch, policy, seed + first)
+        with timed_work("policy rollouts", n_episodes):
+            for first in range(0, n_episodes, len(envs)):
+                batch = envs[: min(len(envs), n_episodes - first)]
+                episodes += _run_batch(batch, policy, seed + first)
     finally:
         for env in envs:
             env.close()

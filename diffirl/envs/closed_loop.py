@@ -74,7 +74,12 @@ def closed_loop_rollouts(
         env_rewards = np.zeros((count, steps))
         observations[:, 0] = start_states
         for t in progress_bar(
-            range(steps), desc=f"rollouts {spec.name}", unit="step", disable=not progress, mininterval=2
+            range(steps),
+            desc=f"rollouts {spec.name}",
+            unit="step",
+            disable=not progress,
+            mininterval=2,
+            work_batch=count,
         ):
             actions[:, t] = controller(t, observations[:, t])
             observations[:, t + 1], step_rewards = simulators.step(actions[:, t], with_rewards=reward is None)

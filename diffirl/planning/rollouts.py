@@ -25,6 +25,7 @@ from diffirl.diffusion.sampling import Guidance, Guide, draw_noise, sample
 from diffirl.envs.closed_loop import RewardFunction, Rollouts, closed_loop_rollouts
 from diffirl.envs.registry import EnvironmentSpec
 from diffirl.params.schema import Execution
+from diffirl.work_log import timed_work
 
 EXECUTIONS = get_args(Execution)
 
@@ -59,7 +60,8 @@ def plan(
     noise = draw_noise(trained.diffusion, len(states) // noise_groups, generator, trained.device).repeat(
         1, noise_groups, 1, 1
     )
-    plans = sample(trained.diffusion, conditions, len(states), guide, guidance, noise=noise)
+    with timed_work("plans", len(states)):
+        plans = sample(trained.diffusion, conditions, len(states), guide, guidance, noise=noise)
     actions, observations = trained.split(plans)
     return actions.detach().cpu().numpy(), observations.detach().cpu().numpy()
 

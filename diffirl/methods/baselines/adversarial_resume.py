@@ -177,7 +177,10 @@ def train_rounds(
         _restore(trainer, batches, state)
         resumed = state["rounds_done"]
         tqdm.write(f"resuming from round {resumed} of {n_rounds} ({checkpoint})")
-    for done in progress_bar(range(resumed, n_rounds), initial=resumed, total=n_rounds, desc="round"):
+    rounds = progress_bar(
+        range(resumed, n_rounds), initial=resumed, total=n_rounds, desc="round", work_batch=trainer.gen_train_timesteps
+    )
+    for done in rounds:
         trainer.train_gen(trainer.gen_train_timesteps)
         for _ in range(trainer.n_disc_updates_per_round):
             with networks.training(trainer.reward_train):

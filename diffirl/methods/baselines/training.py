@@ -43,6 +43,7 @@ from diffirl.methods import (
 from diffirl.methods.baselines.adversarial_resume import train_rounds
 from diffirl.params.schema import AdversarialSettings, BaselineSettings, BCSettings
 from diffirl.paths import BASELINES
+from diffirl.work_log import timed_work
 
 
 @dataclass
@@ -103,7 +104,9 @@ def train_bc(
         custom_logger=csv_logger(log_dir),
     )
     env.close()
-    trainer.train(n_epochs=bc_settings.epochs, progress_bar=progress)
+    transitions = sum(len(d.acts) for d in demonstrations)
+    with timed_work("behaviour cloning", bc_settings.epochs * transitions):
+        trainer.train(n_epochs=bc_settings.epochs, progress_bar=progress)
     return TrainedBaseline(trainer.policy)
 
 

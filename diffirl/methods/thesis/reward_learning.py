@@ -144,6 +144,7 @@ class RewardLearner:
             desc=f"learn reward ({self.loss_name})",
             unit="epoch",
             disable=not self.progress,
+            work_batch=len(self.windows),
         )
         while self.epoch < self.epochs:
             row = self.train_epoch()
