@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SCALE ?= default
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: study remedies conventions compare recovery test install scale sync dvc.yaml stage-table lint lock benchmark clean-outputs
+.PHONY: study remedies conventions compare recovery probe slurm-resources test install scale sync dvc.yaml stage-table lint lock benchmark clean-outputs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,11 +36,17 @@ study: install
 ## make conventions [SCALE=...]: the published code's conventions, each switched back (reports/conventions.csv)
 ## make compare [SCALE=...]: Nuti et al.'s relative reward beside the thesis's method, on the study's diffusers
 ## make recovery [SCALE=...]: the reward-recovery benchmark, a family of true rewards (reports/recovery.csv)
+## make probe [SCALE=paper]: every study stage at the scale's sizes, loops capped; the full scale's cost (reports/paper_cost.csv)
 # each builds whatever of the study its variants read first; diffirl/variants.py declares them
-remedies conventions compare recovery: install
+# (the probe reads nothing of the study: it runs every stage again in a scratch folder, one at a time)
+remedies conventions compare recovery probe: install
 	$(BIN)/python -m diffirl.params.scale $(SCALE) --if-different
 	$(BIN)/snakemake --cores $(CORES) $@
 	$(BIN)/python -m diffirl.sync snakemake --target $@
+
+## make slurm-resources: the SLURM profile's per-rule runtime, memory and cpus from reports/paper_cost.csv
+slurm-resources: install
+	$(BIN)/python -m diffirl.probe.slurm_resources
 
 ## make sync FROM=dvc|snakemake: record a finished run of one front end for the other
 FROM ?= dvc

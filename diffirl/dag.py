@@ -677,6 +677,27 @@ def recovery_stage(variants: list[Stage]) -> Stage:
     )
 
 
+def probe_stage(study: list[Stage]) -> Stage:
+    """The probe of the current scale: every study stage's code and settings are its inputs, because it
+    runs them all (at the scale's sizes, their loops capped) in a scratch copy of its own."""
+    scripts = sorted({stage.cmd.split()[1].removeprefix("stages/").removesuffix(".py") for stage in study})
+    code = sorted({file for script in ["probe", *scripts] for file in stage_code(script)})
+    settings = sorted({key for stage in study for key in stage.params} | {"probe"})
+    return Stage(
+        name="paper_cost",
+        cmd="python stages/probe.py",
+        deps=tuple(code),
+        outs=(
+            str(paths.PAPER_COST),
+            str(paths.PAPER_COST_LOOPS),
+            str(paths.PAPER_COST_FIGURE),
+            str(paths.PAPER_COST_MARKDOWN),
+            str(paths.PAPER_COST_HTML),
+        ),
+        params=tuple(settings),
+    )
+
+
 def family_stages(family: StageFamily) -> list[Stage]:
     """The stages a method family declares with its own code (:class:`diffirl.stage_families.StageFamily`)."""
     module, _, function = family.stages.partition(":")
@@ -695,11 +716,11 @@ def pipeline_stages() -> list[Stage]:
         recovery_stage(by_group["recovery"]),
     ]
     families = [stage for family in STAGE_FAMILIES.values() for stage in family_stages(family)]
-    return [*study, *variants, *groups, *families]
+    return [*study, *variants, *groups, *families, probe_stage(study)]
 
 
 def declared_targets() -> tuple[str, ...]:
-    built_in = ("all", "study", *GROUPS)
+    built_in = ("all", "study", *GROUPS, "probe")
     clashing = sorted(set(built_in) & set(STAGE_FAMILIES))
     if clashing:
         raise ValueError(f"stage family target {clashing[0]!r} is one of the built-in targets {', '.join(built_in)}")
@@ -718,6 +739,8 @@ def target_stages(target: str) -> list[Stage]:
         return stages
     if target == "study":
         names = {stage.name for stage in study_stages()}
+    elif target == "probe":
+        names = {"paper_cost"}
     elif target in GROUPS:
         names = ancestors(stages, f"{target}_table")
     elif target in STAGE_FAMILIES:

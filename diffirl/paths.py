@@ -229,6 +229,13 @@ RECOVERY_MARKDOWN = REPORTS / "recovery.md"
 RECOVERY_HTML = REPORTS / "recovery.html"
 RECOVERY_FIGURE = REPORTS / "recovery.png"
 
+#: the probe of the current scale (make probe): projected hours and memory per stage, and per loop
+PAPER_COST = REPORTS / "paper_cost.csv"
+PAPER_COST_LOOPS = REPORTS / "paper_cost_loops.csv"
+PAPER_COST_FIGURE = REPORTS / "paper_cost.png"
+PAPER_COST_MARKDOWN = REPORTS / "paper_cost.md"
+PAPER_COST_HTML = REPORTS / "paper_cost.html"
+
 
 def recovery_controls(environment: str) -> Path:
     """The controls' scores in one maze (rollouts, ERC, EPIC, gradient cosines)."""

@@ -200,7 +200,8 @@ def test_the_final_stages_of_a_target_need_every_stage_of_it_and_no_other(target
     final = dag.final_stages(target)
     needed = set().union(*(dag.ancestors(stages, name) for name in final))
     assert needed == {stage.name for stage in dag.target_stages(target)}
-    assert "report" in dag.final_stages("study") and len(final) < len(needed)
+    # the probe is one stage, which runs the study's stages itself in a scratch folder
+    assert "report" in dag.final_stages("study") and (len(final) < len(needed) or final == ["paper_cost"])
 
 
 def test_snakemake_builds_only_what_table3_needs(root):

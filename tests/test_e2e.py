@@ -24,6 +24,7 @@ from diffirl import dag, paths
 from diffirl.data.format import read_dataset, read_provenance
 from diffirl.envs.registry import ENVIRONMENTS
 from diffirl.methods import baselines_with_rewards, methods_for
+from diffirl.probe.runner import probed_stages
 from diffirl.variants import VARIANTS, in_group
 
 from .projects import copy_project, run
@@ -235,6 +236,25 @@ def test_snakemake_builds_every_target_too(snakemake_everything):
         assert (project / target).stat().st_size > 0, target
     check_results_tables(project, with_remedies=True)
     check_recovery(project)
+    check_probe(project)
+
+
+def check_probe(project: Path) -> None:
+    """The smoke probe priced every stage of its environments, counting the units each stage did."""
+    params = read_params(project)
+    stages = pd.read_csv(project / paths.PAPER_COST).set_index("stage")
+    probed = {stage.name for stage in probed_stages(dag.study_stages(), params["probe"]["environments"])}
+    assert set(stages.index) == probed | {"total"}
+    assert (stages.drop("total")["status"] == "completed").all()
+    assert stages.drop("total")[["projected_hours", "peak_rss_mb"]].notna().all().all()
+    assert (stages.drop("total")["device"] == "cpu").all()
+    assert stages.loc["total", "projected_hours"] == pytest.approx(
+        stages.drop("total")["projected_hours"].sum(), abs=1e-3
+    )
+    loops = pd.read_csv(project / paths.PAPER_COST_LOOPS)
+    assert len(loops) and (loops["probe_units"] == loops["recorded_units"]).all(), loops
+    assert (loops["seconds_per_unit"] > 0).all()
+    assert "fixed part" in (project / paths.PAPER_COST_HTML).read_text()
 
 
 def check_recovery(project: Path) -> None:

@@ -192,7 +192,8 @@ def test_the_conventions_target_is_outside_the_study_and_the_remedies():
     assert str(paths.CONVENTIONS) in dag.final_targets("conventions")
     compare = {s.name for s in dag.target_stages("compare")}
     recovery = {s.name for s in dag.target_stages("recovery")}
-    assert study | remedies | conventions | compare | recovery == {s.name for s in dag.target_stages("all")}
+    probe = {s.name for s in dag.target_stages("probe")}
+    assert study | remedies | conventions | compare | recovery | probe == {s.name for s in dag.target_stages("all")}
 
 
 def test_the_recovery_target_reuses_the_study_and_re_runs_each_members_chain_alone():
@@ -228,7 +229,7 @@ def test_the_remedies_target_is_outside_the_study_and_everything_holds_both():
     everything = {s.name for s in dag.target_stages("all")}
     assert "remedies_table" not in study and not any("__" in name for name in study)
     assert "remedies_table" in remedies and "evaluate_large" in remedies and "report" not in remedies
-    others = {s.name for target in ("conventions", "compare", "recovery") for s in dag.target_stages(target)}
+    others = {s.name for target in ("conventions", "compare", "recovery", "probe") for s in dag.target_stages(target)}
     assert study | remedies | others == everything
     remedies_table = str(paths.REMEDIES)
     assert remedies_table in dag.final_targets("remedies") and remedies_table not in dag.final_targets("study")

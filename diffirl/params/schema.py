@@ -714,6 +714,49 @@ def _steering_fits(environment: str, steering: SteeringSettings, params) -> None
         )
 
 
+class ProbeCaps(Strict):
+    """How often the probe lets each kind of loop repeat (diffirl/probe/settings.py applies them)."""
+
+    #: environment steps of a generated maze dataset
+    transitions: int = Field(gt=0)
+    #: timesteps of the HalfCheetah expert run (its learning starts after a third)
+    expert_run_timesteps: int = Field(ge=3)
+    #: HalfCheetah medium and expert episodes rolled out
+    episodes: int = Field(gt=0)
+    #: the base diffuser's training steps
+    training_steps: int = Field(gt=0)
+    #: plans of a diffuser-quality or dynamics-error batch
+    plans: int = Field(gt=0)
+    #: plans per closed-loop rollout of an evaluation (the whole batch of rollouts kept)
+    planning_steps: int = Field(gt=0)
+    #: reward-learning and behaviour-cloning epochs
+    epochs: int = Field(gt=0)
+    #: GAIL and AIRL rounds
+    adversarial_rounds: int = Field(gt=0)
+
+
+class SlurmMargins(Strict):
+    """A SLURM job's request from the cost model: factor x projection + extra (make slurm-resources)."""
+
+    runtime_factor: float = Field(ge=1)
+    runtime_extra_minutes: int = Field(ge=0)
+    memory_factor: float = Field(ge=1)
+    memory_extra_mb: int = Field(ge=0)
+
+
+class ProbeSettings(Strict):
+    """The probe of the current scale (make probe, reports/paper_cost.csv)."""
+
+    #: the environments whose stages it runs; the tables, claims and report only with all of them
+    environments: list[Literal[tuple(ENVIRONMENTS)]] = Field(min_length=1)
+    caps: ProbeCaps
+    #: a stage still running after this is stopped and priced from the loop iterations it finished
+    stage_time_limit_s: float = Field(gt=0)
+    #: a stage whose resident memory passes this is stopped and reported as not fitting
+    memory_limit_mb: int = Field(gt=0)
+    slurm: SlurmMargins
+
+
 class Params(Strict):
     scale: Literal["smoke", "default", "paper"]
     datasets: Datasets
@@ -733,6 +776,8 @@ class Params(Strict):
     dynamics_error: DynamicsErrors
     table3: Table3
     figures: Figures
+    #: the probe of this scale's cost (``make probe``)
+    probe: ProbeSettings
     #: the study's variants (diffirl/variants.py): per name, a partial params tree merged over
     #: the settings above; checked when a variant loads and at every scale switch
     #: (:func:`diffirl.variants.validate_variants`), not by the study's own stages

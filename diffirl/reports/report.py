@@ -58,6 +58,14 @@ FURTHER_TARGETS = (
         "U-Maze rewards other than the thesis's, each with its own experts and learnt reward, and controls of the "
         "thesis's reward: every method by recovery ratio, ERC, EPIC and gradient cosine",
     ),
+    (
+        "What the paper scale costs",
+        "make probe SCALE=paper",
+        "reports/paper_cost.csv",
+        "reports/paper_cost.html",
+        "every stage of the study run at the paper's sizes with its loops capped, and the hours and memory each "
+        "needs at the full scale on the machine that ran the probe",
+    ),
 )
 
 
