@@ -31,17 +31,24 @@ class _Bar(tqdm):
         super().__init__(*args, **kwargs)
         self.work = WorkLoop(kwargs.get("desc") or "loop", work_batch)
         self.work_done = 0
+        self.iterating = False
 
     def __iter__(self):
-        for item in super().__iter__():
-            yield item
-            self.work_done += 1
-            self.work.done(self.work_done)
+        # tqdm's own iteration calls update() to redraw, with the iterations since the last redraw
+        self.iterating = True
+        try:
+            for item in super().__iter__():
+                yield item
+                self.work_done += 1
+                self.work.done(self.work_done)
+        finally:
+            self.iterating = False
 
     def update(self, n=1):
         displayed = super().update(n)
-        self.work_done += n
-        self.work.done(self.work_done)
+        if not self.iterating:
+            self.work_done += n
+            self.work.done(self.work_done)
         return displayed
 
     def close(self):

@@ -43,3 +43,24 @@ def test_on_a_terminal_the_bar_redraws_in_place():
     terminal = Terminal()
     assert list(progress_bar(range(3), stream=terminal, mininterval=0, miniters=1)) == [0, 1, 2]
     assert "\r" in terminal.getvalue()
+
+
+def test_the_probe_sees_each_iteration_once_however_often_the_bar_redraws(monkeypatch, tmp_path):
+    import json
+
+    from diffirl.work_log import WORK_LOG_VARIABLE
+
+    monkeypatch.setattr(progress, "LOG_INTERVAL_SECONDS", 0.0)  # a redraw (tqdm's update) after every step
+    monkeypatch.setenv(WORK_LOG_VARIABLE, str(tmp_path / "work.jsonl"))
+    assert list(progress_bar(range(3), stream=io.StringIO(), desc="plans", miniters=1, work_batch=4)) == [0, 1, 2]
+    with progress_bar(total=2, stream=io.StringIO(), desc="train", miniters=1) as bar:
+        bar.update(1)
+        bar.update(1)
+    records = [json.loads(line) for line in (tmp_path / "work.jsonl").read_text().splitlines()]
+    assert [(r["loop"], r["iterations"], r["batch"]) for r in records] == [
+        ("plans", 1, 4),
+        ("plans", 2, 4),
+        ("plans", 3, 4),
+        ("train", 1, 1),
+        ("train", 2, 1),
+    ]
