@@ -8,11 +8,10 @@ import pandas as pd
 from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.envs.registry import ENVIRONMENTS, environments_with
-from diffirl.io import atomic_outputs
 from diffirl.methods.relative_reward import COMPARED
 from diffirl.reports.comparison_page import comparison_report
 from diffirl.reports.findings import ENVIRONMENT_NAMES
-from diffirl.reports.report import render_html, render_markdown
+from diffirl.reports.report import write_pages
 from diffirl.reports.results import comparison_table
 
 
@@ -37,9 +36,7 @@ def main() -> None:
         paths.goal_recovery_table,
         paths.reward_maps_figure,
     )
-    with atomic_outputs([paths.COMPARISON_MARKDOWN, paths.COMPARISON_HTML]) as (markdown, html):
-        markdown.write_text(render_markdown(page, paths.COMPARISON_MARKDOWN.parent))
-        html.write_text(render_html(page, paths.COMPARISON_HTML.parent))
+    write_pages(page, paths.COMPARISON_MARKDOWN, paths.COMPARISON_HTML)
     print("\n".join(page.summary))
 
 

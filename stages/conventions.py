@@ -7,12 +7,12 @@ import pandas as pd
 
 from _common import fail, parse, run_stage
 from diffirl import paths
-from diffirl.io import atomic_outputs, read_json, write_csv_frame
+from diffirl.io import read_json, write_csv_frame
 from diffirl.paths import variant_path
 from diffirl.reports.conventions import convention_rows
 from diffirl.reports.conventions_page import conventions_report
 from diffirl.reports.maze_plots import save_figure
-from diffirl.reports.report import render_html, render_markdown
+from diffirl.reports.report import write_pages
 from diffirl.variants import in_group
 
 #: each evaluation stage a variant may re-run, and the metrics file it writes
@@ -51,9 +51,7 @@ def main() -> None:
     page, forests = conventions_report(frame, paths.CONVENTIONS, paths.convention_forest_figure)
     for path, figure in forests.items():
         save_figure(figure, path)
-    with atomic_outputs([paths.CONVENTIONS_MARKDOWN, paths.CONVENTIONS_HTML]) as (markdown, html):
-        markdown.write_text(render_markdown(page, paths.CONVENTIONS_MARKDOWN.parent))
-        html.write_text(render_html(page, paths.CONVENTIONS_HTML.parent))
+    write_pages(page, paths.CONVENTIONS_MARKDOWN, paths.CONVENTIONS_HTML)
     columns = ["variant", "environment", "method", "mean", "lift_mean", "lift_low", "lift_high", "erc", "study_erc"]
     print(frame[columns].to_string(index=False))
 

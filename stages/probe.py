@@ -13,7 +13,7 @@ import torch
 from _common import parse, run_stage
 from diffirl import paths
 from diffirl.dag import study_stages
-from diffirl.io import atomic_outputs, write_csv_frame
+from diffirl.io import write_csv_frame
 from diffirl.params import ParameterError
 from diffirl.params.load import validate_params
 from diffirl.probe.cost_model import StageCost, loop_costs, total_row
@@ -23,7 +23,7 @@ from diffirl.probe.settings import probe_settings
 from diffirl.probe.work_model import stage_work
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.provenance import cpu_model
-from diffirl.reports.report import render_html, render_markdown
+from diffirl.reports.report import write_pages
 
 
 def machine() -> str:
@@ -89,9 +89,7 @@ def main() -> None:
     save_figure(hours_figure(stage_rows), paths.PAPER_COST_FIGURE)
     limits = {"memory_limit_mb": probe.memory_limit_mb, "stage_time_limit_s": probe.stage_time_limit_s}
     page = cost_page(stage_rows, loop_rows, total, scale["scale"], machine(), limits)
-    with atomic_outputs([paths.PAPER_COST_MARKDOWN, paths.PAPER_COST_HTML]) as (markdown, html):
-        markdown.write_text(render_markdown(page, paths.PAPER_COST_MARKDOWN.parent))
-        html.write_text(render_html(page, paths.PAPER_COST_HTML.parent))
+    write_pages(page, paths.PAPER_COST_MARKDOWN, paths.PAPER_COST_HTML)
     print(f"probe of scale {scale['scale']}: {total['projected_hours']:,.1f} projected hours, {total['note']}")
 
 

@@ -15,7 +15,7 @@ from diffirl.data.format import DatasetError, read_dataset
 from diffirl.diffusion.model_io import load_trained_diffuser
 from diffirl.envs.registry import EnvironmentSpec, get_environment
 from diffirl.experts.generation import true_reward_guide
-from diffirl.io import atomic_outputs, read_json, write_csv_frame
+from diffirl.io import read_json, write_csv_frame
 from diffirl.methods import LOSSES
 from diffirl.methods.thesis.reward_model import RewardMLP
 from diffirl.params.load import DEFAULT_PARAMS_FILE
@@ -29,7 +29,7 @@ from diffirl.reports.recovery import (
     ratio_figure,
 )
 from diffirl.reports.remedies import statistic_of
-from diffirl.reports.report import Report, Section, render_html, render_markdown
+from diffirl.reports.report import Report, Section, write_pages
 from diffirl.rewards.controls import transition_reward
 from diffirl.rewards.coverage import epic_samples, learnt_transition_reward
 from diffirl.rewards.epic import epic_distance
@@ -215,11 +215,9 @@ def main() -> None:
         fail(error)
     frame = pd.DataFrame(rows)
     page = recovery_page(frame)
-    with atomic_outputs([paths.RECOVERY_MARKDOWN, paths.RECOVERY_HTML]) as (markdown, html):
-        write_csv_frame(paths.RECOVERY, frame)
-        save_figure(ratio_figure(frame), paths.RECOVERY_FIGURE)
-        markdown.write_text(render_markdown(page, paths.RECOVERY_MARKDOWN.parent))
-        html.write_text(render_html(page, paths.RECOVERY_HTML.parent))
+    write_csv_frame(paths.RECOVERY, frame)
+    save_figure(ratio_figure(frame), paths.RECOVERY_FIGURE)
+    write_pages(page, paths.RECOVERY_MARKDOWN, paths.RECOVERY_HTML)
     print(
         frame[
             ["member", "method", "recovery_ratio", "recovery_low", "recovery_high", "erc", "gradient_cosine"]

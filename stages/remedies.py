@@ -9,13 +9,13 @@ import pandas as pd
 from _common import fail, parse, run_stage
 from diffirl import dag, paths
 from diffirl.envs.registry import get_environment
-from diffirl.io import atomic_outputs, read_json, write_csv_frame
+from diffirl.io import read_json, write_csv_frame
 from diffirl.paths import variant_path
 from diffirl.planning.quality import trajectory_dynamics_error
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.remedies import remedy_rows
 from diffirl.reports.remedies_page import remedies_report
-from diffirl.reports.report import render_html, render_markdown
+from diffirl.reports.report import write_pages
 from diffirl.variants import in_group
 
 
@@ -57,9 +57,7 @@ def main() -> None:
     page, forests = remedies_report(frame, paths.remedy_forest_figure)
     for path, figure in forests.items():
         save_figure(figure, path)
-    with atomic_outputs([paths.REMEDIES_MARKDOWN, paths.REMEDIES_HTML]) as (markdown, html):
-        markdown.write_text(render_markdown(page, paths.REMEDIES_MARKDOWN.parent))
-        html.write_text(render_html(page, paths.REMEDIES_HTML.parent))
+    write_pages(page, paths.REMEDIES_MARKDOWN, paths.REMEDIES_HTML)
     print(
         frame[["variant", "loss", "mean", "base_mean", "lift_mean", "lift_low", "lift_high", "erc"]].to_string(
             index=False

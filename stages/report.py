@@ -8,12 +8,11 @@ import pandas as pd
 from _common import fail, parse, run_stage
 from diffirl import paths
 from diffirl.dag import report_inputs
-from diffirl.io import atomic_outputs
 from diffirl.reports import findings, readable
 from diffirl.reports.forest import results_forest
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.provenance import provenance, stage_benchmarks
-from diffirl.reports.report import Report, Section, place_figures, render_html, render_markdown
+from diffirl.reports.report import Report, Section, place_figures, write_pages
 from diffirl.reports.results import ENVIRONMENT_TABLES, RESULTS_TABLES, ResultsTable
 
 TITLES = {
@@ -100,9 +99,7 @@ def main() -> None:
     summary = [findings.claims_finding(claims)] + [results[n].finding for n in sorted(results)]
     summary += [section.finding for section in others]
     report = Report(summary, sections, appendix, stage_benchmarks(paths.BENCHMARKS), info)
-    with atomic_outputs([paths.REPORT_MARKDOWN, paths.REPORT_HTML]) as (markdown, page):
-        markdown.write_text(render_markdown(report, paths.REPORT_MARKDOWN.parent))
-        page.write_text(render_html(report, paths.REPORT_HTML.parent))
+    write_pages(report, paths.REPORT_MARKDOWN, paths.REPORT_HTML)
     print(f"{paths.REPORT_HTML}: {len(sections)} tables, {len(figures)} figures")
 
 

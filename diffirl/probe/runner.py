@@ -11,6 +11,7 @@ measurement: what depends on it is skipped, everything else runs.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -59,10 +60,8 @@ class StageRun:
 def _tree_rss(process: psutil.Process) -> int:
     total = 0
     for member in [process, *process.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.Error):  # a process may end between the listing and the reading
             total += member.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from diffirl.io import written
+from diffirl.io import atomic_outputs, written
 from diffirl.reports.figure_guide import caption, figure_table, in_thesis_order
 from diffirl.reports.readable import number
 from diffirl.reports.results import RESULTS_TABLES
@@ -276,3 +276,10 @@ def render_html(report: Report, relative_to: Path) -> str:
         "</section></body></html>",
     ]
     return "\n".join(parts)
+
+
+def write_pages(report: Report, markdown_path: Path, html_path: Path) -> None:
+    """The page as Markdown and as HTML, both written or neither, figures linked relative to each."""
+    with atomic_outputs([markdown_path, html_path]) as (markdown_file, html_file):
+        markdown_file.write_text(render_markdown(report, markdown_path.parent))
+        html_file.write_text(render_html(report, html_path.parent))
