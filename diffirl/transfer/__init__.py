@@ -1,0 +1,1 @@
+"""Reward transfer: learners other than the diffuser a reward was learnt through."""

@@ -1,0 +1,68 @@
+"""DiffCPS, the reward-transfer learner: its schedule, its multiplier and a bandit with a known best action."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from diffirl.transfer.diffcps import DiffCPS, DiffCPSSettings, Transitions, train, variance_preserving_betas
+
+#: small networks and batches: the bandit needs no more
+SMALL = DiffCPSSettings(hidden_units=32, batch_size=64, learning_rate=1e-3, lambda_learning_rate=1e-2)
+
+
+def test_the_variance_preserving_schedule_ends_where_its_integral_says():
+    betas = variance_preserving_betas(5, beta_min=0.1, beta_max=10.0)
+    assert ((betas > 0) & (betas < 1)).all() and (betas.diff() > 0).all()
+    # sum_i -log(1 - beta_i) = beta_min + (beta_max - beta_min) / 2
+    assert torch.prod(1 - betas).item() == pytest.approx(math.exp(-(0.1 + 9.9 / 2)))
+
+
+def two_mode_bandit(n: int = 2000, seed: int = 0) -> Transitions:
+    """One step from any state: actions near +0.6 earn 1, actions near -0.6 earn 0, half each."""
+    rng = np.random.default_rng(seed)
+    good = rng.random(n) < 0.5
+    actions = (np.where(good, 0.6, -0.6) + rng.normal(0, 0.05, n))[:, None]
+    states = rng.normal(0, 1, (n, 2))
+    return Transitions.from_arrays(states, actions, good.astype(float), states, np.ones(n))
+
+
+def test_on_a_two_mode_bandit_diffcps_takes_the_good_mode_where_behaviour_cloning_averages_them():
+    torch.set_num_threads(1)
+    data = two_mode_bandit()
+    learner = DiffCPS(2, 1, DiffCPSSettings(**{**SMALL.__dict__, "kl_budget": 0.3}), seed=0)
+    train(learner, data, updates=800)
+    probes = np.random.default_rng(1).normal(0, 1, (500, 2))
+    actions = learner.act(probes, torch.Generator().manual_seed(1))[:, 0]
+    # the data's actions are half on each side; the policy's, mostly on the good one
+    assert (actions > 0.3).mean() > 0.65 and (actions < -0.3).mean() < 0.15
+    # behaviour cloning by least squares: the mean of the two modes, whatever the state
+    design = np.c_[data.states.numpy(), np.ones(len(data))]
+    weights, *_ = np.linalg.lstsq(design, data.actions.numpy(), rcond=None)
+    cloned = np.c_[probes, np.ones(len(probes))] @ weights
+    assert np.abs(cloned).max() < 0.15
+
+
+def test_the_multiplier_falls_to_zero_under_a_loose_budget_and_rises_under_a_tight_one():
+    data = two_mode_bandit(n=256)
+    loose = DiffCPS(2, 1, DiffCPSSettings(**{**SMALL.__dict__, "kl_budget": 10.0}), seed=0)
+    assert train(loose, data, updates=300)[-1].multiplier == 0.0
+    tight = DiffCPS(2, 1, DiffCPSSettings(**{**SMALL.__dict__, "kl_budget": 0.0}), seed=0)
+    records = [r for r in train(tight, data, updates=100) if r.multiplier is not None]
+    assert all(b.multiplier > a.multiplier for a, b in zip(records, records[1:]))
+    assert len(records) == 50  # one policy and multiplier update per two critic updates
+
+
+def test_the_same_seed_gives_the_same_policy():
+    data = two_mode_bandit(n=256)
+    a, b = (DiffCPS(2, 1, SMALL, seed=3) for _ in range(2))
+    train(a, data, updates=20), train(b, data, updates=20)
+    for p, q in zip(a.policy.parameters(), b.policy.parameters()):
+        assert torch.equal(p, q)
+
+
+def test_non_finite_transitions_are_refused_naming_the_field():
+    states = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="rewards"):
+        Transitions.from_arrays(states, np.zeros((4, 1)), np.array([0, 1, np.nan, 0]), states, np.ones(4))
