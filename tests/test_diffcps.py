@@ -1,4 +1,5 @@
-"""DiffCPS, the reward-transfer learner: its schedule, its multiplier and a bandit with a known best action."""
+"""DiffCPS, the reward-transfer learner (its schedule, its multiplier, a bandit with a known best
+action), and the relabelled data it trains on."""
 
 import math
 
@@ -6,7 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from diffirl.transfer.diffcps import DiffCPS, DiffCPSSettings, Transitions, train, variance_preserving_betas
+from diffirl.data.format import Dataset
+from diffirl.transfer.diffcps import DiffCPS, DiffCPSSettings, OfflineData, train, variance_preserving_betas
+from diffirl.transfer.relabel import relabelled
 
 #: small networks and batches: the bandit needs no more
 SMALL = DiffCPSSettings(hidden_units=32, batch_size=64, learning_rate=1e-3, lambda_learning_rate=1e-2)
@@ -19,13 +22,13 @@ def test_the_variance_preserving_schedule_ends_where_its_integral_says():
     assert torch.prod(1 - betas).item() == pytest.approx(math.exp(-(0.1 + 9.9 / 2)))
 
 
-def two_mode_bandit(n: int = 2000, seed: int = 0) -> Transitions:
+def two_mode_bandit(n: int = 2000, seed: int = 0) -> OfflineData:
     """One step from any state: actions near +0.6 earn 1, actions near -0.6 earn 0, half each."""
     rng = np.random.default_rng(seed)
     good = rng.random(n) < 0.5
     actions = (np.where(good, 0.6, -0.6) + rng.normal(0, 0.05, n))[:, None]
     states = rng.normal(0, 1, (n, 2))
-    return Transitions.from_arrays(states, actions, good.astype(float), states, np.ones(n))
+    return OfflineData.from_arrays(states, actions, good.astype(float), states, np.ones(n))
 
 
 def test_on_a_two_mode_bandit_diffcps_takes_the_good_mode_where_behaviour_cloning_averages_them():
@@ -65,4 +68,38 @@ def test_the_same_seed_gives_the_same_policy():
 def test_non_finite_transitions_are_refused_naming_the_field():
     states = np.zeros((4, 2))
     with pytest.raises(ValueError, match="rewards"):
-        Transitions.from_arrays(states, np.zeros((4, 1)), np.array([0, 1, np.nan, 0]), states, np.ones(4))
+        OfflineData.from_arrays(states, np.zeros((4, 1)), np.array([0, 1, np.nan, 0]), states, np.ones(4))
+
+
+def two_episode_dataset() -> Dataset:
+    """Two episodes of 3 and 2 rows: 2 + 1 transitions inside them."""
+    observations = np.arange(10, dtype=np.float64).reshape(5, 2)
+    return Dataset(
+        observations=observations,
+        actions=np.array([[1.0], [2.0], [3.0], [4.0], [5.0]]),
+        rewards=np.zeros(5),
+        terminals=np.zeros(5, dtype=bool),
+        timeouts=np.array([False, False, True, False, True]),
+    )
+
+
+def test_a_relabelled_dataset_holds_the_transitions_inside_episodes_with_the_rewards_standardised():
+    data = relabelled(two_episode_dataset(), lambda s, a, s_next: a[:, 0] * 10.0, "ten times the action")
+    assert data.actions[:, 0].tolist() == [1.0, 2.0, 4.0]  # no transition across an episode's end
+    assert torch.equal(data.next_states, torch.tensor([[2.0, 3.0], [4.0, 5.0], [8.0, 9.0]]))
+    expected = np.array([10.0, 20.0, 40.0])
+    assert data.rewards.numpy() == pytest.approx((expected - expected.mean()) / expected.std(), abs=1e-6)
+    assert not data.terminals.any()
+
+
+@pytest.mark.parametrize(
+    ("reward", "message"),
+    [
+        (lambda s, a, s_next: np.where(a[:, 0] > 3, np.inf, 0.0), r"'broken' is not finite on 1 of 3"),
+        (lambda s, a, s_next: np.ones(len(a)), "'broken' is constant"),
+        (lambda s, a, s_next: np.ones((len(a), 2)), r"'broken' gave shape \(3, 2\)"),
+    ],
+)
+def test_a_reward_that_cannot_label_the_data_is_refused_with_its_name(reward, message):
+    with pytest.raises(ValueError, match=message):
+        relabelled(two_episode_dataset(), reward, "broken")

@@ -133,7 +133,7 @@ class TwinCritic(nn.Module):
 
 
 @dataclass(frozen=True)
-class Transitions:
+class OfflineData:
     """An offline dataset: (n, state_dim) states, actions, rewards, next states and terminals."""
 
     states: torch.Tensor
@@ -143,7 +143,7 @@ class Transitions:
     terminals: torch.Tensor
 
     @classmethod
-    def from_arrays(cls, states, actions, rewards, next_states, terminals) -> Transitions:
+    def from_arrays(cls, states, actions, rewards, next_states, terminals) -> OfflineData:
         arrays = (states, actions, rewards, next_states, terminals)
         if len({len(a) for a in arrays}) != 1:
             raise ValueError(f"transitions of unequal lengths: {[len(a) for a in arrays]}")
@@ -182,7 +182,7 @@ class DiffCPS:
         self.generator = torch.Generator().manual_seed(seed)
         self.updates = 0
 
-    def update(self, data: Transitions) -> UpdateRecord:
+    def update(self, data: OfflineData) -> UpdateRecord:
         settings, generator = self.settings, self.generator
         rows = torch.randint(0, len(data), (settings.batch_size,), generator=generator)
         state, action, reward = data.states[rows], data.actions[rows], data.rewards[rows]
@@ -236,5 +236,5 @@ class DiffCPS:
         return self.policy(torch.as_tensor(states, dtype=torch.float32), generator).numpy()
 
 
-def train(learner: DiffCPS, data: Transitions, updates: int) -> list[UpdateRecord]:
+def train(learner: DiffCPS, data: OfflineData, updates: int) -> list[UpdateRecord]:
     return [learner.update(data) for _ in range(updates)]
