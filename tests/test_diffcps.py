@@ -65,6 +65,20 @@ def test_the_same_seed_gives_the_same_policy():
         assert torch.equal(p, q)
 
 
+def test_a_learner_restored_from_its_state_continues_as_the_uninterrupted_one(tmp_path):
+    data = two_mode_bandit(n=256)
+    uninterrupted, interrupted = (DiffCPS(2, 1, SMALL, seed=5) for _ in range(2))
+    train(uninterrupted, data, updates=15)
+    train(interrupted, data, updates=7)  # stopped after a critic-only update, mid-interval
+    torch.save(interrupted.state_dict(), tmp_path / "state.pt")
+    resumed = DiffCPS(2, 1, SMALL, seed=99)
+    resumed.load_state_dict(torch.load(tmp_path / "state.pt", weights_only=False))
+    train(resumed, data, updates=8)
+    for p, q in zip(uninterrupted.policy.parameters(), resumed.policy.parameters()):
+        assert torch.equal(p, q)
+    assert resumed.multiplier.item() == uninterrupted.multiplier.item()
+
+
 def test_non_finite_transitions_are_refused_naming_the_field():
     states = np.zeros((4, 2))
     with pytest.raises(ValueError, match="rewards"):

@@ -223,6 +223,27 @@ class DiffCPS:
         self.move_targets()
         return UpdateRecord(critic_loss.item(), diffusion_loss.item(), self.multiplier.item())
 
+    def state_dict(self) -> dict:
+        """Everything the next update depends on: resuming from it gives the uninterrupted run's weights."""
+        modules = ("policy", "critic", "target_policy", "target_critic")
+        optimizers = ("policy_optimizer", "critic_optimizer", "multiplier_optimizer")
+        return {
+            **{name: getattr(self, name).state_dict() for name in modules + optimizers},
+            "multiplier": self.multiplier.detach().clone(),
+            "generator": self.generator.get_state(),
+            "updates": self.updates,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        for name in ("policy", "critic", "target_policy", "target_critic"):
+            getattr(self, name).load_state_dict(state[name])
+        with torch.no_grad():
+            self.multiplier.copy_(state["multiplier"])
+        for name in ("policy_optimizer", "critic_optimizer", "multiplier_optimizer"):
+            getattr(self, name).load_state_dict(state[name])
+        self.generator.set_state(state["generator"])
+        self.updates = state["updates"]
+
     @torch.no_grad()
     def move_targets(self) -> None:
         rate = self.settings.target_rate
