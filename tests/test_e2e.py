@@ -250,7 +250,7 @@ def check_probe(project: Path) -> None:
     probed = {stage.name for stage in probed_stages(dag.study_stages(), params["probe"]["environments"])}
     assert set(stages.index) == probed | {"total"}
     assert (stages.drop("total")["status"] == "completed").all()
-    assert stages.drop("total")[["projected_hours", "peak_rss_mb"]].notna().all().all()
+    assert stages.drop("total")[["projected_hours", "peak_rss_mb", "other_cpu_cores"]].notna().all().all()
     assert (stages.drop("total")["device"] == "cpu").all()
     assert stages.loc["total", "projected_hours"] == pytest.approx(
         stages.drop("total")["projected_hours"].sum(), abs=1e-3

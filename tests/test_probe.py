@@ -2,6 +2,7 @@
 resources generated from it. CI's whole probe at smoke size runs in the Snakemake end-to-end run
 (tests/test_e2e.py, check_probe)."""
 
+import os
 import re
 import subprocess
 import sys
@@ -16,7 +17,16 @@ from diffirl import dag, paths
 from diffirl.params.load import validate_params
 from diffirl.params.scale import compose
 from diffirl.probe.cost_model import StageCost, loop_costs
-from diffirl.probe.runner import COMPLETED, MEMORY_LIMIT, TIME_LIMIT, StageFailed, StageRun, probed_stages, run_one
+from diffirl.probe.runner import (
+    COMPLETED,
+    MEMORY_LIMIT,
+    NOT_QUIET,
+    TIME_LIMIT,
+    StageFailed,
+    StageRun,
+    probed_stages,
+    run_one,
+)
 from diffirl.probe.settings import probe_settings
 from diffirl.probe.slurm_resources import main as slurm_resources
 from diffirl.probe.work_model import LoopWork, expert_windows, stage_work
@@ -94,6 +104,19 @@ def test_a_stage_past_the_time_limit_is_stopped_and_priced_from_what_it_finished
     )
     assert 10 <= cost.recorded_units / 2 < 40  # finished iterations, two units each
     assert cost.seconds_per_unit == pytest.approx(0.05, rel=0.3)
+
+
+def test_a_stage_that_shared_the_cpu_with_other_processes_is_flagged_as_not_quietly_timed(tmp_path):
+    cores = len(os.sched_getaffinity(0))
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cores)]
+    try:
+        time.sleep(0.5)
+        run = run_one(probe_stage("beside", "import time; time.sleep(2)"), tmp_path, 1, 4000, time_limit_s=60)
+    finally:
+        for burner in burners:
+            burner.kill()
+    assert run.status == COMPLETED and run.other_cpu_cores > cores - 0.75
+    assert run.note.startswith("other processes used") and run.note.endswith(NOT_QUIET)
 
 
 def test_a_stage_that_fails_stops_the_probe_with_one_line_naming_it_and_its_settings(tmp_path):

@@ -159,6 +159,7 @@ class StageCost:
             "projected_hours": None if projected is None else round(projected / 3600, 4),
             "peak_rss_mb": round(self.run.peak_rss_mb, 1) if self.run.status != SKIPPED else None,
             "cuda_peak_mb": None if self.run.cuda_peak_mb is None else round(self.run.cuda_peak_mb, 1),
+            "other_cpu_cores": round(self.run.other_cpu_cores, 2) if self.run.status != SKIPPED else None,
             "note": self.run.note or ("" if self.model_matches else "the work model miscounted this stage's units"),
         }
 
@@ -184,5 +185,6 @@ def total_row(costs: list[StageCost]) -> dict:
         "projected_hours": round(sum(projected) / 3600, 4),
         "peak_rss_mb": round(max((c.run.peak_rss_mb for c in costs), default=0.0), 1),
         "cuda_peak_mb": max((c.run.cuda_peak_mb for c in costs if c.run.cuda_peak_mb is not None), default=None),
+        "other_cpu_cores": None,
         "note": "; ".join(notes),
     }

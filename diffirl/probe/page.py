@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from diffirl import paths
+from diffirl.probe.runner import NOT_QUIET
 from diffirl.reports.report import Report, Section
 
 TITLE = "What the {scale} scale costs: a probe of every stage"
@@ -60,6 +61,12 @@ def summary_lines(stages: pd.DataFrame, total: dict, limits: dict) -> list[str]:
     skipped = stages[stages["status"] == "skipped"]
     if len(skipped):
         lines.append(f"Not run, for want of their inputs: {', '.join(skipped['stage'])}.")
+    shared = stages[stages["note"].fillna("").str.contains(NOT_QUIET, regex=False)]
+    if len(shared):
+        lines.append(
+            f"{len(shared)} stage(s) shared the CPU with other processes ({', '.join(shared['stage'])}): "
+            "their projections are too high; probe again with the machine to itself."
+        )
     lines.append(f"Limits per stage: {limits['memory_limit_mb']:,} MB resident, {limits['stage_time_limit_s']:.0f} s.")
     return lines
 

@@ -55,6 +55,37 @@ class StageRun:
     cuda_peak_mb: float | None = None
     note: str = ""
     records: list[dict] = field(default_factory=list)
+    #: CPU the machine's other processes used while the stage ran, in cores on average
+    other_cpu_cores: float = 0.0
+
+
+#: cores that other processes may use beyond those the stage leaves idle before its times are
+#: flagged: a stage's OpenMP threads slow down many times over when another process takes a
+#: core they spin on (a 2-thread diffuser step on 2 cores beside a 1-core job: 18x)
+BUSY_MARGIN_CORES = 0.25
+
+
+def busy_cpu_seconds() -> float:
+    """CPU seconds all the machine's cores have spent running processes since boot (steal excluded)."""
+    times = psutil.cpu_times()
+    return sum(getattr(times, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq"))
+
+
+def own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+#: the end of the note on a stage whose times other processes inflated
+NOT_QUIET = "its times are not a quiet machine's"
+
+
+def busy_note(other_cores: float, threads: int) -> str:
+    """A warning where other processes took cores the stage's threads needed, else ""."""
+    idle = len(os.sched_getaffinity(0)) - threads
+    if other_cores <= max(idle, 0) + BUSY_MARGIN_CORES:
+        return ""
+    return f"other processes used {other_cores:.1f} cores on average while it ran: {NOT_QUIET}"
 
 
 def _tree_rss(process: psutil.Process) -> int:
@@ -107,7 +138,7 @@ def run_one(stage: Stage, workdir: Path, threads: int, memory_limit_mb: int, tim
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
     environment = os.environ | {WORK_LOG_VARIABLE: str(work_log.resolve()), "OMP_NUM_THREADS": str(threads)}
-    started = time.perf_counter()
+    started, busy_before, own_before = time.perf_counter(), busy_cpu_seconds(), own_cpu_seconds()
     with log.open("w") as output:
         child = subprocess.Popen(
             shlex.split(stage.cmd),
@@ -134,6 +165,8 @@ def run_one(stage: Stage, workdir: Path, threads: int, memory_limit_mb: int, tim
                 os.killpg(child.pid, signal.SIGKILL)
             time.sleep(POLL_SECONDS)
     seconds = time.perf_counter() - started
+    stage_cpu = usage.ru_utime + usage.ru_stime + own_cpu_seconds() - own_before
+    other_cores = max(0.0, busy_cpu_seconds() - busy_before - stage_cpu) / seconds
     peak_mb = max(peak, usage.ru_maxrss * 1024) / 2**20
     records = _read_records(work_log)
     devices = [r for r in records if "device" in r]
@@ -145,6 +178,7 @@ def run_one(stage: Stage, workdir: Path, threads: int, memory_limit_mb: int, tim
         devices[-1]["device"] if devices else "",
         devices[-1]["cuda_peak_bytes"] / 2**20 if devices and "cuda_peak_bytes" in devices[-1] else None,
         records=[r for r in records if "loop" in r],
+        other_cpu_cores=other_cores,
     )
     if stopped == MEMORY_LIMIT:
         run.note = f"stopped after {seconds:.0f} s: resident memory passed the limit of {memory_limit_mb} MB"
@@ -156,6 +190,7 @@ def run_one(stage: Stage, workdir: Path, threads: int, memory_limit_mb: int, tim
             "\n".join(tail) + f"\nprobe: stage {stage.name} failed after {seconds:.1f} s: {_last_words(log)} "
             f"(its settings: {', '.join(stage.params)})"
         )
+    run.note = "; ".join(filter(None, (run.note, busy_note(other_cores, threads))))
     return run
 
 
