@@ -228,6 +228,11 @@ RECOVERY = REPORTS / "recovery.csv"
 RECOVERY_MARKDOWN = REPORTS / "recovery.md"
 RECOVERY_HTML = REPORTS / "recovery.html"
 RECOVERY_FIGURE = REPORTS / "recovery.png"
+#: reward transfer (``make transfer``): its table, page and figure
+TRANSFER = REPORTS / "transfer.csv"
+TRANSFER_MARKDOWN = REPORTS / "transfer.md"
+TRANSFER_HTML = REPORTS / "transfer.html"
+TRANSFER_FIGURE = REPORTS / "transfer.png"
 
 #: the probe of the current scale (make probe): projected hours and memory per stage, and per loop
 PAPER_COST = REPORTS / "paper_cost.csv"
@@ -245,6 +250,16 @@ def recovery_controls(environment: str) -> Path:
 def recovery_baselines(environment: str) -> Path:
     """The scores of the rewards the baselines recover in one maze (as the controls')."""
     return METRICS / f"recovery_baselines_{environment}.json"
+
+
+def transfer_metrics(environment: str, learner: str) -> Path:
+    """One learner's training summaries and its policies' rollout scores, per transferred reward."""
+    return METRICS / f"transfer_{learner}_{environment}.json"
+
+
+def transfer_checkpoint(environment: str, learner: str, reward: str) -> Path:
+    """Resumable state of one learner trained on one reward (the trained policy, once finished)."""
+    return CHECKPOINTS / f"transfer_{learner}_{reward}_{environment}.pt"
 
 
 def remedy_forest_figure(variant: str) -> Path:

@@ -38,6 +38,11 @@ STAGE_FAMILIES: dict[str, StageFamily] = {
             "diffirl.methods.relative_reward.stages:comparison_stages",
             "Nuti et al.'s relative reward and discriminator beside the thesis's method",
         ),
+        StageFamily(
+            "transfer",
+            "diffirl.transfer.stages:transfer_stages",
+            "the learnt rewards handed to DiffCPS and TD3+BC, trained offline on the relabelled base data",
+        ),
     )
 }
 

@@ -26,6 +26,8 @@ from diffirl.data.format import read_dataset, read_provenance
 from diffirl.envs.registry import ENVIRONMENTS
 from diffirl.methods import baselines_with_rewards, methods_for
 from diffirl.probe.runner import probed_stages
+from diffirl.transfer import LEARNER_NAMES
+from diffirl.transfer.rewards import REWARDS
 from diffirl.variants import VARIANTS, in_group
 
 from .projects import copy_project, run
@@ -47,10 +49,20 @@ SINGLE_CONVENTIONS = [
     and not stage.name.startswith("published_conventions__")
 ]
 #: what DVC runs here: the study, the single conventions, then the comparison with Nuti et al.'s
-#: relative reward
-BY_DVC = list(dict.fromkeys(STUDY + SINGLE_CONVENTIONS + [stage.name for stage in dag.target_stages("compare")]))
+#: relative reward and reward transfer
+BY_DVC = list(
+    dict.fromkeys(
+        STUDY
+        + SINGLE_CONVENTIONS
+        + [stage.name for target in ("compare", "transfer") for stage in dag.target_stages(target)]
+    )
+)
 #: the stages DVC is given, which it builds with everything they need: BY_DVC
-DVC_TARGETS = list(dict.fromkeys(dag.final_stages("study") + SINGLE_CONVENTIONS + dag.final_stages("compare")))
+DVC_TARGETS = list(
+    dict.fromkeys(
+        dag.final_stages("study") + SINGLE_CONVENTIONS + dag.final_stages("compare") + dag.final_stages("transfer")
+    )
+)
 
 
 @pytest.fixture(scope="module")
@@ -108,11 +120,12 @@ def check_table3(project: Path) -> pd.DataFrame:
     return table
 
 
-def test_dvc_repro_builds_every_study_and_comparison_target(dvc_project):
+def test_dvc_repro_builds_every_study_comparison_and_transfer_target(dvc_project):
     project, _ = dvc_project
     check_table3(project)
-    for target in dag.final_targets("study") + dag.final_targets("compare"):
+    for target in dag.final_targets("study") + dag.final_targets("compare") + dag.final_targets("transfer"):
         assert (project / target).stat().st_size > 0, target
+    check_transfer(project)
     figure = (project / paths.dataset_figure("umaze")).read_bytes()
     assert figure.startswith(b"\x89PNG")
     leftovers = [p for p in (project / "data").rglob("*.tmp")] + [p for p in (project / "reports").rglob("*.tmp")]
@@ -241,6 +254,7 @@ def test_snakemake_builds_every_target_too(snakemake_everything):
     check_results_tables(project, with_remedies=True)
     check_recovery(project)
     check_probe(project)
+    check_transfer(project)
 
 
 def check_probe(project: Path) -> None:
@@ -290,6 +304,21 @@ def check_recovery(project: Path) -> None:
     assert controls.loc["sign_flipped", "erc"] == pytest.approx(1.0, abs=1e-6)
     page = (project / paths.RECOVERY_HTML).read_text()
     assert "as predicted" in page and "NOT as predicted" not in page
+
+
+def check_transfer(project: Path) -> None:
+    """Every learner trained on every reward; each row paired with the same learner on the true reward."""
+    table = pd.read_csv(project / paths.TRANSFER)
+    assert list(table["learner"].unique()) == list(LEARNER_NAMES)
+    for _, rows in table.groupby("learner"):
+        assert list(rows["reward"]) == list(REWARDS)
+        true = rows[rows["reward"] == "true"].iloc[0]
+        assert true["transfer_score"] == 1.0 and true["lift_mean"] == 0.0
+    assert table[["return_mean", "transfer_score", "score_low", "score_high"]].notna().all().all()
+    assert (table["score_low"] <= table["transfer_score"]).all() and (
+        table["transfer_score"] <= table["score_high"]
+    ).all()
+    assert "shuffled control" in (project / paths.TRANSFER_HTML).read_text()
 
 
 def test_the_report_reads_in_a_1280_pixel_browser_window_with_each_figure_under_its_table(dvc_project):

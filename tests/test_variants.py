@@ -193,7 +193,9 @@ def test_the_conventions_target_is_outside_the_study_and_the_remedies():
     compare = {s.name for s in dag.target_stages("compare")}
     recovery = {s.name for s in dag.target_stages("recovery")}
     probe = {s.name for s in dag.target_stages("probe")}
-    assert study | remedies | conventions | compare | recovery | probe == {s.name for s in dag.target_stages("all")}
+    transfer = {s.name for s in dag.target_stages("transfer")}
+    everything = {s.name for s in dag.target_stages("all")}
+    assert study | remedies | conventions | compare | recovery | transfer | probe == everything
 
 
 def test_the_recovery_target_reuses_the_study_and_re_runs_each_members_chain_alone():
@@ -214,6 +216,16 @@ def test_the_recovery_target_reuses_the_study_and_re_runs_each_members_chain_alo
     assert not own & ({s.name for g in ("remedies", "conventions") for s in dag.target_stages(g)} | study)
 
 
+def test_the_transfer_target_reuses_the_study_and_trains_only_the_per_step_rewards_it_hands_over():
+    study = {s.name for s in dag.target_stages("study")}
+    own = {s.name for s in dag.target_stages("transfer")} - study
+    per_step = {f"recovery_per_step__learn_reward_umaze_{loss}" for loss in paths.LOSSES}
+    learners = {"transfer_diffcps_umaze", "transfer_td3_bc_umaze"}
+    # not the per-step variant's own evaluation, nor anything of the recovery table
+    assert own == per_step | learners | {"transfer_table"}
+    assert dag.final_stages("transfer") == ["transfer_table"]
+
+
 def test_the_comparison_target_is_outside_the_study_and_reuses_its_outputs():
     study = {s.name for s in dag.target_stages("study")}
     compare = {s.name for s in dag.target_stages("compare")}
@@ -229,7 +241,11 @@ def test_the_remedies_target_is_outside_the_study_and_everything_holds_both():
     everything = {s.name for s in dag.target_stages("all")}
     assert "remedies_table" not in study and not any("__" in name for name in study)
     assert "remedies_table" in remedies and "evaluate_large" in remedies and "report" not in remedies
-    others = {s.name for target in ("conventions", "compare", "recovery", "probe") for s in dag.target_stages(target)}
+    others = {
+        s.name
+        for target in ("conventions", "compare", "recovery", "transfer", "probe")
+        for s in dag.target_stages(target)
+    }
     assert study | remedies | others == everything
     remedies_table = str(paths.REMEDIES)
     assert remedies_table in dag.final_targets("remedies") and remedies_table not in dag.final_targets("study")

@@ -368,6 +368,70 @@ RecoverySection = create_model(
 )
 
 
+class DiffCPSParams(Strict):
+    """DiffCPS's settings (diffirl/transfer/diffcps.py; the paper's Table 3 at the paper scale)."""
+
+    updates: int = Field(gt=0)
+    diffusion_steps: int = Field(gt=0)
+    beta_min: float = Field(gt=0)
+    beta_max: float = Field(gt=0)
+    hidden_units: int = Field(gt=0)
+    learning_rate: float = Field(gt=0)
+    lambda_learning_rate: float = Field(gt=0)
+    initial_lambda: float = Field(ge=0)
+    #: kappa, the budget of the policy's diffusion loss on the data (the KL constraint)
+    kl_budget: float = Field(ge=0)
+    lambda_min: float = Field(ge=0)
+    policy_interval: int = Field(gt=0)
+    discount: float = Field(gt=0, lt=1)
+    target_rate: float = Field(gt=0, le=1)
+    batch_size: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _schedule_rises(self) -> DiffCPSParams:
+        if self.beta_max <= self.beta_min:
+            raise ValueError(f"beta_max ({self.beta_max}) must exceed beta_min ({self.beta_min})")
+        return self
+
+
+class TD3BCParams(Strict):
+    """TD3+BC's settings (d3rlpy's, diffirl/transfer/td3_bc.py)."""
+
+    updates: int = Field(gt=0)
+    alpha: float = Field(gt=0)
+    batch_size: int = Field(gt=0)
+    learning_rate: float = Field(gt=0)
+    discount: float = Field(gt=0, lt=1)
+    target_rate: float = Field(gt=0, le=1)
+    policy_interval: int = Field(gt=0)
+
+
+class TransferLearners(Strict):
+    diffcps: DiffCPSParams
+    td3_bc: TD3BCParams
+
+
+class TransferSettings(Strict):
+    """Reward transfer in one environment (``make transfer``): the offline learners trained on the base
+    dataset relabelled by each reward, then rolled out by the environment's evaluation settings."""
+
+    learners: TransferLearners
+    #: training state is saved this often (updates), so that a killed run resumes
+    checkpoint_every: int = Field(gt=0)
+    #: the shuffled control: the true reward's values permuted over the dataset's transitions by this seed
+    shuffle_seed: int = Field(ge=0)
+    #: paired bootstrap resamples of a transfer ratio's interval
+    bootstrap_resamples: int = Field(ge=100)
+    seed: int = Field(ge=0)
+
+
+TransferSection = create_model(
+    "TransferSection",
+    __base__=Strict,
+    **{env: (TransferSettings | None, None) for env in environments_with_true_reward_settings()},
+)
+
+
 class DynamicsErrorSettings(Strict):
     """Figures 15-17: the one-step dynamics error of plans from uniform start states, and where rollouts stall."""
 
@@ -773,6 +837,8 @@ class Params(Strict):
     evaluation: EvaluationSection
     #: the reward-recovery benchmark (``make recovery``), per maze that runs it
     recovery: RecoverySection
+    #: reward transfer (``make transfer``): the learnt rewards handed to other learners
+    transfer: TransferSection
     dynamics_error: DynamicsErrors
     table3: Table3
     figures: Figures

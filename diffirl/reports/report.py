@@ -59,6 +59,14 @@ FURTHER_TARGETS = (
         "thesis's reward: every method by recovery ratio, ERC, EPIC and gradient cosine",
     ),
     (
+        "Reward transfer: do the learnt rewards teach other learners?",
+        "make transfer",
+        "reports/transfer.csv",
+        "reports/transfer.html",
+        "DiffCPS and d3rlpy's TD3+BC trained offline on the U-Maze's base data relabelled by each learnt per-step "
+        "reward, their policies' true returns paired with the same learner trained on the true reward",
+    ),
+    (
         "What the paper scale costs",
         "make probe SCALE=paper",
         "reports/paper_cost.csv",

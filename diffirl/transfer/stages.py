@@ -1,0 +1,60 @@
+"""The stages of reward transfer (``make transfer``): per environment and learner, its training on
+every transferred reward and its policies' rollouts; then the table, figure and page. Its entry in
+:data:`diffirl.stage_families.STAGE_FAMILIES` adds them to the DAG."""
+
+from __future__ import annotations
+
+from diffirl import paths
+from diffirl.dag import Stage, device_params, reward_params
+from diffirl.envs.registry import ENVIRONMENTS
+from diffirl.methods import LOSSES, baselines_with_rewards
+from diffirl.stage_code import stage_code
+from diffirl.transfer import LEARNER_NAMES, PER_STEP_VARIANT, TRANSFER_ENVIRONMENTS
+
+
+def learnt_reward_inputs(environment: str) -> list[str]:
+    """The learnt rewards handed over: the recovery variant's per-step networks, the baselines' reward networks."""
+    per_step = [str(paths.variant_path(PER_STEP_VARIANT, paths.learnt_reward(environment, loss))) for loss in LOSSES]
+    return per_step + [str(paths.baseline_reward_net(environment, name)) for name in baselines_with_rewards()]
+
+
+def training_stage(environment: str, learner: str) -> Stage:
+    return Stage(
+        name=f"transfer_{learner}_{environment}",
+        cmd=f"python stages/transfer_train.py {environment} {learner}",
+        deps=tuple(
+            stage_code("transfer_train")
+            + [str(paths.dataset_file(environment, ENVIRONMENTS[environment].base_split))]
+            + [str(paths.diffuser_model(environment))]
+            + learnt_reward_inputs(environment)
+        ),
+        outs=(str(paths.transfer_metrics(environment, learner)),),
+        params=(
+            f"transfer.{environment}",
+            f"evaluation.{environment}",
+            *reward_params(environment),
+            *device_params(environment),
+        ),
+    )
+
+
+def table_stage() -> Stage:
+    return Stage(
+        name="transfer_table",
+        cmd="python stages/transfer.py",
+        deps=tuple(
+            stage_code("transfer")
+            + [str(paths.transfer_metrics(env, learner)) for env in TRANSFER_ENVIRONMENTS for learner in LEARNER_NAMES]
+        ),
+        outs=(str(paths.TRANSFER), str(paths.TRANSFER_MARKDOWN), str(paths.TRANSFER_HTML), str(paths.TRANSFER_FIGURE)),
+        params=tuple(
+            key for env in TRANSFER_ENVIRONMENTS for key in (f"transfer.{env}", f"evaluation.{env}.confidence")
+        ),
+    )
+
+
+def transfer_stages() -> list[Stage]:
+    return [
+        *(training_stage(env, learner) for env in TRANSFER_ENVIRONMENTS for learner in LEARNER_NAMES),
+        table_stage(),
+    ]

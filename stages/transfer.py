@@ -1,0 +1,99 @@
+"""Stage "transfer_table": the reward-transfer table (reports/transfer.csv), its figure and its page
+(reports/transfer.html): every learner trained on every transferred reward, paired with the same
+learner trained on the true reward."""
+
+import json
+
+import pandas as pd
+
+from _common import fail, parse, run_stage
+from diffirl import paths
+from diffirl.io import read_json, write_csv_frame
+from diffirl.reports.maze_plots import save_figure
+from diffirl.reports.report import Report, Section, write_pages
+from diffirl.reports.transfer import INTRO, TITLE, learner_finding, score_figure, transfer_row
+from diffirl.transfer import TRANSFER_ENVIRONMENTS
+from diffirl.transfer.learners import LEARNERS
+from diffirl.transfer.rewards import REFERENCE, REWARDS
+
+
+def environment_rows(environment: str, params) -> list[dict]:
+    settings = getattr(params.transfer, environment)
+    if settings is None:
+        raise ValueError(f"transfer.{environment} is not set, but reward transfer runs in {environment}")
+    confidence = getattr(params.evaluation, environment).confidence
+    rows = []
+    for learner in LEARNERS:
+        metrics = read_json(paths.transfer_metrics(environment, learner))
+        missing = [reward for reward in REWARDS if reward not in metrics["rewards"]]
+        if missing:
+            raise KeyError(f"{paths.transfer_metrics(environment, learner)} has no result for {', '.join(missing)}")
+        for reward in REWARDS:
+            rows.append(
+                transfer_row(
+                    environment,
+                    learner,
+                    metrics["learner"],
+                    reward,
+                    metrics["rewards"][reward],
+                    metrics["rewards"][REFERENCE],
+                    confidence,
+                    settings.bootstrap_resamples,
+                    settings.seed,
+                )
+            )
+    return rows
+
+
+def transfer_page(frame: pd.DataFrame) -> Report:
+    sections, summary = [], []
+    for environment, rows in frame.groupby("environment", sort=False):
+        table = pd.DataFrame(
+            {
+                "Learner": rows["learner_label"],
+                "Reward": rows["reward"],
+                "Return (mean ± std)": [f"{m:.0f} ± {s:.0f}" for m, s in zip(rows["return_mean"], rows["return_std"])],
+                "Lift over the true reward [95%]": [
+                    f"{m:+.0f} [{lo:+.0f}, {hi:+.0f}]"
+                    for m, lo, hi in zip(rows["lift_mean"], rows["lift_low"], rows["lift_high"])
+                ],
+                "Transfer score [95%]": [
+                    f"{s:.3f} [{lo:.3f}, {hi:.3f}]"
+                    for s, lo, hi in zip(rows["transfer_score"], rows["score_low"], rows["score_high"])
+                ],
+            }
+        )
+        findings = [learner_finding(mine) for _, mine in rows.groupby("learner", sort=False)]
+        sections.append(
+            Section(
+                f"transfer_{environment}",
+                f"Reward transfer, {environment}",
+                " ".join(findings),
+                table,
+                csv=paths.TRANSFER,
+                figures=[paths.TRANSFER_FIGURE],
+            )
+        )
+        summary += findings
+    return Report(summary, sections, title=TITLE, intro=INTRO, further_targets=())
+
+
+def main() -> None:
+    _, params = parse(__doc__, with_environment=False)
+    try:
+        rows = [row for environment in TRANSFER_ENVIRONMENTS for row in environment_rows(environment, params)]
+    except (FileNotFoundError, KeyError, ValueError, json.JSONDecodeError) as error:
+        fail(error)
+    frame = pd.DataFrame(rows)
+    write_csv_frame(paths.TRANSFER, frame)
+    save_figure(score_figure(frame), paths.TRANSFER_FIGURE)
+    write_pages(transfer_page(frame), paths.TRANSFER_MARKDOWN, paths.TRANSFER_HTML)
+    print(
+        frame[["learner", "reward", "return_mean", "lift_mean", "transfer_score", "score_low", "score_high"]].to_string(
+            index=False
+        )
+    )
+
+
+if __name__ == "__main__":
+    run_stage(main)

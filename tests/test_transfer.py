@@ -1,0 +1,146 @@
+"""Reward transfer: d3rlpy's TD3+BC behind the learners' interface, resumable training, the shuffled
+control, the transfer table's pairing and the settings' validation."""
+
+import numpy as np
+import pytest
+import torch
+
+from diffirl.params import ParameterError
+from diffirl.params.load import validate_params
+from diffirl.params.scale import compose
+from diffirl.params.schema import DiffCPSParams, TD3BCParams
+from diffirl.reports.transfer import transfer_row
+from diffirl.transfer.diffcps import OfflineData
+from diffirl.transfer.learners import LEARNERS, train_resumably
+from diffirl.transfer.rewards import shuffled
+
+from .test_diffcps import two_mode_bandit
+
+SMALL_TD3_BC = TD3BCParams(
+    updates=400, alpha=2.5, batch_size=64, learning_rate=1e-3, discount=0.99, target_rate=0.005, policy_interval=2
+)
+SMALL_DIFFCPS = DiffCPSParams(
+    updates=40,
+    diffusion_steps=5,
+    beta_min=0.1,
+    beta_max=10.0,
+    hidden_units=32,
+    learning_rate=1e-3,
+    lambda_learning_rate=1e-2,
+    initial_lambda=1.0,
+    kl_budget=0.06,
+    lambda_min=0.0,
+    policy_interval=2,
+    discount=0.99,
+    target_rate=0.005,
+    batch_size=64,
+)
+SETTINGS = {"diffcps": SMALL_DIFFCPS, "td3_bc": SMALL_TD3_BC}
+
+
+def test_on_a_two_mode_bandit_td3_bc_moves_from_the_modes_mean_towards_the_good_one():
+    torch.set_num_threads(1)
+    data = two_mode_bandit()
+    learner = LEARNERS["td3_bc"].build(data, SMALL_TD3_BC, 0)
+    for _ in range(SMALL_TD3_BC.updates):
+        learner.update(data)
+    actions = learner.act(np.random.default_rng(1).normal(0, 1, (500, 2)))[:, 0]
+    # behaviour cloning alone would give the modes' mean, 0; the critic pulls towards +0.6 (reward 1)
+    assert actions.mean() > 0.2 and (actions > 0).mean() > 0.9
+
+
+class Killed(Exception):
+    pass
+
+
+def continuing(data: OfflineData) -> OfflineData:
+    """The bandit with no terminal: every target then reads the next state's value (and its noise)."""
+    arrays = (data.states, data.actions, data.rewards, data.next_states)
+    return OfflineData.from_arrays(*(a.numpy() for a in arrays), np.zeros(len(data)))
+
+
+@pytest.mark.parametrize("learner", sorted(LEARNERS))
+def test_training_killed_after_a_checkpoint_resumes_to_the_uninterrupted_weights(learner, tmp_path):
+    data, settings, kind = continuing(two_mode_bandit(n=256)), SETTINGS[learner], LEARNERS[learner]
+    # an odd checkpoint interval: the run resumes at an update of the other parity of the delayed update
+    updates, every = 11, 3
+
+    uninterrupted = kind.build(data, settings, 3)
+    train_resumably(uninterrupted, data, updates, tmp_path / "whole.pt", {"run": "a"}, every, "whole")
+
+    killed = kind.build(data, settings, 3)
+    original_update = killed.update
+
+    def update_then_die(batch):
+        if killed.updates == 10:  # past the checkpoint of update 9
+            raise Killed
+        return original_update(batch)
+
+    killed.update = update_then_die
+    with pytest.raises(Killed):
+        train_resumably(killed, data, updates, tmp_path / "part.pt", {"run": "a"}, every, "killed")
+
+    resumed = kind.build(data, settings, 3)
+    result = train_resumably(resumed, data, updates, tmp_path / "part.pt", {"run": "a"}, every, "resumed")
+    assert result.resumed_from == 9 and len(result.log) == updates
+    probes = np.random.default_rng(0).normal(0, 1, (20, 2))
+    controller = lambda trained: kind.controller(trained, 0)(0, probes)
+    assert np.array_equal(controller(uninterrupted), controller(resumed))
+
+
+def test_a_checkpoint_of_other_settings_is_not_resumed(tmp_path):
+    data, kind = two_mode_bandit(n=256), LEARNERS["td3_bc"]
+    train_resumably(kind.build(data, SMALL_TD3_BC, 0), data, 6, tmp_path / "c.pt", {"run": "a"}, 2, "a")
+    result = train_resumably(kind.build(data, SMALL_TD3_BC, 0), data, 6, tmp_path / "c.pt", {"run": "b"}, 2, "b")
+    assert result.resumed_from == 0
+
+
+def test_a_diverging_critic_stops_training_naming_the_update(tmp_path):
+    data = two_mode_bandit(n=256)
+    huge = OfflineData.from_arrays(
+        data.states.numpy(), data.actions.numpy(), np.full(len(data), 1e30), data.states.numpy(), np.ones(len(data))
+    )
+    learner = LEARNERS["td3_bc"].build(huge, SMALL_TD3_BC, 0)
+    with pytest.raises(FloatingPointError, match="update 1"):
+        train_resumably(learner, huge, 5, tmp_path / "c.pt", {"run": "a"}, 2, "td3_bc on huge")
+
+
+def test_the_shuffled_control_permutes_the_true_rewards_values_the_same_way_every_time():
+    states = np.arange(20, dtype=float).reshape(10, 2)
+    true = lambda s, a, n: s[:, 0] * 2.0
+    control = shuffled(true, seed=0)
+    values = control(states, None, None)
+    assert sorted(values) == sorted(true(states, None, None))
+    assert not np.array_equal(values, true(states, None, None))
+    assert np.array_equal(values, control(states, None, None))
+
+
+def scored(returns):
+    return {"reward": "r", "scores": {"returns": list(returns)}, "training": {"updates": 10}}
+
+
+def test_a_transfer_row_pairs_each_rollout_with_the_true_rewards_learner():
+    true = np.array([10.0, 20.0, 30.0, 40.0])
+    row = transfer_row("umaze", "td3_bc", "TD3+BC", "mse_per_step", scored(true / 2), scored(true), 0.95, 500, 0)
+    assert row["transfer_score"] == pytest.approx(0.5)
+    assert row["lift_mean"] == pytest.approx(-12.5) and row["lift_low"] < -12.5 < row["lift_high"]
+    assert row["score_low"] <= 0.5 <= row["score_high"] and row["kind"] == "learnt"
+    reference = transfer_row("umaze", "td3_bc", "TD3+BC", "true", scored(true), scored(true), 0.95, 500, 0)
+    assert reference["transfer_score"] == 1.0 and reference["kind"] == "reference"
+    with pytest.raises(ValueError, match="3 rollouts against 4"):
+        transfer_row("umaze", "td3_bc", "TD3+BC", "airl", scored(true[:3]), scored(true), 0.95, 500, 0)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("updates", 0, r"transfer\.umaze\.learners\.diffcps\.updates"),
+        ("beta_max", 0.05, r"beta_max \(0\.05\) must exceed beta_min"),
+        ("discount", 1.0, r"transfer\.umaze\.learners\.diffcps\.discount"),
+    ],
+)
+def test_a_bad_transfer_setting_is_refused_naming_its_key(root, key, value, message):
+    raw = compose("smoke", root / "scales")
+    raw["transfer"]["umaze"]["learners"]["diffcps"][key] = value
+    with pytest.raises(ParameterError, match=message):
+        validate_params(raw)
