@@ -257,6 +257,24 @@ def transfer_metrics(environment: str, learner: str) -> Path:
     return METRICS / f"transfer_{learner}_{environment}.json"
 
 
+def independent_diffuser_model(environment: str) -> Path:
+    """A second base diffuser, trained as the study's on the same data but from another seed (reward transfer)."""
+    return DATA / "diffusers" / environment / "independent.pt"
+
+
+def independent_diffuser_metrics(environment: str) -> Path:
+    return METRICS / f"independent_diffuser_{environment}_training.json"
+
+
+def independent_diffuser_checkpoint(environment: str) -> Path:
+    return CHECKPOINTS / f"independent_diffuser_{environment}.pt"
+
+
+def transfer_steering_metrics(environment: str) -> Path:
+    """Rollouts of the study's and the independent diffuser, unguided, by the true reward and by each learnt reward."""
+    return METRICS / f"transfer_steering_{environment}.json"
+
+
 def transfer_checkpoint(environment: str, learner: str, reward: str) -> Path:
     """Resumable state of one learner trained on one reward (the trained policy, once finished)."""
     return CHECKPOINTS / f"transfer_{learner}_{reward}_{environment}.pt"

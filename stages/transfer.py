@@ -1,6 +1,6 @@
 """Stage "transfer_table": the reward-transfer table (reports/transfer.csv), its figure and its page
-(reports/transfer.html): every learner trained on every transferred reward, paired with the same
-learner trained on the true reward."""
+(reports/transfer.html): every offline learner trained on every transferred reward, and both base
+diffusers guided by every learnt reward, each paired with the same learner on the true reward."""
 
 import json
 
@@ -14,35 +14,83 @@ from diffirl.reports.report import Report, Section, write_pages
 from diffirl.reports.transfer import INTRO, TITLE, learner_finding, score_figure, transfer_row
 from diffirl.transfer import TRANSFER_ENVIRONMENTS
 from diffirl.transfer.learners import LEARNERS
-from diffirl.transfer.rewards import REFERENCE, REWARDS
+from diffirl.transfer.rewards import CONTROL, REFERENCE, REWARDS
+from diffirl.transfer.steering import UNGUIDED, steering_names
 
 
-def environment_rows(environment: str, params) -> list[dict]:
-    settings = getattr(params.transfer, environment)
-    if settings is None:
-        raise ValueError(f"transfer.{environment} is not set, but reward transfer runs in {environment}")
-    confidence = getattr(params.evaluation, environment).confidence
+def kind_of(reward: str, control: str) -> str:
+    return "reference" if reward == REFERENCE else "control" if reward == control else "learnt"
+
+
+def offline_rows(environment: str, common: dict) -> list[dict]:
     rows = []
     for learner in LEARNERS:
         metrics = read_json(paths.transfer_metrics(environment, learner))
         missing = [reward for reward in REWARDS if reward not in metrics["rewards"]]
         if missing:
             raise KeyError(f"{paths.transfer_metrics(environment, learner)} has no result for {', '.join(missing)}")
+        results = metrics["rewards"]
         for reward in REWARDS:
             rows.append(
                 transfer_row(
                     environment,
+                    "offline_rl",
                     learner,
                     metrics["learner"],
                     reward,
-                    metrics["rewards"][reward],
-                    metrics["rewards"][REFERENCE],
-                    confidence,
-                    settings.bootstrap_resamples,
-                    settings.seed,
+                    kind_of(reward, CONTROL),
+                    results[reward]["reward"],
+                    results[reward]["scores"]["returns"],
+                    results[REFERENCE]["scores"]["returns"],
+                    results[CONTROL]["scores"]["returns"],
+                    **common,
                 )
             )
     return rows
+
+
+#: the steering test's diffusers: the metrics key and the row label
+DIFFUSERS = {"original": "the study's base diffuser", "independent": "an independent base diffuser"}
+
+
+def steering_rows(environment: str, common: dict) -> list[dict]:
+    metrics = read_json(paths.transfer_steering_metrics(environment))
+    rewards = (REFERENCE, UNGUIDED, *steering_names())
+    rows = []
+    for diffuser, label in DIFFUSERS.items():
+        rollouts = metrics[diffuser]
+        missing = [reward for reward in rewards if reward not in rollouts]
+        if missing:
+            raise KeyError(f"{paths.transfer_steering_metrics(environment)} has no {diffuser} rollouts of {missing}")
+        for reward in rewards:
+            rows.append(
+                transfer_row(
+                    environment,
+                    "steering",
+                    f"diffuser_{diffuser}",
+                    label[0].upper() + label[1:],
+                    reward,
+                    kind_of(reward, UNGUIDED),
+                    rollouts[reward]["label"],
+                    rollouts[reward]["returns"],
+                    rollouts[REFERENCE]["returns"],
+                    rollouts[UNGUIDED]["returns"],
+                    **common,
+                )
+            )
+    return rows
+
+
+def environment_rows(environment: str, params) -> list[dict]:
+    settings = getattr(params.transfer, environment)
+    if settings is None:
+        raise ValueError(f"transfer.{environment} is not set, but reward transfer runs in {environment}")
+    common = dict(
+        confidence=getattr(params.evaluation, environment).confidence,
+        resamples=settings.bootstrap_resamples,
+        seed=settings.seed,
+    )
+    return offline_rows(environment, common) + steering_rows(environment, common)
 
 
 def transfer_page(frame: pd.DataFrame) -> Report:
@@ -50,12 +98,17 @@ def transfer_page(frame: pd.DataFrame) -> Report:
     for environment, rows in frame.groupby("environment", sort=False):
         table = pd.DataFrame(
             {
+                "Test": rows["test"],
                 "Learner": rows["learner_label"],
                 "Reward": rows["reward"],
                 "Return (mean ± std)": [f"{m:.0f} ± {s:.0f}" for m, s in zip(rows["return_mean"], rows["return_std"])],
                 "Lift over the true reward [95%]": [
                     f"{m:+.0f} [{lo:+.0f}, {hi:+.0f}]"
                     for m, lo, hi in zip(rows["lift_mean"], rows["lift_low"], rows["lift_high"])
+                ],
+                "Over the control [95%]": [
+                    f"{m:+.0f} [{lo:+.0f}, {hi:+.0f}]"
+                    for m, lo, hi in zip(rows["over_control_mean"], rows["over_control_low"], rows["over_control_high"])
                 ],
                 "Transfer score [95%]": [
                     f"{s:.3f} [{lo:.3f}, {hi:.3f}]"

@@ -1,10 +1,13 @@
 """Reward transfer: d3rlpy's TD3+BC behind the learners' interface, resumable training, the shuffled
 control, the transfer table's pairing and the settings' validation."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
 
+from diffirl.diffusion.normalization import Normalizer
 from diffirl.params import ParameterError
 from diffirl.params.load import validate_params
 from diffirl.params.scale import compose
@@ -13,6 +16,7 @@ from diffirl.reports.transfer import transfer_row
 from diffirl.transfer.diffcps import OfflineData
 from diffirl.transfer.learners import LEARNERS, train_resumably
 from diffirl.transfer.rewards import shuffled
+from diffirl.transfer.steering import check_same_normaliser
 
 from .test_diffcps import two_mode_bandit
 
@@ -115,20 +119,42 @@ def test_the_shuffled_control_permutes_the_true_rewards_values_the_same_way_ever
     assert np.array_equal(values, control(states, None, None))
 
 
-def scored(returns):
-    return {"reward": "r", "scores": {"returns": list(returns)}, "training": {"updates": 10}}
+def row_of(reward, returns, true_returns, control_returns=None):
+    control_returns = np.zeros_like(true_returns) if control_returns is None else control_returns
+    return transfer_row(
+        "umaze",
+        "offline_rl",
+        "td3_bc",
+        "TD3+BC",
+        reward,
+        "learnt",
+        "r",
+        returns,
+        true_returns,
+        control_returns,
+        0.95,
+        500,
+        0,
+    )
 
 
 def test_a_transfer_row_pairs_each_rollout_with_the_true_rewards_learner():
     true = np.array([10.0, 20.0, 30.0, 40.0])
-    row = transfer_row("umaze", "td3_bc", "TD3+BC", "mse_per_step", scored(true / 2), scored(true), 0.95, 500, 0)
+    row = row_of("mse_per_step", true / 2, true)
     assert row["transfer_score"] == pytest.approx(0.5)
     assert row["lift_mean"] == pytest.approx(-12.5) and row["lift_low"] < -12.5 < row["lift_high"]
-    assert row["score_low"] <= 0.5 <= row["score_high"] and row["kind"] == "learnt"
-    reference = transfer_row("umaze", "td3_bc", "TD3+BC", "true", scored(true), scored(true), 0.95, 500, 0)
-    assert reference["transfer_score"] == 1.0 and reference["kind"] == "reference"
-    with pytest.raises(ValueError, match="3 rollouts against 4"):
-        transfer_row("umaze", "td3_bc", "TD3+BC", "airl", scored(true[:3]), scored(true), 0.95, 500, 0)
+    assert row["score_low"] <= 0.5 <= row["score_high"]
+    # paired: a constant offset per rollout is known exactly, whatever the spread of the returns
+    shifted = row_of("airl", true - 5, true)
+    assert shifted["lift_low"] == pytest.approx(-5) and shifted["lift_high"] == pytest.approx(-5)
+    assert row_of("true", true, true)["transfer_score"] == 1.0
+    # over the control, paired the same way: above it by 2 on every rollout
+    over = row_of("mse_per_step", true - 5, true, control_returns=true - 7)
+    assert over["over_control_low"] == pytest.approx(2) and over["over_control_high"] == pytest.approx(2)
+    with pytest.raises(ValueError, match="3 rollouts against 4 on the true reward"):
+        row_of("airl", true[:3], true)
+    with pytest.raises(ValueError, match="4 rollouts against 3 on the control"):
+        row_of("airl", true, true, control_returns=true[:3])
 
 
 @pytest.mark.parametrize(
@@ -144,3 +170,17 @@ def test_a_bad_transfer_setting_is_refused_naming_its_key(root, key, value, mess
     raw["transfer"]["umaze"]["learners"]["diffcps"][key] = value
     with pytest.raises(ParameterError, match=message):
         validate_params(raw)
+
+
+def test_an_independent_diffuser_seeded_as_the_studys_is_refused(root):
+    raw = compose("smoke", root / "scales")
+    raw["transfer"]["umaze"]["independent_diffuser_seed"] = raw["diffusers"]["umaze"]["seed"]
+    with pytest.raises(ParameterError, match=r"transfer\.umaze\.independent_diffuser_seed \(0\) equals"):
+        validate_params(raw)
+
+
+def test_steering_refuses_a_diffuser_that_normalises_plans_otherwise():
+    normaliser = lambda shift: SimpleNamespace(normalizer=Normalizer(torch.tensor(shift), torch.ones(2)))
+    check_same_normaliser(normaliser([0.0, 1.0]), normaliser([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"normaliser shift differs .* \(largest difference 0.5\)"):
+        check_same_normaliser(normaliser([0.0, 1.0]), normaliser([0.0, 1.5]))

@@ -221,8 +221,9 @@ def test_the_transfer_target_reuses_the_study_and_trains_only_the_per_step_rewar
     own = {s.name for s in dag.target_stages("transfer")} - study
     per_step = {f"recovery_per_step__learn_reward_umaze_{loss}" for loss in paths.LOSSES}
     learners = {"transfer_diffcps_umaze", "transfer_td3_bc_umaze"}
+    steering = {"transfer_diffuser_umaze", "transfer_steering_umaze"}
     # not the per-step variant's own evaluation, nor anything of the recovery table
-    assert own == per_step | learners | {"transfer_table"}
+    assert own == per_step | learners | steering | {"transfer_table"}
     assert dag.final_stages("transfer") == ["transfer_table"]
 
 

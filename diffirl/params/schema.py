@@ -420,6 +420,8 @@ class TransferSettings(Strict):
     checkpoint_every: int = Field(gt=0)
     #: the shuffled control: the true reward's values permuted over the dataset's transitions by this seed
     shuffle_seed: int = Field(ge=0)
+    #: the steering test's second base diffuser: the study's settings with this seed instead
+    independent_diffuser_seed: int = Field(ge=0)
     #: paired bootstrap resamples of a transfer ratio's interval
     bootstrap_resamples: int = Field(ge=100)
     seed: int = Field(ge=0)
@@ -907,6 +909,12 @@ class Params(Strict):
             if recovery is not None:
                 shaping = recovery.controls.shaping
                 _cell_is_free(f"recovery.{name}.controls.shaping.potential_cell", shaping.potential_cell, name)
+            transfer = getattr(self.transfer, name, None)
+            if transfer is not None and transfer.independent_diffuser_seed == diffuser.seed:
+                raise ValueError(
+                    f"transfer.{name}.independent_diffuser_seed ({transfer.independent_diffuser_seed}) equals "
+                    f"diffusers.{name}.seed: the independent diffuser would be the study's own"
+                )
             if k > diffuser.horizon:
                 raise ValueError(f"kwindows.{name}.k ({k}) exceeds diffusers.{name}.horizon ({diffuser.horizon})")
             if k > experts.length:

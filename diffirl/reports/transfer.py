@@ -1,17 +1,19 @@
 """``reports/transfer.csv``: does a learnt reward teach a learner other than the diffuser it was learnt
 through? The transfer table (``make transfer``), its figure and its page.
 
-One row per environment, learner and reward. A learner is trained offline on the environment's base
-dataset relabelled by the reward and its policy rolled out from the evaluation's start states, scored
-by the true reward. Against the same learner trained on the true reward, over the same start states
-and environment seeds (paired per rollout):
+Two tests, one row per environment, learner and reward, each scored by the true reward over the
+evaluation's start states and environment seeds and paired per rollout with the same learner on the
+true reward:
 
-- the lift: mean(return - true-reward learner's return), with a t-interval;
-- the transfer score: mean return / the true-reward learner's mean return, with a paired percentile
-  bootstrap interval (1: the reward teaches the learner as much as the true reward does).
+- ``offline_rl``: an offline learner (DiffCPS, TD3+BC) trained on the base dataset relabelled by the
+  reward; its control is the true reward's values shuffled over the transitions;
+- ``steering``: the study's base diffuser and one trained independently (another seed) guided by the
+  reward; their control is the diffuser unguided.
 
-The shuffled control (the true reward's values permuted over the transitions) marks the score of a
-reward that says nothing about the task: a learnt reward transfers where its score clears the control's.
+Per row: the lift (mean return difference to the true reward's, t-interval) and the transfer score
+(mean return / the true reward's, paired percentile bootstrap; 1: as much as the true reward). A
+learnt reward transfers where its learner returns more than on the control (the paired difference's
+interval above 0).
 """
 
 from __future__ import annotations
@@ -21,64 +23,77 @@ import pandas as pd
 
 from diffirl.reports.recovery import recovery_ratio
 from diffirl.reports.results import paired_difference
-from diffirl.transfer.rewards import CONTROL, REFERENCE
 
 TITLE = "Reward transfer: do the learnt rewards teach other learners?"
 INTRO = (
-    "Each reward relabels the environment's base dataset (standardised over it); an offline learner trains on it "
-    "and its policy is rolled out from the evaluation's start states and scored by the true reward. Rows pair each "
-    "policy with the same learner trained on the true reward over the same rollouts: the lift (95% t-interval) and "
-    "the transfer score, the ratio of the mean returns (95% paired percentile bootstrap; 1: the reward teaches as "
-    "much as the true reward). The shuffled control (the true reward's values permuted over the transitions) gives "
-    "the score of a reward that carries no information about the task. The learners: DiffCPS (diffusion policy, "
-    "written from its paper) and TD3+BC (d3rlpy). Every number comes from reports/transfer.csv."
+    "Two tests of whether a learnt reward teaches something other than the diffuser it was learnt through. "
+    "Offline RL: the reward relabels the environment's base dataset (standardised over it) and an offline learner, "
+    "DiffCPS (a diffusion policy, written from its paper) or TD3+BC (d3rlpy), trains on it; its control is the true "
+    "reward's values shuffled over the transitions, a reward that says nothing about the task. Steering: the reward "
+    "guides the study's base diffuser and one trained independently on the same data from another seed (Nuti et "
+    "al.'s Table 6 design); their control is the diffuser unguided. Every policy is rolled out from the evaluation's "
+    "start states and scored by the true reward, and each row is paired with the same learner on the true reward: "
+    "the lift (95% t-interval) and the transfer score, the ratio of the mean returns (95% paired percentile "
+    "bootstrap; 1: the reward teaches as much as the true reward). Every number comes from reports/transfer.csv."
 )
 
 
 def transfer_row(
     environment: str,
+    test: str,
     learner: str,
     learner_label: str,
     reward: str,
-    result: dict,
-    true_result: dict,
+    kind: str,
+    description: str,
+    returns: list[float],
+    true_returns: list[float],
+    control_returns: list[float],
     confidence: float,
     resamples: int,
     seed: int,
 ) -> dict:
-    """One learner trained on one reward, against the same learner trained on the true reward."""
-    returns, true_returns = (np.asarray(r["scores"]["returns"], dtype=np.float64) for r in (result, true_result))
-    if returns.shape != true_returns.shape:
-        raise ValueError(
-            f"{learner} on {reward}: {len(returns)} rollouts against {len(true_returns)} on the true reward; "
-            "rerun both with the same evaluation settings"
-        )
+    """One learner (or diffuser) trained on (or guided by) one reward, against the same learner on the true
+    reward and against its control; ``kind``: reference (the true reward), control or learnt."""
+    returns, true_returns, control_returns = (
+        np.asarray(r, dtype=np.float64) for r in (returns, true_returns, control_returns)
+    )
+    for other, name in ((true_returns, "the true reward"), (control_returns, "the control")):
+        if returns.shape != other.shape:
+            raise ValueError(
+                f"{learner} on {reward}: {len(returns)} rollouts against {len(other)} on {name}; "
+                "rerun both with the same evaluation settings"
+            )
     lift = paired_difference(returns, true_returns, confidence)
+    over_control = paired_difference(returns, control_returns, confidence)
     score = recovery_ratio(returns, true_returns, np.zeros_like(returns), confidence, resamples, seed)
-    kind = "reference" if reward == REFERENCE else "control" if reward == CONTROL else "learnt"
     return {
         "environment": environment,
+        "test": test,
         "learner": learner,
         "learner_label": learner_label,
         "reward": reward,
-        "description": result["reward"],
+        "description": description,
         "kind": kind,
         "return_mean": float(returns.mean()),
         "return_std": float(returns.std()),
         "lift_mean": lift[0],
         "lift_low": lift[1],
         "lift_high": lift[2],
+        "over_control_mean": over_control[0],
+        "over_control_low": over_control[1],
+        "over_control_high": over_control[2],
         "transfer_score": score[0],
         "score_low": score[1],
         "score_high": score[2],
-        "updates": result["training"]["updates"],
         "rollouts": len(returns),
     }
 
 
-def clears_control(row, control) -> bool:
-    """Whether a reward's transfer score's interval lies above the control's score."""
-    return bool(row["score_low"] > control["transfer_score"])
+def clears_control(row) -> bool:
+    """Whether the reward's learner returns more than its control's over the same rollouts (the paired
+    difference's interval above 0)."""
+    return bool(row["over_control_low"] > 0)
 
 
 def learner_finding(rows: pd.DataFrame) -> str:
@@ -86,49 +101,60 @@ def learner_finding(rows: pd.DataFrame) -> str:
     label = rows["learner_label"].iloc[0]
     control = rows[rows["kind"] == "control"].iloc[0]
     learnt = rows[rows["kind"] == "learnt"]
-    clearing = [r["reward"] for _, r in learnt.iterrows() if clears_control(r, control)]
+    clearing = [r["reward"] for _, r in learnt.iterrows() if clears_control(r)]
     matching = [r["reward"] for _, r in learnt.iterrows() if r["lift_low"] <= 0 <= r["lift_high"]]
     text = (
-        f"{label}: the true reward's policy returns {rows[rows['kind'] == 'reference'].iloc[0]['return_mean']:.0f}; "
-        f"the shuffled control scores {control['transfer_score']:.2f} "
+        f"{label}: on the true reward it returns {rows[rows['kind'] == 'reference'].iloc[0]['return_mean']:.0f}; "
+        f"its control ({control['reward']}) scores {control['transfer_score']:.2f} "
         f"[{control['score_low']:.2f}, {control['score_high']:.2f}]. "
     )
     text += (
-        f"Learnt rewards whose score's interval clears the control's: {', '.join(clearing)}. "
+        f"Learnt rewards whose learner returns more than the control's (paired interval above 0): "
+        f"{', '.join(clearing)}. "
         if clearing
-        else "No learnt reward's score clears the control's: none teaches this learner more than a reward without "
-        "information. "
+        else "No learnt reward's learner returns more than the control's (no paired interval above 0). "
     )
     text += (
         f"Indistinguishable from the true reward (lift's interval contains 0): {', '.join(matching)}."
         if matching
-        else "Every learnt reward's policy differs from the true reward's (no lift interval contains 0)."
+        else "Every learnt reward's return differs from the true reward's (no lift interval contains 0)."
     )
     return text
 
 
 def score_figure(frame: pd.DataFrame):
-    """Transfer score per reward (rows) and learner (bars), with intervals, the control's score dotted."""
+    """Transfer score per reward and learner (points side by side), with intervals, each learner's control dotted
+    (points rather than bars: the scores sit near 1, where bars from 0 would hide their differences)."""
     import matplotlib.pyplot as plt
 
     environments = list(dict.fromkeys(frame["environment"]))
-    figure, axes = plt.subplots(1, len(environments), figsize=(7 * len(environments), 4), squeeze=False)
+    figure, axes = plt.subplots(1, len(environments), figsize=(10 * len(environments), 4.5), squeeze=False)
     for axis, environment in zip(axes[0], environments):
         rows = frame[frame["environment"] == environment]
         rewards = list(dict.fromkeys(rows["reward"]))
         learners = list(dict.fromkeys(rows["learner"]))
         width = 0.8 / len(learners)
         for k, learner in enumerate(learners):
-            mine = rows[rows["learner"] == learner].set_index("reward").loc[rewards]
-            x = np.arange(len(rewards)) + (k - (len(learners) - 1) / 2) * width
+            mine = rows[rows["learner"] == learner].set_index("reward")
+            x = np.array([rewards.index(r) for r in mine.index]) + (k - (len(learners) - 1) / 2) * width
             errors = np.abs(np.vstack([mine["score_low"], mine["score_high"]]) - mine["transfer_score"].to_numpy())
-            axis.bar(x, mine["transfer_score"], width, yerr=errors, capsize=3, label=mine["learner_label"].iloc[0])
-            control = mine.loc[CONTROL, "transfer_score"]
+            axis.errorbar(
+                x,
+                mine["transfer_score"],
+                yerr=errors,
+                fmt="o",
+                capsize=3,
+                color=f"C{k}",
+                label=mine["learner_label"].iloc[0],
+            )
+            control = mine.loc[mine["kind"] == "control", "transfer_score"].iloc[0]
             axis.hlines(control, -0.5, len(rewards) - 0.5, colors=f"C{k}", linestyles="dotted")
         axis.axhline(1.0, color="black", linewidth=0.8)
         axis.set_xticks(range(len(rewards)), rewards, rotation=25, ha="right")
         axis.set_ylabel("transfer score (return / true reward's return)")
-        axis.set_title(f"{environment}: dotted, each learner's shuffled control", fontsize=10)
+        axis.set_title(
+            f"{environment}: dotted, each learner's control (shuffled reward; unguided diffuser)", fontsize=10
+        )
         axis.legend(fontsize=8)
     figure.tight_layout()
     return figure

@@ -5,7 +5,7 @@ every transferred reward and its policies' rollouts; then the table, figure and 
 from __future__ import annotations
 
 from diffirl import paths
-from diffirl.dag import Stage, device_params, reward_params
+from diffirl.dag import Stage, device_params, erc_inputs, guided_rollout_params, reward_params, training_rows_params
 from diffirl.envs.registry import ENVIRONMENTS
 from diffirl.methods import LOSSES, baselines_with_rewards
 from diffirl.stage_code import stage_code
@@ -38,6 +38,42 @@ def training_stage(environment: str, learner: str) -> Stage:
     )
 
 
+def independent_diffuser_stage(environment: str) -> Stage:
+    return Stage(
+        name=f"transfer_diffuser_{environment}",
+        cmd=f"python stages/transfer_diffuser.py {environment}",
+        deps=tuple(
+            stage_code("transfer_diffuser")
+            + [str(paths.dataset_file(environment, ENVIRONMENTS[environment].base_split))]
+        ),
+        outs=(str(paths.independent_diffuser_model(environment)), str(paths.independent_diffuser_metrics(environment))),
+        params=(f"diffusers.{environment}", f"transfer.{environment}.independent_diffuser_seed"),
+        threads_param=f"diffusers.{environment}.torch_threads",
+        gpu=True,
+    )
+
+
+def steering_stage(environment: str) -> Stage:
+    """Every learnt reward steering the study's diffuser and the independent one."""
+    study_rewards = [str(paths.learnt_reward(environment, loss)) for loss in LOSSES]
+    return Stage(
+        name=f"transfer_steering_{environment}",
+        cmd=f"python stages/transfer_steering.py {environment}",
+        deps=tuple(
+            stage_code("transfer_steering")
+            + [str(paths.diffuser_model(environment)), str(paths.independent_diffuser_model(environment))]
+            + study_rewards
+            + learnt_reward_inputs(environment)
+            + [str(paths.dataset_file(environment, ENVIRONMENTS[environment].base_split))]
+            + erc_inputs(environment)
+        ),
+        outs=(str(paths.transfer_steering_metrics(environment)),),
+        params=(*guided_rollout_params(environment), *training_rows_params(environment), f"transfer.{environment}"),
+        threads_param=f"diffusers.{environment}.torch_threads",
+        gpu=True,
+    )
+
+
 def table_stage() -> Stage:
     return Stage(
         name="transfer_table",
@@ -45,6 +81,7 @@ def table_stage() -> Stage:
         deps=tuple(
             stage_code("transfer")
             + [str(paths.transfer_metrics(env, learner)) for env in TRANSFER_ENVIRONMENTS for learner in LEARNER_NAMES]
+            + [str(paths.transfer_steering_metrics(env)) for env in TRANSFER_ENVIRONMENTS]
         ),
         outs=(str(paths.TRANSFER), str(paths.TRANSFER_MARKDOWN), str(paths.TRANSFER_HTML), str(paths.TRANSFER_FIGURE)),
         params=tuple(
@@ -56,5 +93,7 @@ def table_stage() -> Stage:
 def transfer_stages() -> list[Stage]:
     return [
         *(training_stage(env, learner) for env in TRANSFER_ENVIRONMENTS for learner in LEARNER_NAMES),
+        *(independent_diffuser_stage(env) for env in TRANSFER_ENVIRONMENTS),
+        *(steering_stage(env) for env in TRANSFER_ENVIRONMENTS),
         table_stage(),
     ]
