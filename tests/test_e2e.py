@@ -13,6 +13,9 @@ tables, the recovery benchmark and the probe run under Snakemake alone, two at a
 import json
 import re
 import shutil
+import signal
+import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -356,6 +359,53 @@ def test_the_report_reads_in_a_1280_pixel_browser_window_with_each_figure_under_
     markdown = (project / paths.REPORT_MARKDOWN).read_text()
     for figure in [*dag.report_inputs()["figures"], *map(str, forests)]:
         assert Path(figure).name in markdown
+
+
+def test_transfer_training_killed_after_a_checkpoint_resumes_to_the_uninterrupted_result(
+    root, snakemake_everything, tmp_path
+):
+    """SIGKILL of TD3+BC's stage part-way through its second reward, in a copy holding what it reads;
+    the rerun resumes and writes what an uninterrupted run writes."""
+    built, _ = snakemake_everything
+    project = copy_project(root, tmp_path)
+    stage = next(stage for stage in dag.pipeline_stages() if stage.name == "transfer_td3_bc_umaze")
+    for dep in (Path(dep) for dep in stage.deps if dep.startswith("data/")):
+        (project / dep).parent.mkdir(parents=True, exist_ok=True)
+        for file in (dep, dep.with_suffix(".json")):  # a dataset's provenance beside it
+            if (built / file).exists():
+                shutil.copy2(built / file, project / file)
+    params = read_params(project)
+    params["transfer"]["umaze"]["learners"]["td3_bc"]["updates"] = 300
+    params["transfer"]["umaze"]["checkpoint_every"] = 50
+    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    command, output = stage.cmd.split(), project / paths.transfer_metrics("umaze", "td3_bc")
+
+    run(project, *command)
+    uninterrupted = without_wall_clock(json.loads(output.read_text()))
+    output.unlink()
+    for checkpoint in (project / "data/checkpoints").glob("transfer_*"):
+        checkpoint.unlink()
+    second = project / paths.transfer_checkpoint("umaze", "td3_bc", REWARDS[1])
+    process = subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not second.exists():
+        assert process.poll() is None and time.monotonic() < deadline, "the second reward's checkpoint never came"
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not output.exists()
+    run(project, *command)
+    resumed = without_wall_clock(json.loads(output.read_text()))
+    assert resumed["rewards"][REWARDS[1]]["training"]["resumed_from_update"] > 0
+    assert without_resume_points(resumed) == without_resume_points(uninterrupted)
+
+
+def without_resume_points(metrics: dict) -> dict:
+    """A transfer stage's metrics less the update each reward's training resumed from."""
+    return {
+        name: {**result, "training": {k: v for k, v in result["training"].items() if k != "resumed_from_update"}}
+        for name, result in metrics["rewards"].items()
+    }
 
 
 def test_snakemake_records_stage_benchmarks_and_builds_its_own_report(snakemake_everything):
