@@ -216,14 +216,15 @@ def test_the_recovery_target_reuses_the_study_and_re_runs_each_members_chain_alo
     assert not own & ({s.name for g in ("remedies", "conventions") for s in dag.target_stages(g)} | study)
 
 
-def test_the_transfer_target_reuses_the_study_and_trains_only_the_per_step_rewards_it_hands_over():
+def test_the_transfer_target_reuses_the_study_and_trains_only_the_rewards_it_hands_over():
     study = {s.name for s in dag.target_stages("study")}
     own = {s.name for s in dag.target_stages("transfer")} - study
     per_step = {f"recovery_per_step__learn_reward_umaze_{loss}" for loss in paths.LOSSES}
     learners = {"transfer_diffcps_umaze", "transfer_td3_bc_umaze"}
     steering = {"transfer_diffuser_umaze", "transfer_steering_umaze"}
+    relative = {"train_expert_diffuser_umaze", "learn_relative_umaze"}  # make compare's, for the relative reward
     # not the per-step variant's own evaluation, nor anything of the recovery table
-    assert own == per_step | learners | steering | {"transfer_table"}
+    assert own == per_step | relative | learners | steering | {"transfer_table"}
     assert dag.final_stages("transfer") == ["transfer_table"]
 
 

@@ -7,6 +7,7 @@
 - ``LOSS_per_step``: the per-step reward networks the recovery benchmark learns from the study's
   experts with each of the thesis's losses (variant ``recovery_per_step``): the study's window
   networks score whole plans and have no per-transition value;
+- ``relative``: Nuti et al.'s relative reward (``make compare``), its per-step head g(s, a, 0);
 - the baselines' recovered rewards (AIRL's, unshaped).
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from diffirl import paths
 from diffirl.diffusion.model_io import TrainedDiffuser
@@ -23,6 +25,8 @@ from diffirl.methods import LOSSES, METHODS, baselines_with_rewards
 from diffirl.methods.baselines.evaluation import recovered_reward
 from diffirl.methods.baselines.reward_guide import baseline_transition_reward
 from diffirl.methods.baselines.training import load_reward_net
+from diffirl.methods.relative_reward.network import PerStepRelativeReward
+from diffirl.methods.relative_reward.training import load_relative_reward
 from diffirl.methods.thesis.reward_model import RewardMLP
 from diffirl.rewards.controls import transition_reward
 from diffirl.rewards.coverage import learnt_transition_reward
@@ -31,10 +35,15 @@ from diffirl.transfer import PER_STEP_VARIANT
 
 REFERENCE = "true"
 CONTROL = "shuffled"
+RELATIVE = "relative"
+
+
+def per_step_names() -> tuple[str, ...]:
+    return tuple(f"{loss}_per_step" for loss in LOSSES)
 
 
 def learnt_names() -> tuple[str, ...]:
-    return (*(f"{loss}_per_step" for loss in LOSSES), *baselines_with_rewards())
+    return (*per_step_names(), RELATIVE, *baselines_with_rewards())
 
 
 #: every reward handed over, in the order the table lists them
@@ -46,6 +55,8 @@ def learnt_reward_file(environment: str, name: str):
     if name.endswith("_per_step"):
         loss = name.removesuffix("_per_step")
         return paths.variant_path(PER_STEP_VARIANT, paths.learnt_reward(environment, loss))
+    if name == RELATIVE:
+        return paths.comparison_network(environment, RELATIVE)
     return paths.baseline_reward_net(environment, name)
 
 
@@ -64,6 +75,18 @@ def shuffled(reward: Reward, seed: int) -> Reward:
         return values[np.random.default_rng(seed).permutation(len(values))]
 
     return permuted
+
+
+def relative_transition_reward(network: PerStepRelativeReward, trained: TrainedDiffuser) -> Reward:
+    """The relative reward's per-step head on clean transitions, g(s, a, 0), through the diffuser's normaliser."""
+
+    def reward(states: np.ndarray, actions: np.ndarray, next_states: np.ndarray) -> np.ndarray:
+        rows = torch.as_tensor(np.concatenate([actions, states], axis=-1), dtype=torch.float32, device=trained.device)
+        clean = torch.zeros(len(rows), dtype=torch.long, device=trained.device)
+        with torch.no_grad():
+            return network.per_step(trained.normalizer.normalize(rows)[:, None, :], clean)[:, 0].double().cpu().numpy()
+
+    return reward
 
 
 def transfer_rewards(spec: EnvironmentSpec, trained: TrainedDiffuser, shuffle_seed: int) -> list[TransferReward]:
@@ -85,6 +108,12 @@ def transfer_rewards(spec: EnvironmentSpec, trained: TrainedDiffuser, shuffle_se
                 learnt_transition_reward(network, trained),
             )
         )
+    relative = load_relative_reward(learnt_reward_file(spec.name, RELATIVE), trained.device)
+    rewards.append(
+        TransferReward(
+            RELATIVE, "Nuti et al.'s relative reward, g(s, a, 0)", relative_transition_reward(relative, trained)
+        )
+    )
     for name in baselines_with_rewards():
         net = recovered_reward(load_reward_net(paths.baseline_reward_net(spec.name, name)), "unshaped")
         rewards.append(

@@ -12,8 +12,8 @@ from diffirl.stage_code import stage_code
 from diffirl.transfer import LEARNER_NAMES, PER_STEP_VARIANT, TRANSFER_ENVIRONMENTS
 
 
-def learnt_reward_inputs(environment: str) -> list[str]:
-    """The learnt rewards handed over: the recovery variant's per-step networks, the baselines' reward networks."""
+def per_step_and_baseline_rewards(environment: str) -> list[str]:
+    """The recovery variant's per-step networks and the baselines' reward networks."""
     per_step = [str(paths.variant_path(PER_STEP_VARIANT, paths.learnt_reward(environment, loss))) for loss in LOSSES]
     return per_step + [str(paths.baseline_reward_net(environment, name)) for name in baselines_with_rewards()]
 
@@ -25,8 +25,8 @@ def training_stage(environment: str, learner: str) -> Stage:
         deps=tuple(
             stage_code("transfer_train")
             + [str(paths.dataset_file(environment, ENVIRONMENTS[environment].base_split))]
-            + [str(paths.diffuser_model(environment))]
-            + learnt_reward_inputs(environment)
+            + [str(paths.diffuser_model(environment)), str(paths.comparison_network(environment, "relative"))]
+            + per_step_and_baseline_rewards(environment)
         ),
         outs=(str(paths.transfer_metrics(environment, learner)),),
         params=(
@@ -63,7 +63,7 @@ def steering_stage(environment: str) -> Stage:
             stage_code("transfer_steering")
             + [str(paths.diffuser_model(environment)), str(paths.independent_diffuser_model(environment))]
             + study_rewards
-            + learnt_reward_inputs(environment)
+            + per_step_and_baseline_rewards(environment)
             + [str(paths.dataset_file(environment, ENVIRONMENTS[environment].base_split))]
             + erc_inputs(environment)
         ),

@@ -26,7 +26,7 @@ from diffirl.methods.baselines.reward_guide import TransitionRewardGuide
 from diffirl.methods.baselines.training import load_reward_net
 from diffirl.methods.thesis.reward_model import RewardMLP
 from diffirl.params.schema import Params
-from diffirl.transfer.rewards import learnt_reward_file
+from diffirl.transfer.rewards import learnt_reward_file, per_step_names
 
 #: the unguided diffuser: the steering test's control, as the shuffled reward is the learners'
 UNGUIDED = "base"
@@ -34,7 +34,7 @@ UNGUIDED = "base"
 
 def steering_names() -> tuple[str, ...]:
     """The learnt rewards that steer: the study's window networks, then the per-step ones and the baselines'."""
-    return (*LOSSES, *(f"{loss}_per_step" for loss in LOSSES), *baselines_with_rewards())
+    return (*LOSSES, *per_step_names(), *baselines_with_rewards())
 
 
 def check_same_normaliser(original: TrainedDiffuser, independent: TrainedDiffuser) -> None:
@@ -52,8 +52,7 @@ def steering_guides(spec: EnvironmentSpec, trained: TrainedDiffuser) -> dict[str
     guides: dict[str, Guide] = {
         loss: RewardMLP.load(paths.learnt_reward(spec.name, loss), trained.device) for loss in LOSSES
     }
-    for loss in LOSSES:
-        name = f"{loss}_per_step"
+    for name in per_step_names():
         guides[name] = RewardMLP.load(learnt_reward_file(spec.name, name), trained.device)
     shift, scale = trained.normalizer.shift, trained.normalizer.scale
     for name in baselines_with_rewards():
