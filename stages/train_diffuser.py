@@ -1,14 +1,12 @@
 """Stage "train_diffuser": train one environment's base diffuser (resumes after a kill)."""
 
 import numpy as np
-import torch
 
 from _common import fail, parse, run_stage
 from diffirl import paths
-from diffirl.data.format import DatasetError, read_dataset, read_provenance
-from diffirl.device import resolve_device
-from diffirl.diffusion.model_io import TrainedDiffuser, save_diffuser
-from diffirl.diffusion.training import DiffuserTrainer, settings_fingerprint
+from diffirl.data.format import DatasetError
+from diffirl.diffusion.model_io import TrainedDiffuser
+from diffirl.diffusion.training import DiffuserTrainer, save_trained, training_inputs
 from diffirl.io import write_csv, write_json, written
 from diffirl.reports.diffuser_figures import loss_curve_figure, samples_figure
 from diffirl.reports.maze_plots import save_figure
@@ -17,27 +15,14 @@ from diffirl.reports.maze_plots import save_figure
 def main() -> None:
     spec, params = parse(__doc__)
     settings = getattr(params.diffusers, spec.name)
-    torch.set_num_threads(settings.torch_threads)
-    data_path = paths.dataset_file(spec.name, spec.base_split)
     try:
-        dataset = read_dataset(data_path)
-        fingerprint = settings_fingerprint(settings, read_provenance(data_path)["sha256"])
-        device = resolve_device(settings.device)
+        dataset, fingerprint, device = training_inputs(settings, paths.dataset_file(spec.name, spec.base_split))
     except (DatasetError, RuntimeError) as error:
         fail(error)
 
-    trainer = DiffuserTrainer(settings, dataset, paths.diffuser_checkpoint(spec.name), fingerprint, device)
-    result = trainer.train()
+    result = DiffuserTrainer(settings, dataset, paths.diffuser_checkpoint(spec.name), fingerprint, device).train()
     model_path = paths.diffuser_model(spec.name)
-    save_diffuser(
-        model_path,
-        settings,
-        dataset.observations.shape[1],
-        dataset.actions.shape[1],
-        result.normalizer,
-        result.diffusion.state_dict(),
-        result.early_weights,
-    )
+    save_trained(model_path, settings, dataset, result)
 
     losses = [row["loss"] for row in result.log]
     write_csv(paths.diffuser_training_log(spec.name), result.log, ["step", "loss"])

@@ -3,14 +3,11 @@ same data and settings) from another seed (``transfer.ENV.independent_diffuser_s
 steering test of reward transfer (resumes after a kill)."""
 
 import numpy as np
-import torch
 
 from _common import fail, parse, run_stage
 from diffirl import paths
-from diffirl.data.format import DatasetError, read_dataset, read_provenance
-from diffirl.device import resolve_device
-from diffirl.diffusion.model_io import save_diffuser
-from diffirl.diffusion.training import DiffuserTrainer, settings_fingerprint
+from diffirl.data.format import DatasetError
+from diffirl.diffusion.training import DiffuserTrainer, save_trained, training_inputs
 from diffirl.io import write_json
 
 
@@ -21,25 +18,13 @@ def main() -> None:
         fail(ValueError(f"transfer.{spec.name} is not set: reward transfer does not run in {spec.name}"))
     study = getattr(params.diffusers, spec.name)
     settings = study.model_copy(update={"seed": transfer.independent_diffuser_seed})
-    torch.set_num_threads(settings.torch_threads)
-    data_path = paths.dataset_file(spec.name, spec.base_split)
     try:
-        dataset = read_dataset(data_path)
-        fingerprint = settings_fingerprint(settings, read_provenance(data_path)["sha256"])
-        device = resolve_device(settings.device)
+        dataset, fingerprint, device = training_inputs(settings, paths.dataset_file(spec.name, spec.base_split))
     except (DatasetError, RuntimeError) as error:
         fail(error)
     checkpoint = paths.independent_diffuser_checkpoint(spec.name)
     result = DiffuserTrainer(settings, dataset, checkpoint, fingerprint, device).train()
-    save_diffuser(
-        paths.independent_diffuser_model(spec.name),
-        settings,
-        dataset.observations.shape[1],
-        dataset.actions.shape[1],
-        result.normalizer,
-        result.diffusion.state_dict(),
-        result.early_weights,
-    )
+    save_trained(paths.independent_diffuser_model(spec.name), settings, dataset, result)
     losses = [row["loss"] for row in result.log]
     write_json(
         paths.independent_diffuser_metrics(spec.name),

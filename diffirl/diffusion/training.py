@@ -18,9 +18,10 @@ import numpy as np
 import torch
 
 from diffirl.checkpoints import Fingerprint, fingerprint, load_checkpoint, save_checkpoint
-from diffirl.data.format import Dataset
+from diffirl.data.format import Dataset, read_dataset, read_provenance
+from diffirl.device import resolve_device
 from diffirl.diffusion.gaussian import GaussianDiffusion
-from diffirl.diffusion.model_io import build_diffusion
+from diffirl.diffusion.model_io import build_diffusion, save_diffuser
 from diffirl.diffusion.normalization import Normalizer
 from diffirl.diffusion.windows import WindowSampler, covered_rows, diffuser_episodes, transitions, window_starts
 from diffirl.params.schema import Diffuser
@@ -41,6 +42,31 @@ class TrainingResult:
     skipped_episodes: int = 0
     resumed_from: int = 0
     seconds: float = 0.0
+
+
+def training_inputs(settings: Diffuser, data_path: Path) -> tuple[Dataset, Fingerprint, torch.device]:
+    """The dataset a base diffuser trains on, the fingerprint its checkpoint resumes under, its device
+    (raises DatasetError or RuntimeError, which a stage reports)."""
+    torch.set_num_threads(settings.torch_threads)
+    dataset = read_dataset(data_path)
+    return (
+        dataset,
+        settings_fingerprint(settings, read_provenance(data_path)["sha256"]),
+        resolve_device(settings.device),
+    )
+
+
+def save_trained(path: Path, settings: Diffuser, dataset: Dataset, result: TrainingResult) -> None:
+    """The trained diffuser as :class:`diffirl.diffusion.model_io.TrainedDiffuser` loads it."""
+    save_diffuser(
+        path,
+        settings,
+        dataset.observations.shape[1],
+        dataset.actions.shape[1],
+        result.normalizer,
+        result.diffusion.state_dict(),
+        result.early_weights,
+    )
 
 
 class DiffuserTrainer:
