@@ -365,7 +365,7 @@ def test_transfer_training_killed_after_a_checkpoint_resumes_to_the_uninterrupte
     root, snakemake_everything, tmp_path
 ):
     """SIGKILL of TD3+BC's stage part-way through its second reward, in a copy holding what it reads;
-    the rerun resumes and writes what an uninterrupted run writes."""
+    the rerun resumes and writes what Snakemake's uninterrupted run of it wrote."""
     built, _ = snakemake_everything
     project = copy_project(root, tmp_path)
     stage = next(stage for stage in dag.pipeline_stages() if stage.name == "transfer_td3_bc_umaze")
@@ -374,29 +374,20 @@ def test_transfer_training_killed_after_a_checkpoint_resumes_to_the_uninterrupte
         for file in (dep, dep.with_suffix(".json")):  # a dataset's provenance beside it
             if (built / file).exists():
                 shutil.copy2(built / file, project / file)
-    params = read_params(project)
-    params["transfer"]["umaze"]["learners"]["td3_bc"]["updates"] = 300
-    params["transfer"]["umaze"]["checkpoint_every"] = 50
-    (project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    command, output = stage.cmd.split(), project / paths.transfer_metrics("umaze", "td3_bc")
-
-    run(project, *command)
-    uninterrupted = without_wall_clock(json.loads(output.read_text()))
-    output.unlink()
-    for checkpoint in (project / "data/checkpoints").glob("transfer_*"):
-        checkpoint.unlink()
+    command, output = stage.cmd.split(), paths.transfer_metrics("umaze", "td3_bc")
     second = project / paths.transfer_checkpoint("umaze", "td3_bc", REWARDS[1])
     process = subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while not second.exists():
         assert process.poll() is None and time.monotonic() < deadline, "the second reward's checkpoint never came"
-        time.sleep(0.005)
+        time.sleep(0.002)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert not output.exists()
+    assert not (project / output).exists()
     run(project, *command)
-    resumed = without_wall_clock(json.loads(output.read_text()))
+    resumed = without_wall_clock(json.loads((project / output).read_text()))
     assert resumed["rewards"][REWARDS[1]]["training"]["resumed_from_update"] > 0
+    uninterrupted = without_wall_clock(json.loads((built / output).read_text()))
     assert without_resume_points(resumed) == without_resume_points(uninterrupted)
 
 
