@@ -637,8 +637,9 @@ def recovery_scoring_stage(kind: str, environment: str) -> Stage:
 
 
 def recovery_stage(variants: list[Stage]) -> Stage:
-    """The leaderboard: every family member's learnt rewards (the study's own reward among them)
-    and every control, by recovery ratio, ERC, EPIC and gradient cosine (``variants``: the family's stages)."""
+    """The leaderboard: every family member's learnt rewards (the study's own reward among them), the
+    baselines' and the relative reward, and every control, by recovery ratio, ERC, EPIC and gradient cosine
+    (``variants``: the family's stages)."""
     members = in_group("recovery")
     outputs = {out for stage in variants for out in stage.all_outputs}
     environments = recovery_environments()
@@ -648,6 +649,12 @@ def recovery_stage(variants: list[Stage]) -> Stage:
     study += [str(paths.recovery_controls(env)) for env in environments]
     study += [str(paths.recovery_baselines(env)) for env in environments]
     study += [str(paths.dataset_file(env, ENVIRONMENTS[env].base_split)) for env in environments]
+    # Nuti et al.'s relative reward (make compare's), on the leaderboard beside the thesis's method
+    study += [
+        str(p)
+        for env in environments
+        for p in (paths.comparison_metrics(env), paths.comparison_network(env, "relative"))
+    ]
     own = [
         str(paths.variant_path(variant.name, path))
         for variant in members

@@ -17,6 +17,7 @@ from diffirl.envs.registry import EnvironmentSpec, get_environment
 from diffirl.experts.generation import true_reward_guide
 from diffirl.io import read_json, write_csv_frame
 from diffirl.methods import LOSSES
+from diffirl.methods.relative_reward.training import load_relative_reward
 from diffirl.methods.thesis.reward_model import RewardMLP
 from diffirl.params.load import DEFAULT_PARAMS_FILE
 from diffirl.reports.maze_plots import save_figure
@@ -31,11 +32,13 @@ from diffirl.reports.recovery import (
 from diffirl.reports.remedies import statistic_of
 from diffirl.reports.report import Report, Section, write_pages
 from diffirl.rewards.controls import transition_reward
-from diffirl.rewards.coverage import epic_samples, learnt_transition_reward
+from diffirl.rewards.coverage import epic_samples, learnt_transition_reward, relative_transition_reward
 from diffirl.rewards.epic import epic_distance
 from diffirl.rewards.gradient_agreement import evaluation_chains, gradient_cosines, mean_cosine
 from diffirl.variants import in_group, variant_params
 
+#: Nuti et al.'s relative reward, on the leaderboard beside the thesis's method
+RELATIVE = "relative"
 TITLE = "Reward recovery: which true rewards does each method recover?"
 INTRO = (
     "Each family member is a true reward of the maze; the pipeline makes experts that follow it (the study's "
@@ -98,6 +101,31 @@ def learnt_rewards(environment: str, params, raw: dict) -> list[Learnt]:
     return found
 
 
+def relative_row(environment: str, params, trained, conditions, noise, samples, common: dict) -> dict:
+    """Nuti et al.'s relative reward (``make compare``), learnt from the study's experts: its rollouts are
+    the comparison's, steered as it chose and paired with the study's base and true-reward rollouts."""
+    spec = get_environment(environment).with_reward(**getattr(params.true_reward, environment).model_dump())
+    study, compared = (
+        read_json(p) for p in (paths.evaluation_metrics(environment), paths.comparison_metrics(environment))
+    )
+    network = load_relative_reward(paths.comparison_network(environment, RELATIVE), trained.device)
+    cosines = gradient_cosines(
+        trained.diffusion, conditions, {RELATIVE: network}, true_reward_guide(trained, spec), noise
+    )
+    reward, true = relative_transition_reward(network, trained), transition_reward(spec.reward)
+    return leaderboard_row(
+        STUDY_MEMBER,
+        spec.reward.describe(),
+        RELATIVE,
+        "compared",
+        {"base": study["base"], "true": study["true"], RELATIVE: compared[RELATIVE]},
+        erc=compared[RELATIVE]["erc"],
+        cosines=mean_cosine(cosines[RELATIVE]),
+        epic={name: epic_distance(reward, true, *drawn) for name, drawn in samples.items()},
+        **common,
+    )
+
+
 def environment_rows(environment: str, params, raw: dict) -> list[dict]:
     settings = getattr(params.recovery, environment)
     evaluation = getattr(params.evaluation, environment)
@@ -138,6 +166,7 @@ def environment_rows(environment: str, params, raw: dict) -> list[dict]:
                     **common,
                 )
             )
+    rows.append(relative_row(environment, params, trained, conditions, noise, samples, common))
     for scored, kind in (
         (paths.recovery_baselines(environment), "baseline"),
         (paths.recovery_controls(environment), "control"),
@@ -164,7 +193,7 @@ def recovery_page(frame: pd.DataFrame) -> Report:
     sections, summary = [], []
     for environment, rows in frame.groupby("environment", sort=False):
         learnt, controls = rows[rows["kind"] == "learnt"], rows[rows["kind"] == "control"]
-        baselines = rows[rows["kind"] == "baseline"]
+        baselines = rows[rows["kind"].isin(["baseline", "compared"])]
         table = pd.DataFrame(
             {
                 "Member": rows["member"],

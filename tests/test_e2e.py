@@ -296,6 +296,9 @@ def check_recovery(project: Path) -> None:
     baselines = table[table["kind"] == "baseline"]
     assert list(baselines["method"]) == list(baselines_with_rewards())
     assert baselines[["epic_dataset", "epic_uniform", "recovery_ratio"]].notna().all().all()
+    compared = table[table["kind"] == "compared"]  # Nuti et al.'s relative reward, per transition for EPIC
+    assert list(compared["method"]) == ["relative"]
+    assert compared[["epic_dataset", "epic_uniform", "recovery_ratio", "erc"]].notna().all().all()
     controls = table[table["kind"] == "control"].set_index("method")
     assert list(controls.index) == ["rescaled", "shaped", "sign_flipped"]
     assert controls.loc[["rescaled", "shaped"], ["epic_dataset", "epic_uniform"]].abs().max().max() < 1e-6

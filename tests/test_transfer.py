@@ -4,6 +4,7 @@ control, the transfer table's pairing and the settings' validation."""
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -12,7 +13,7 @@ from diffirl.params import ParameterError
 from diffirl.params.load import validate_params
 from diffirl.params.scale import compose
 from diffirl.params.schema import DiffCPSParams, TD3BCParams
-from diffirl.reports.transfer import transfer_row
+from diffirl.reports.transfer import learner_finding, transfer_row
 from diffirl.transfer.diffcps import OfflineData
 from diffirl.transfer.learners import LEARNERS, train_resumably
 from diffirl.transfer.rewards import shuffled
@@ -184,3 +185,19 @@ def test_steering_refuses_a_diffuser_that_normalises_plans_otherwise():
     check_same_normaliser(normaliser([0.0, 1.0]), normaliser([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"normaliser shift differs .* \(largest difference 0.5\)"):
         check_same_normaliser(normaliser([0.0, 1.0]), normaliser([0.0, 1.5]))
+
+
+def test_the_finding_says_when_the_true_reward_itself_does_not_beat_the_control():
+    true = np.array([10.0, 20.0, 30.0, 40.0])
+    rows = [
+        {**row_of(name, returns, true, control_returns=true + offset), "kind": kind}
+        for name, returns, offset, kind in (
+            ("true", true, 0.0, "reference"),
+            ("shuffled", true, 0.0, "control"),
+            ("mse_per_step", true + 5, 0.0, "learnt"),
+        )
+    ]
+    finding = learner_finding(pd.DataFrame(rows))
+    assert "does not beat the control" in finding and "returns more than the control's" in finding
+    rows[0] = {**row_of("true", true + 3, true + 3, control_returns=true), "kind": "reference"}
+    assert "does not beat the control" not in learner_finding(pd.DataFrame(rows))

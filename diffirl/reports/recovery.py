@@ -184,10 +184,17 @@ def learnt_finding(rows: pd.DataFrame) -> str:
     return "; ".join(parts) + "." + note
 
 
+def steering_by(row) -> str:
+    """A reward that is not a learnt network of the family, steering the base diffuser, in words."""
+    if row["kind"] == "compared":
+        return f"Nuti et al.'s {row['method']} reward, steering the base diffuser as make compare chose,"
+    return f"{row['method']}'s recovered reward, steering the base diffuser,"
+
+
 def baselines_finding(rows: pd.DataFrame) -> str:
-    """How the baselines' recovered rewards score, in words."""
+    """How the baselines' recovered rewards and the compared method's reward score, in words."""
     return " ".join(
-        f"{row['method']}'s recovered reward, steering the base diffuser, gives a recovery ratio of "
+        f"{steering_by(row)} gives a recovery ratio of "
         f"{row['recovery_ratio']:+.2f} [{row['recovery_low']:+.2f}, {row['recovery_high']:+.2f}], EPIC "
         f"{row['epic_dataset']:.3f} / {row['epic_uniform']:.3f} and a gradient cosine of {row['gradient_cosine']:+.3f}."
         for _, row in rows.iterrows()

@@ -114,6 +114,13 @@ def learner_finding(rows: pd.DataFrame) -> str:
         if clearing
         else "No learnt reward's learner returns more than the control's (no paired interval above 0). "
     )
+    reference = rows[rows["kind"] == "reference"].iloc[0]
+    if not clears_control(reference):
+        text += (
+            "The true reward itself does not beat the control for this learner at this training length (paired "
+            "interval not above 0): its scores say which rewards are easier to learn from, not which recover the "
+            "task. "
+        )
     text += (
         f"Indistinguishable from the true reward (lift's interval contains 0): {', '.join(matching)}."
         if matching

@@ -55,6 +55,19 @@ def epic_samples(
     return samples
 
 
+def relative_transition_reward(network: torch.nn.Module, trained: TrainedDiffuser) -> Reward:
+    """Nuti et al.'s relative reward's per-step head on clean transitions, g(s, a, 0), of raw states and
+    actions through the diffuser's normaliser."""
+
+    def reward(states: np.ndarray, actions: np.ndarray, next_states: np.ndarray) -> np.ndarray:
+        rows = torch.as_tensor(np.concatenate([actions, states], axis=-1), dtype=torch.float32, device=trained.device)
+        clean = torch.zeros(len(rows), dtype=torch.long, device=trained.device)
+        with torch.no_grad():
+            return network.per_step(trained.normalizer.normalize(rows)[:, None, :], clean)[:, 0].double().cpu().numpy()
+
+    return reward
+
+
 def learnt_transition_reward(model: torch.nn.Module, trained: TrainedDiffuser) -> Reward:
     """A per-step reward network's r(s, a) of raw states and actions, through the diffuser's normaliser."""
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from diffirl import paths
 from diffirl.diffusion.model_io import TrainedDiffuser
@@ -25,11 +24,10 @@ from diffirl.methods import LOSSES, METHODS, baselines_with_rewards
 from diffirl.methods.baselines.evaluation import recovered_reward
 from diffirl.methods.baselines.reward_guide import baseline_transition_reward
 from diffirl.methods.baselines.training import load_reward_net
-from diffirl.methods.relative_reward.network import PerStepRelativeReward
 from diffirl.methods.relative_reward.training import load_relative_reward
 from diffirl.methods.thesis.reward_model import RewardMLP
 from diffirl.rewards.controls import transition_reward
-from diffirl.rewards.coverage import learnt_transition_reward
+from diffirl.rewards.coverage import learnt_transition_reward, relative_transition_reward
 from diffirl.rewards.epic import Reward
 from diffirl.transfer import PER_STEP_VARIANT
 
@@ -75,18 +73,6 @@ def shuffled(reward: Reward, seed: int) -> Reward:
         return values[np.random.default_rng(seed).permutation(len(values))]
 
     return permuted
-
-
-def relative_transition_reward(network: PerStepRelativeReward, trained: TrainedDiffuser) -> Reward:
-    """The relative reward's per-step head on clean transitions, g(s, a, 0), through the diffuser's normaliser."""
-
-    def reward(states: np.ndarray, actions: np.ndarray, next_states: np.ndarray) -> np.ndarray:
-        rows = torch.as_tensor(np.concatenate([actions, states], axis=-1), dtype=torch.float32, device=trained.device)
-        clean = torch.zeros(len(rows), dtype=torch.long, device=trained.device)
-        with torch.no_grad():
-            return network.per_step(trained.normalizer.normalize(rows)[:, None, :], clean)[:, 0].double().cpu().numpy()
-
-    return reward
 
 
 def transfer_rewards(spec: EnvironmentSpec, trained: TrainedDiffuser, shuffle_seed: int) -> list[TransferReward]:
