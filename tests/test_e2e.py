@@ -1,13 +1,13 @@
-"""The whole DAG at smoke scale, in a copy of the project: the study, each published convention
-and the comparison with the relative reward through both front ends, the rest through Snakemake
-alone.
+"""The whole DAG at smoke scale, in a copy of the project: the study, the comparison with the
+relative reward and reward transfer through both front ends, the rest through Snakemake alone.
 
 `dvc repro` runs one stage at a time, so each stage it runs is on the suite's critical path.
-It builds the study, the stages of each convention switched back alone and the comparison;
-Snakemake builds everything, and every stage both ran is compared byte for byte between the two.
-A variant's stages are the study's commands with the variant's arguments, so the single
-conventions cover that code under DVC; the remedies, all conventions at once, the variants'
-tables, the recovery benchmark and the probe run under Snakemake alone, two at a time.
+It builds the study, the comparison and reward transfer; Snakemake builds everything, and every
+stage both ran is compared byte for byte between the two. A variant's stages are the study's
+commands with the variant's arguments: reward transfer reads the per-step rewards of the
+recovery variant ``recovery_per_step``, so DVC runs that code too; the remedies, the
+conventions, the variants' tables, the recovery benchmark and the probe run under Snakemake
+alone, two at a time.
 """
 
 import json
@@ -31,6 +31,7 @@ from diffirl.methods import baselines_with_rewards, methods_for
 from diffirl.probe.runner import probed_stages
 from diffirl.transfer import LEARNER_NAMES
 from diffirl.transfer.rewards import REWARDS
+from diffirl.transfer.steering import steering_names
 from diffirl.variants import VARIANTS, in_group
 
 from .projects import copy_project, run
@@ -43,28 +44,13 @@ WHOLE_DAG_TIMEOUT = 1800
 
 #: the stages `make study` needs
 STUDY = [stage.name for stage in dag.target_stages("study")]
-#: the conventions' stages DVC runs: each convention switched back alone (the variant that
-#: switches all of them at once repeats their code, and the conventions' table is a tabulation)
-SINGLE_CONVENTIONS = [
-    stage.name
-    for stage in dag.target_stages("conventions")
-    if any(stage.name.startswith(f"{variant.name}__") for variant in in_group("conventions"))
-    and not stage.name.startswith("published_conventions__")
-]
-#: what DVC runs here: the study, the single conventions, then the comparison with Nuti et al.'s
-#: relative reward and reward transfer
+#: what DVC runs here: the study, the comparison with Nuti et al.'s relative reward, reward transfer
 BY_DVC = list(
-    dict.fromkeys(
-        STUDY
-        + SINGLE_CONVENTIONS
-        + [stage.name for target in ("compare", "transfer") for stage in dag.target_stages(target)]
-    )
+    dict.fromkeys(STUDY + [stage.name for target in ("compare", "transfer") for stage in dag.target_stages(target)])
 )
 #: the stages DVC is given, which it builds with everything they need: BY_DVC
 DVC_TARGETS = list(
-    dict.fromkeys(
-        dag.final_stages("study") + SINGLE_CONVENTIONS + dag.final_stages("compare") + dag.final_stages("transfer")
-    )
+    dict.fromkeys(dag.final_stages("study") + dag.final_stages("compare") + dag.final_stages("transfer"))
 )
 
 
@@ -121,6 +107,11 @@ def check_table3(project: Path) -> pd.DataFrame:
     assert (table["action_norm_mean"] > 0).all() and (table["action_norm_mean"] <= 6**0.5).all()
     assert list(table["thesis_discounted_return_mean"]) == [285.54, 442.01, 1001.77]
     return table
+
+
+def test_dvc_runs_a_variants_stages_too():
+    """The byte-for-byte comparison covers the variants' arguments (``--variant`` and what follows)."""
+    assert any(name.startswith("recovery_per_step__") for name in BY_DVC)
 
 
 def test_dvc_repro_builds_every_study_comparison_and_transfer_target(dvc_project):
@@ -313,18 +304,22 @@ def check_recovery(project: Path) -> None:
 
 
 def check_transfer(project: Path) -> None:
-    """Every learner trained on every reward; each row paired with the same learner on the true reward."""
+    """Every learner trained on every reward, both diffusers steered by every learnt reward; each row
+    paired with the same learner on the true reward and with that learner's one control."""
     table = pd.read_csv(project / paths.TRANSFER)
-    assert list(table["learner"].unique()) == list(LEARNER_NAMES)
-    for _, rows in table.groupby("learner"):
-        assert list(rows["reward"]) == list(REWARDS)
+    diffusers = ["diffuser_original", "diffuser_independent"]
+    assert list(table["learner"].unique()) == [*LEARNER_NAMES, *diffusers]
+    for learner, rows in table.groupby("learner", sort=False):
+        expected = REWARDS if learner in LEARNER_NAMES else ("true", "base", *steering_names())
+        assert list(rows["reward"]) == list(expected)
         true = rows[rows["reward"] == "true"].iloc[0]
         assert true["transfer_score"] == 1.0 and true["lift_mean"] == 0.0
-    assert table[["return_mean", "transfer_score", "score_low", "score_high"]].notna().all().all()
-    assert (table["score_low"] <= table["transfer_score"]).all() and (
-        table["transfer_score"] <= table["score_high"]
-    ).all()
-    assert "shuffled control" in (project / paths.TRANSFER_HTML).read_text()
+        assert (rows["kind"] == "control").sum() == 1
+    columns = ["return_mean", "transfer_score", "score_low", "score_high", "over_control_mean"]
+    assert table[columns].notna().all().all() and (table["score_low"] <= table["score_high"]).all()
+    assert (project / paths.TRANSFER_HTML).read_text().count("on the true reward it returns") == 2 * len(
+        table["learner"].unique()
+    )
 
 
 def test_the_report_reads_in_a_1280_pixel_browser_window_with_each_figure_under_its_table(dvc_project):
