@@ -2,7 +2,9 @@
 
 import os
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -31,3 +33,14 @@ def copy_project(root: Path, destination: Path) -> Path:
     run(destination, "git", "init", "-q")
     run(destination, "python", "-m", "diffirl.params.scale", "smoke")
     return destination
+
+
+def kill_when(process: subprocess.Popen, condition, timeout: float = 600) -> None:
+    """SIGKILL ``process`` as soon as ``condition()`` holds; it must still be running then."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.poll() is None, "the process finished before the moment to kill it"
+        assert time.monotonic() < deadline, "the moment to kill never came"
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()

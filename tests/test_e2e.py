@@ -13,9 +13,7 @@ alone, two at a time.
 import json
 import re
 import shutil
-import signal
 import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,7 +32,7 @@ from diffirl.transfer.rewards import REWARDS
 from diffirl.transfer.steering import steering_names
 from diffirl.variants import VARIANTS, in_group
 
-from .projects import copy_project, run
+from .projects import copy_project, kill_when, run
 
 pytestmark = pytest.mark.e2e
 
@@ -375,12 +373,7 @@ def test_transfer_training_killed_after_a_checkpoint_resumes_to_the_uninterrupte
     command, output = stage.cmd.split(), paths.transfer_metrics("umaze", "td3_bc")
     second = project / paths.transfer_checkpoint("umaze", "td3_bc", REWARDS[1])
     process = subprocess.Popen(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while not second.exists():
-        assert process.poll() is None and time.monotonic() < deadline, "the second reward's checkpoint never came"
-        time.sleep(0.002)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    kill_when(process, second.exists, timeout=300)
     assert not (project / output).exists()
     run(project, *command)
     resumed = without_wall_clock(json.loads((project / output).read_text()))

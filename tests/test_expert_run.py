@@ -1,7 +1,5 @@
-import signal
 import subprocess
 import sys
-import time
 
 import gymnasium as gym
 import numpy as np
@@ -10,7 +8,7 @@ import torch
 
 from diffirl.data.expert_run import choose_medium
 
-from .projects import finished
+from .projects import finished, kill_when
 
 
 def test_medium_is_the_checkpoint_nearest_the_target_return():
@@ -99,12 +97,7 @@ def test_a_run_killed_part_way_resumes_to_the_same_policy_and_collected_transiti
     finished(_train(tmp_path, algorithm, tmp_path / "uninterrupted.pt", tmp_path / "uninterrupted_result.pt"))
     checkpoint = tmp_path / "killed.pt"
     process = _train(tmp_path, algorithm, checkpoint, tmp_path / "never.pt")
-    deadline = time.monotonic() + 600
-    while not checkpoint.exists():
-        assert process.poll() is None and time.monotonic() < deadline, "the run ended before its first checkpoint"
-        time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    kill_when(process, checkpoint.exists)
     assert not (tmp_path / "never.pt").exists()
     finished(_train(tmp_path, algorithm, checkpoint, tmp_path / "resumed_result.pt"))
 

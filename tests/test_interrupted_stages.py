@@ -1,15 +1,13 @@
 """Stages killed with SIGKILL part-way, in a smoke-scale copy of the project."""
 
-import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from diffirl import dag, paths
 
-from .projects import copy_project, run
+from .projects import copy_project, kill_when, run
 
 pytestmark = pytest.mark.e2e
 
@@ -19,16 +17,6 @@ def project(root, tmp_path_factory):
     project = copy_project(root, tmp_path_factory.mktemp("killed"))
     run(project, "python", "stages/dataset.py", "umaze")
     return project
-
-
-def kill_when(process: subprocess.Popen, condition, timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert process.poll() is None, "the stage finished before the moment to kill it"
-        assert time.monotonic() < deadline, "the moment to kill never came"
-        time.sleep(0.005)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
 
 
 def test_train_diffuser_killed_after_saving_its_model_leaves_no_output_and_reruns_clean(project):
