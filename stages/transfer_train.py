@@ -39,6 +39,7 @@ def main() -> None:
             name: hashlib.sha256(learnt_reward_file(spec.name, name).read_bytes()).hexdigest()
             for name in learnt_names()
         }
+        data_sha256 = read_provenance(data_path)["sha256"]
         results = {}
         for reward in rewards:
             run = fingerprint(
@@ -47,7 +48,7 @@ def main() -> None:
                 settings.shuffle_seed,
                 reward.name,
                 inputs.get(reward.name),
-                read_provenance(data_path)["sha256"],
+                data_sha256,
             )
             policy = kind.build(data[reward.name], learner_settings, settings.seed)
             training = train_resumably(
@@ -68,14 +69,13 @@ def main() -> None:
                 seed=evaluation.seed,
             )
             label = f"{kind.label} on {reward.description}"
-            last = {key: value for record in training.log for key, value in record.items() if key != "update"}
             results[reward.name] = {
                 "reward": reward.description,
                 "training": {
                     "updates": learner_settings.updates,
                     "resumed_from_update": training.resumed_from,
                     "seconds_this_run": round(training.seconds, 1),
-                    **{f"final_{key}": value for key, value in last.items()},
+                    **{f"final_{key}": value for key, value in training.latest.items() if key != "update"},
                 },
                 "scores": rollout_scores(label, rollouts, evaluation.gamma, spec),
             }

@@ -55,7 +55,7 @@ def test_on_a_two_mode_bandit_td3_bc_moves_from_the_modes_mean_towards_the_good_
 
 
 class Killed(Exception):
-    pass
+    """Raised inside an update: the run stops there, as a SIGKILL would stop it."""
 
 
 def continuing(data: OfflineData) -> OfflineData:
@@ -71,7 +71,7 @@ def test_training_killed_after_a_checkpoint_resumes_to_the_uninterrupted_weights
     updates, every = 11, 3
 
     uninterrupted = kind.build(data, settings, 3)
-    train_resumably(uninterrupted, data, updates, tmp_path / "whole.pt", {"run": "a"}, every, "whole")
+    whole = train_resumably(uninterrupted, data, updates, tmp_path / "whole.pt", {"run": "a"}, every, "whole")
 
     killed = kind.build(data, settings, 3)
     original_update = killed.update
@@ -87,7 +87,8 @@ def test_training_killed_after_a_checkpoint_resumes_to_the_uninterrupted_weights
 
     resumed = kind.build(data, settings, 3)
     result = train_resumably(resumed, data, updates, tmp_path / "part.pt", {"run": "a"}, every, "resumed")
-    assert result.resumed_from == 9 and len(result.log) == updates
+    # the latest losses (and, for DiffCPS, the multiplier) as the uninterrupted run's, at its last update
+    assert result.resumed_from == 9 and result.latest == whole.latest and result.latest["update"] == updates
     probes = np.random.default_rng(0).normal(0, 1, (20, 2))
     controller = lambda trained: kind.controller(trained, 0)(0, probes)
     assert np.array_equal(controller(uninterrupted), controller(resumed))

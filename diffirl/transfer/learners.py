@@ -78,7 +78,9 @@ if tuple(LEARNERS) != LEARNER_NAMES:
 
 @dataclass
 class TrainingResult:
-    log: list[dict]  # per update: its number and critic loss (and the policy's, where it stepped)
+    #: the latest value of each quantity an update reports (the critic's loss every update; the
+    #: policy's diffusion loss and multiplier at the updates that step them), and its update
+    latest: dict
     resumed_from: int
     seconds: float
 
@@ -93,12 +95,14 @@ def train_resumably(
     name: str,
 ) -> TrainingResult:
     """``updates`` updates of ``learner`` on ``data``, resumed from ``checkpoint`` if it was saved under
-    ``fingerprint``; a non-finite loss stops training with the update's number."""
+    ``fingerprint``; a non-finite loss stops training with the update's number. The checkpoint holds
+    the learner and the latest values, not a log of every update, so its size does not grow with
+    the run (the paper scale's million updates)."""
     state = load_checkpoint(checkpoint, fingerprint)
-    log: list[dict] = []
+    latest: dict = {}
     if state is not None:
         learner.load_state_dict(state["learner"])
-        log = state["log"]
+        latest = state["latest"]
     resumed, started = learner.updates, time.perf_counter()
     bar = progress_bar(total=updates, initial=learner.updates, desc=name, unit="update", mininterval=2)
     while learner.updates < updates:
@@ -107,9 +111,9 @@ def train_resumably(
             raise FloatingPointError(
                 f"{name}: the critic's loss became {record.critic_loss} at update {learner.updates}"
             )
-        log.append({"update": learner.updates, **{k: v for k, v in vars(record).items() if v is not None}})
+        latest |= {"update": learner.updates, **{k: v for k, v in vars(record).items() if v is not None}}
         if learner.updates % checkpoint_every == 0 or learner.updates == updates:
-            save_checkpoint(checkpoint, {"fingerprint": fingerprint, "learner": learner.state_dict(), "log": log})
+            save_checkpoint(checkpoint, {"fingerprint": fingerprint, "learner": learner.state_dict(), "latest": latest})
         bar.update(1)
     bar.close()
-    return TrainingResult(log, resumed, time.perf_counter() - started)
+    return TrainingResult(latest, resumed, time.perf_counter() - started)
