@@ -28,7 +28,17 @@ from diffirl.reports.budget_cuts import CUT_SECTIONS
 from diffirl.reports.results import ENVIRONMENT_TABLES, RESULTS_TABLES
 from diffirl.stage_code import stage_code
 from diffirl.stage_families import STAGE_FAMILIES, StageFamily
-from diffirl.variants import GROUPS, VARIANTS, Variant, evaluated_methods, in_group, overlaps
+from diffirl.variants import (
+    GROUPS,
+    RECOVERY_EXTENTS,
+    VARIANTS,
+    Variant,
+    evaluated_methods,
+    get_variant,
+    in_group,
+    overlaps,
+    recovery_members,
+)
 
 #: rendered into the working directory (the project's root), wherever the package is installed
 DVC_YAML = Path("dvc.yaml")
@@ -499,8 +509,15 @@ def variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], set
 
     A stage on the way to the variant's evaluations is re-run when it reads a params subtree
     the variant changes, or a file a re-run stage makes; learnt rewards of losses the variant
-    does not train are left out. Everything else it reads is the study's own.
+    does not train are left out. Everything else it reads is the study's own. A variant that
+    extends another re-runs only what that one does not (its other losses and what reads them),
+    reading that one's versions of the rest.
     """
+    borrowed: set[str] = set()
+    parent_names: set[str] = set()
+    if variant.extends is not None:
+        parent_stages, _ = variant_plan(study, get_variant(variant.extends))
+        parent_names = {stage.name for stage in parent_stages}
     wanted = set().union(*(ancestors(study, name) for name in variant_evaluations(variant)))
     skipped = {
         f"learn_reward_{environment}_{loss}"
@@ -515,21 +532,29 @@ def variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], set
         if stage.name not in wanted or stage.name in skipped:
             continue
         changed = any(overlaps(key, subtree) for key in stage.params for subtree in variant.changes)
-        if not changed and not redirected.intersection(stage.deps):
+        if not changed and not (redirected | borrowed).intersection(stage.deps):
+            continue
+        extended = variant_stage_name(get_variant(variant.settings), stage.name)
+        if extended in parent_names and not redirected.intersection(stage.deps):
+            borrowed.update(stage.all_outputs)
             continue
         redirected.update(stage.all_outputs)
-        moved = lambda path: str(paths.variant_path(variant.name, path)) if path in redirected else path
         deps = tuple(d for d in stage.deps if d not in skipped_outputs)
         stages.append(
             Stage(
                 name=variant_stage_name(variant, stage.name),
-                cmd=variant_command(variant, stage, [p for p in (*deps, *stage.all_outputs) if p in redirected]),
+                cmd=variant_command(
+                    variant,
+                    stage,
+                    [p for p in (*deps, *stage.all_outputs) if p in redirected],
+                    [p for p in deps if p in borrowed],
+                ),
                 # the command carries the variant's declaration, so a change there re-runs the stage
-                deps=tuple(moved(d) for d in deps) + ("diffirl/variants.py",),
+                deps=tuple(moved(variant, d, redirected, borrowed) for d in deps) + ("diffirl/variants.py",),
                 # plain outputs, metrics and plots alike: `dvc metrics show` and `dvc plots show`
                 # list the study's, which `make study` builds, and not a variant's, which it does not
-                outs=tuple(moved(o) for o in stage.all_outputs),
-                params=(*stage.params, f"variants.{variant.name}"),
+                outs=tuple(moved(variant, o, redirected, borrowed) for o in stage.all_outputs),
+                params=(*stage.params, f"variants.{variant.settings}"),
                 threads_param=stage.threads_param,
                 gpu=stage.gpu,
             )
@@ -537,11 +562,25 @@ def variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], set
     return stages, redirected
 
 
-def variant_command(variant: Variant, stage: Stage, owned: list[str]) -> str:
+def moved(variant: Variant, path: str, own: set[str], borrowed: set[str]) -> str:
+    """Where a variant's stage finds a study file: its own version, the extended variant's, or the study's."""
+    if path in own:
+        return str(paths.variant_path(variant.name, path))
+    if path in borrowed:
+        return str(paths.variant_path(variant.settings, path))
+    return path
+
+
+def variant_command(variant: Variant, stage: Stage, owned: list[str], borrowed: list[str] = ()) -> str:
     """The study stage's command run as ``variant``: the settings it may change and the study files
-    it reads or writes in the variant's own version (``owned``), and, for the variant's evaluation,
-    the methods it rolls out. The stage learns all of it here, from the DAG, and plans nothing itself."""
+    it reads or writes in the variant's own version (``owned``) or in that of the variant it extends
+    (``borrowed``), and, for the variant's evaluation, the methods it rolls out. The stage learns all of
+    it here, from the DAG, and plans nothing itself."""
     command = f"{stage.cmd} --variant {variant.name} --may-change {' '.join(variant.changes)} --owns {' '.join(owned)}"
+    if variant.extends is not None:
+        command += f" --extends {variant.extends}"
+    if borrowed:
+        command += f" --borrows {' '.join(borrowed)}"
     for environment in variant.environments:
         if stage.name == f"evaluate_{environment}":
             methods = evaluated_methods(variant, ENVIRONMENTS[environment].has_true_reward_guide)
@@ -598,7 +637,7 @@ def conventions_stage(variants: list[Stage]) -> Stage:
 
 
 def recovery_environments() -> list[str]:
-    return list(dict.fromkeys(env for v in in_group("recovery") for env in v.environments))
+    return list(dict.fromkeys(env for v in recovery_members("full") for env in v.environments))
 
 
 #: the recovery benchmark's scoring stages of rewards that no family member learns: the controls
@@ -636,13 +675,13 @@ def recovery_scoring_stage(kind: str, environment: str) -> Stage:
     )
 
 
-def recovery_stage(variants: list[Stage]) -> Stage:
+def recovery_stage(variants: list[Stage], extent: str = "core") -> Stage:
     """The leaderboard: every family member's learnt rewards (the study's own reward among them), the
     baselines' and the relative reward, and every control, by recovery ratio, ERC, EPIC and gradient cosine
     (``variants``: the family's stages)."""
-    members = in_group("recovery")
+    members = recovery_members(extent)
     outputs = {out for stage in variants for out in stage.all_outputs}
-    environments = recovery_environments()
+    environments = list(dict.fromkeys(env for v in members for env in v.environments))
     study = [str(paths.evaluation_metrics(env)) for env in environments]
     study += [str(paths.diffuser_model(env)) for env in environments]
     study += [str(paths.learnt_reward(env, loss)) for env in environments for loss in paths.LOSSES]
@@ -665,10 +704,10 @@ def recovery_stage(variants: list[Stage]) -> Stage:
     if missing:
         raise ValueError(f"the recovery family's stages make none of {missing}")
     return Stage(
-        name="recovery_table",
-        cmd="python stages/recovery.py",
+        name="recovery_table" if extent == "core" else f"recovery_{extent}_table",
+        cmd=f"python stages/recovery.py {extent}",
         deps=tuple(stage_code("recovery") + study + own),
-        outs=(str(paths.RECOVERY), str(paths.RECOVERY_MARKDOWN), str(paths.RECOVERY_HTML), str(paths.RECOVERY_FIGURE)),
+        outs=tuple(str(path) for path in paths.recovery_outputs(extent)),
         params=tuple(
             key
             for env in environments
@@ -680,7 +719,7 @@ def recovery_stage(variants: list[Stage]) -> Stage:
                 *device_params(env),
             )
         )
-        + tuple(f"variants.{variant.name}" for variant in members),
+        + tuple(dict.fromkeys(f"variants.{variant.settings}" for variant in members)),
     )
 
 
@@ -716,14 +755,17 @@ def pipeline_stages() -> list[Stage]:
     study = study_stages()
     by_group = {group: [s for v in in_group(group) for s in variant_stages(study, v)] for group in GROUPS}
     variants = [stage for variant in VARIANTS.values() for stage in variant_stages(study, variant)]
-    groups = [
+    tables = [
         remedies_stage(by_group["remedies"]),
         conventions_stage(by_group["conventions"]),
         *(recovery_scoring_stage(kind, env) for kind in RECOVERY_SCORING for env in recovery_environments()),
-        recovery_stage(by_group["recovery"]),
+        *(
+            recovery_stage([stage for group in groups for stage in by_group[group]], extent)
+            for extent, groups in RECOVERY_EXTENTS.items()
+        ),
     ]
     families = [stage for family in STAGE_FAMILIES.values() for stage in family_stages(family)]
-    return [*study, *variants, *groups, *families, probe_stage(study)]
+    return [*study, *variants, *tables, *families, probe_stage(study)]
 
 
 def declared_targets() -> tuple[str, ...]:
@@ -736,14 +778,19 @@ def declared_targets() -> tuple[str, ...]:
 
 #: what ``snakemake TARGET`` and ``python -m diffirl.sync --target TARGET`` build or record
 TARGETS = declared_targets()
+#: targets sized for the paper scale's machines, which ``all`` (``snakemake`` alone) leaves out: the
+#: whole recovery benchmark is some 200 stages, hours even at the default scale (docs/recovery.md)
+PAPER_SIZED_TARGETS = ("recovery_full",)
 
 
 def target_stages(target: str) -> list[Stage]:
-    """The stages a target needs: everything, the study alone, or a variant group's table or a method
-    family's stages, with what they read."""
+    """The stages a target needs: everything but the paper-sized targets, the study alone, or a variant
+    group's table or a method family's stages, with what they read."""
     stages = pipeline_stages()
     if target == "all":
-        return stages
+        others = [t for t in TARGETS if t != "all" and t not in PAPER_SIZED_TARGETS]
+        names = {stage.name for t in others for stage in target_stages(t)}
+        return [stage for stage in stages if stage.name in names]
     if target == "study":
         names = {stage.name for stage in study_stages()}
     elif target == "probe":

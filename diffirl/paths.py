@@ -9,15 +9,23 @@ from pathlib import Path
 from diffirl.figures import DYNAMICS_ERROR_FIGURES, FIGURE_KINDS
 from diffirl.methods import BASELINES, LOSSES  # noqa: F401  (re-exported: the DAG names files by them)
 
-#: while a stage runs a variant (diffirl/variants.py): its name, and the study files whose
-#: variant versions it reads or writes (its command names them); every other file is the study's own
-_variant: tuple[str, frozenset[str]] | None = None
+#: while a stage runs a variant (diffirl/variants.py): each study file whose variant version it reads
+#: or writes (its command names them), mapped to the variant owning that version (itself, or the
+#: variant it extends); every other file is the study's own
+_variant: tuple[str, dict[str, str]] | None = None
 
 
-def use_variant(name: str | None, redirected: Iterable[str] = ()) -> None:
-    """Name files as variant ``name`` does from now on (None: as the study does)."""
+def use_variant(
+    name: str | None, redirected: Iterable[str] = (), borrowed: Iterable[str] = (), extends: str | None = None
+) -> None:
+    """Name files as variant ``name`` does from now on (None: as the study does): ``redirected`` in its
+    own version, ``borrowed`` in that of the variant it ``extends``."""
     global _variant
-    _variant = None if name is None else (name, frozenset(str(p) for p in redirected))
+    if name is None:
+        _variant = None
+        return
+    owners = {str(p): extends for p in borrowed} | {str(p): name for p in redirected}
+    _variant = (name, owners)
 
 
 def variant_path(variant: str, path: str | Path) -> Path:
@@ -33,9 +41,11 @@ def _study_file(function: Callable[..., Path]) -> Callable[..., Path]:
     def named(*args, **kwargs) -> Path:
         path = function(*args, **kwargs)
         if _variant is not None:
-            name, redirected = _variant
-            if str(path) in redirected or path.is_relative_to(CHECKPOINTS):
+            name, owners = _variant
+            if path.is_relative_to(CHECKPOINTS):
                 return variant_path(name, path)
+            if str(path) in owners:
+                return variant_path(owners[str(path)], path)
         return path
 
     return named
@@ -228,6 +238,20 @@ RECOVERY = REPORTS / "recovery.csv"
 RECOVERY_MARKDOWN = REPORTS / "recovery.md"
 RECOVERY_HTML = REPORTS / "recovery.html"
 RECOVERY_FIGURE = REPORTS / "recovery.png"
+
+
+def recovery_outputs(extent: str) -> tuple[Path, Path, Path, Path]:
+    """The leaderboard's table, page (Markdown, HTML) and figure of ``make recovery`` (extent ``core``) or
+    ``make recovery_full`` (``full``)."""
+    if extent == "core":
+        return RECOVERY, RECOVERY_MARKDOWN, RECOVERY_HTML, RECOVERY_FIGURE
+    if extent != "full":
+        raise ValueError(f"unknown recovery extent {extent!r}; choose core or full")
+    return tuple(
+        path.with_stem("recovery_full") for path in (RECOVERY, RECOVERY_MARKDOWN, RECOVERY_HTML, RECOVERY_FIGURE)
+    )
+
+
 #: reward transfer (``make transfer``): its table, page and figure
 TRANSFER = REPORTS / "transfer.csv"
 TRANSFER_MARKDOWN = REPORTS / "transfer.md"

@@ -46,8 +46,9 @@ def variant_row(variant) -> str:
     folders = sorted(
         {str(paths.variant_path(variant.name, Path(o).parts[0])) + "/" for s in stages for o in s.all_outputs}
     )
+    borrows = f" --borrows ...` (reading `{variant.extends}`'s experts)" if variant.extends else "`"
     return (
-        f"| `{variant.name}__*` ({', '.join(variant.environments)}): {names} | the study's commands + `--variant {variant.name} --may-change ... --owns ...` "
+        f"| `{variant.name}__*` ({', '.join(variant.environments)}): {names} | the study's commands + `--variant {variant.name} --may-change ... --owns ...{borrows} "
         f"| under {', '.join(f'`{f}`' for f in folders)} |"
     )
 

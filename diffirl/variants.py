@@ -26,7 +26,7 @@ from diffirl.params.load import ParameterError, validate_params, within
 from diffirl.params.schema import Params
 
 #: the comparisons a variant can belong to, each a table and a make target of its own
-GROUPS = ("remedies", "conventions", "recovery")
+GROUPS = ("remedies", "conventions", "recovery", "recovery_full")
 #: what a variant can evaluate in each of its environments: the diffuser's methods, the baselines
 EVALUATIONS = ("evaluate", "evaluate_baselines")
 
@@ -46,6 +46,14 @@ class Variant:
     evaluations: tuple[str, ...] = ("evaluate",)
     #: whether its evaluation also rolls out true-reward guidance (a setting of the guide changes)
     true_guide: bool = False
+    #: the variant it extends: it has that one's settings and reads its versions of the files its
+    #: stages make, and adds learnt rewards of other losses (:func:`loss_extension`)
+    extends: str | None = None
+
+    @property
+    def settings(self) -> str:
+        """The variant whose overlay (``variants.NAME``) gives its settings."""
+        return self.extends or self.name
 
     def __post_init__(self) -> None:
         if self.group not in GROUPS:
@@ -69,44 +77,120 @@ def convention(name: str, question: str, changes: tuple[str, ...], **fields) -> 
 #: the published code's conventions the defaults correct (README, Deviations 16-19 and 29), all at once
 PUBLISHED_MAZES = ("umaze", "large")
 
-#: the reward-recovery family (``make recovery``), beside the study's 5i + 5j: each member is a
-#: true reward of the U-Maze (its weights: the variant's ``true_reward.umaze`` overlay), which
-#: makes its own experts and learns a per-step reward from them (``reward_learning.umaze.structure``)
+#: the reward-recovery family, per maze: the members besides the study's 5i + 5j (each a true reward
+#: of the maze, its weights the variant's ``true_reward.ENV`` overlay), which make their own experts
+#: and learn a per-step reward from them (``reward_learning.ENV.structure``). Sized for the default
+#: scale, ``make recovery`` runs the U-Maze's first five members with one loss; ``make recovery_full``
+#: runs every member of both mazes with every loss (the paper scale's benchmark; docs/recovery.md)
 RECOVERY_MEMBERS = {
-    "corner_nw": "a linear reward pointing at the top-left corner, opposite the thesis's",
-    "corner_ne": "a linear reward pointing at the top-right corner",
-    "edge_s": "a linear reward pointing at the bottom edge's midpoint",
-    "goal_1_3": "a goal reward, minus the distance to cell (1, 3)",
-    "goal_3_1": "a goal reward, minus the distance to cell (3, 1), the U's far end",
+    "umaze": {
+        "corner_nw": "a linear reward pointing at the top-left corner, opposite the thesis's",
+        "corner_ne": "a linear reward pointing at the top-right corner",
+        "edge_s": "a linear reward pointing at the bottom edge's midpoint",
+        "goal_1_3": "a goal reward, minus the distance to cell (1, 3)",
+        "goal_3_1": "a goal reward, minus the distance to cell (3, 1), the U's far end",
+        "corner_sw": "a linear reward pointing at the bottom-left corner",
+        "edge_n": "a linear reward pointing at the top edge's midpoint",
+        "edge_e": "a linear reward pointing at the right edge's midpoint",
+        "edge_w": "a linear reward pointing at the left edge's midpoint, the U's open side",
+        "goal_1_1": "a goal reward, minus the distance to cell (1, 1)",
+        "goal_2_3": "a goal reward, minus the distance to cell (2, 3), the U's bend",
+    },
+    "large": {
+        "corner_nw": "a linear reward pointing at the top-left corner, opposite the thesis's",
+        "corner_ne": "a linear reward pointing at the top-right corner",
+        "corner_sw": "a linear reward pointing at the bottom-left corner",
+        "edge_n": "a linear reward pointing at the top edge's midpoint",
+        "edge_s": "a linear reward pointing at the bottom edge's midpoint",
+        "edge_e": "a linear reward pointing at the right edge's midpoint",
+        "edge_w": "a linear reward pointing at the left edge's midpoint",
+        "goal_3_3": "a goal reward, minus the distance to cell (3, 3)",
+        "goal_1_9": "a goal reward, minus the distance to cell (1, 9)",
+        "goal_5_8": "a goal reward, minus the distance to cell (5, 8)",
+        "goal_7_4": "a goal reward, minus the distance to cell (7, 4)",
+    },
 }
-#: what each member learns with at the default scale (docs/recovery.md says why)
+#: the members ``make recovery`` runs at every scale (the default scale's 90 minutes: docs/recovery.md)
+RECOVERY_CORE = {"umaze": ("corner_nw", "corner_ne", "edge_s", "goal_1_3", "goal_3_1")}
+#: the loss each member learns with in ``make recovery``; ``make recovery_full`` adds the others
 RECOVERY_LOSSES = ("mmd_gauss",)
+#: the settings subtrees a member of each maze changes: its reward, its reward network, and in the
+#: Large Maze its experts' goal (experts there are plans to a goal cell: the member's best cell)
+RECOVERY_CHANGES = {
+    "umaze": ("true_reward.umaze", "reward_learning.umaze"),
+    "large": ("true_reward.large", "reward_learning.large", "experts.large"),
+}
+#: the suffix of a member's loss extension (:func:`loss_extension`)
+OTHER_LOSSES = "_other_losses"
 
 
-def recovery_member(name: str, description: str) -> Variant:
+def recovery_variant_name(environment: str, member: str) -> str:
+    return f"recovery_{member}" if environment == "umaze" else f"recovery_{environment}_{member}"
+
+
+def recovery_member_name(variant: Variant) -> str:
+    """The family member a recovery variant learns (``per_step``: the study's own reward, per step)."""
+    name = (variant.extends or variant.name).removeprefix("recovery_")
+    environment = variant.environments[0]
+    return name.removeprefix(f"{environment}_") if environment != "umaze" else name
+
+
+def recovery_member(environment: str, name: str, description: str, group: str) -> Variant:
     return Variant(
-        f"recovery_{name}",
-        ("umaze",),
+        recovery_variant_name(environment, name),
+        (environment,),
         f"Does the method recover {description} from experts that follow it?",
-        changes=("true_reward.umaze", "reward_learning.umaze"),
+        changes=RECOVERY_CHANGES[environment],
         losses=RECOVERY_LOSSES,
-        group="recovery",
+        group=group,
         true_guide=True,
+    )
+
+
+def per_step_member(environment: str, group: str) -> Variant:
+    """The study's reward learnt per step, with every loss: the thesis's member with both structures."""
+    return Variant(
+        recovery_variant_name(environment, "per_step"),
+        (environment,),
+        "Does a reward that is a sum of per-step terms (which EPIC can compare per transition) recover the "
+        "thesis's reward as the study's window network does?",
+        changes=(f"reward_learning.{environment}",),
+        group=group,
+        true_guide=True,
+    )
+
+
+def loss_extension(member: Variant) -> Variant:
+    """The member's other losses, learnt from its experts: a variant that extends it (its settings, and
+    the stages before reward learning, are the member's own; it adds learnt rewards and their evaluation)."""
+    return Variant(
+        member.name + OTHER_LOSSES,
+        member.environments,
+        member.question + " (its other losses)",
+        changes=member.changes,
+        losses=tuple(loss for loss in LOSSES if loss not in member.losses),
+        group="recovery_full",
+        true_guide=member.true_guide,
+        extends=member.name,
     )
 
 
 def recovery_family() -> list[Variant]:
-    """The study's reward learnt per step (every loss), then each other member."""
-    per_step = Variant(
-        "recovery_per_step",
-        ("umaze",),
-        "Does a reward that is a sum of per-step terms (which EPIC can compare per transition) recover the "
-        "thesis's reward as the study's window network does?",
-        changes=("reward_learning.umaze",),
-        group="recovery",
-        true_guide=True,
-    )
-    return [per_step, *(recovery_member(name, description) for name, description in RECOVERY_MEMBERS.items())]
+    """The U-Maze's core (``make recovery``), then what ``make recovery_full`` adds: the U-Maze's other
+    members, every member's other losses, and the Large Maze's family."""
+    core = RECOVERY_CORE["umaze"]
+    umaze = RECOVERY_MEMBERS["umaze"]
+    family = [per_step_member("umaze", "recovery")]
+    family += [recovery_member("umaze", name, umaze[name], "recovery") for name in core]
+    family += [
+        recovery_member("umaze", name, text, "recovery_full") for name, text in umaze.items() if name not in core
+    ]
+    family += [per_step_member("large", "recovery_full")]
+    family += [
+        recovery_member("large", name, text, "recovery_full") for name, text in RECOVERY_MEMBERS["large"].items()
+    ]
+    extensions = [loss_extension(member) for member in family if member.losses != LOSSES]
+    return family + extensions
 
 
 VARIANTS: dict[str, Variant] = {
@@ -218,8 +302,37 @@ VARIANTS: dict[str, Variant] = {
 }
 
 
+def check_extensions(variants: dict[str, Variant]) -> None:
+    """A variant that extends another has its environments and settings, and adds losses it lacks."""
+    for variant in variants.values():
+        if variant.extends is None:
+            continue
+        parent = variants.get(variant.extends)
+        if parent is None or parent.extends is not None:
+            raise ValueError(
+                f"variant {variant.name!r} extends {variant.extends!r}, which is no declared plain variant"
+            )
+        if (variant.environments, variant.changes) != (parent.environments, parent.changes):
+            raise ValueError(f"variant {variant.name!r}: its environments and changes must be {parent.name!r}'s")
+        if set(variant.losses) & set(parent.losses) or not variant.losses:
+            raise ValueError(f"variant {variant.name!r}: it must add losses that {parent.name!r} does not learn")
+
+
+check_extensions(VARIANTS)
+
+
 def in_group(group: str) -> list[Variant]:
     return [variant for variant in VARIANTS.values() if variant.group == group]
+
+
+#: the leaderboards: ``make recovery`` (the core, sized for the default scale) and ``make recovery_full``
+#: (every member of both mazes with every loss), each reading the family members of its groups
+RECOVERY_EXTENTS = {"core": ("recovery",), "full": ("recovery", "recovery_full")}
+
+
+def recovery_members(extent: str) -> list[Variant]:
+    """The family's variants a leaderboard reads (``extent``: one of :data:`RECOVERY_EXTENTS`)."""
+    return [variant for group in RECOVERY_EXTENTS[extent] for variant in in_group(group)]
 
 
 class UnknownVariantError(ValueError):
@@ -238,17 +351,23 @@ def overlaps(key: str, subtree: str) -> bool:
 
 
 def variant_params(raw: dict, name: str, source: str = "params") -> Params:
-    """The validated settings of variant ``name``: its overlay merged over the study's ``raw``."""
+    """The validated settings of variant ``name``: its overlay (that of the variant it extends, if it
+    extends one) merged over the study's ``raw``."""
     try:
         variant = get_variant(name)
     except UnknownVariantError as error:
         raise ParameterError(f"{source}: {error}") from None
-    return validate_params(raw, source, name, variant.changes)
+    return validate_params(raw, source, variant.settings, variant.changes)
 
 
 def validate_variants(raw: dict, source: str = "params") -> None:
-    """Every variant's overlay in ``raw`` is a declared variant's and gives valid settings."""
+    """Every variant's overlay in ``raw`` is a declared variant's and gives valid settings (a variant
+    that extends another has no overlay of its own)."""
     for name in raw.get("variants") or {}:
+        if name in VARIANTS and VARIANTS[name].extends is not None:
+            raise ParameterError(
+                f"{source}: variants.{name}: it extends {VARIANTS[name].extends!r} and has its settings"
+            )
         variant_params(raw, name, source)
 
 

@@ -40,6 +40,14 @@ def parse(
     variant.add_argument("--variant", default=None, help="the variant's name (its settings: variants.NAME)")
     variant.add_argument("--may-change", nargs="+", default=(), metavar="SUBTREE", help="params it may change")
     variant.add_argument("--owns", nargs="+", default=(), metavar="PATH", help="study files it has its own of")
+    variant.add_argument("--extends", default=None, help="the variant it extends, whose settings it has")
+    variant.add_argument(
+        "--borrows",
+        nargs="+",
+        default=(),
+        metavar="PATH",
+        help="study files it reads in the extended variant's version",
+    )
     if evaluates_methods:
         variant.add_argument("--methods", nargs="+", default=None, metavar="METHOD", help="methods it rolls out")
     args = parser.parse_args()
@@ -54,8 +62,8 @@ def parse(
             )
         methods = methods_named(args) if evaluates_methods else None
         check_variant_arguments(args, methods)
-        params = load_params(args.params, args.variant, tuple(args.may_change))
-        paths.use_variant(args.variant, args.owns)
+        params = load_params(args.params, args.extends or args.variant, tuple(args.may_change))
+        paths.use_variant(args.variant, args.owns, args.borrows, args.extends)
         if spec is not None and spec.kind.designed_reward:
             spec = spec.with_reward(**getattr(params.true_reward, spec.name).model_dump())
     except (UnknownEnvironmentError, ParameterError) as error:
@@ -65,10 +73,14 @@ def parse(
 
 def check_variant_arguments(args: argparse.Namespace, methods) -> None:
     """A variant's run names what it may change and what it owns; the study's run names neither."""
-    given = [f"--{name}" for name in ("may-change", "owns") if getattr(args, name.replace("-", "_"))]
+    given = [
+        f"--{name}" for name in ("may-change", "owns", "extends", "borrows") if getattr(args, name.replace("-", "_"))
+    ]
     given += ["--methods"] if methods is not None else []
     if args.variant is None and given:
         raise ParameterError(f"{', '.join(given)} belong to a variant's run; --variant is missing")
+    if args.borrows and not args.extends:
+        raise ParameterError("--borrows belongs to the run of a variant that extends another; --extends is missing")
     if args.variant is not None and not (args.may_change and args.owns):
         raise ParameterError(
             f"variant {args.variant!r}: its run needs --may-change and --owns as the DAG declares them; "

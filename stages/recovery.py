@@ -1,6 +1,6 @@
-"""Stage "recovery": the reward-recovery leaderboard (reports/recovery.csv), its figure and its page
-(reports/recovery.html): every family member's learnt rewards and every control, by recovery
-ratio, ERC, EPIC and gradient cosine."""
+"""Stage "recovery EXTENT": the reward-recovery leaderboard (reports/recovery.csv, or for the full
+extent reports/recovery_full.csv), its figure and its page (reports/recovery.html): every family
+member's learnt rewards and every control, by recovery ratio, ERC, EPIC and gradient cosine."""
 
 import json
 from dataclasses import dataclass
@@ -35,7 +35,7 @@ from diffirl.rewards.controls import transition_reward
 from diffirl.rewards.coverage import epic_samples, learnt_transition_reward, relative_transition_reward
 from diffirl.rewards.epic import epic_distance
 from diffirl.rewards.gradient_agreement import evaluation_chains, gradient_cosines, mean_cosine
-from diffirl.variants import in_group, variant_params
+from diffirl.variants import RECOVERY_EXTENTS, Variant, recovery_member_name, recovery_members, variant_params
 
 #: Nuti et al.'s relative reward, on the leaderboard beside the thesis's method
 RELATIVE = "relative"
@@ -67,8 +67,8 @@ class Learnt:
         return loss if self.structure == "window" else f"{loss}_{self.structure}"
 
 
-def learnt_rewards(environment: str, params, raw: dict) -> list[Learnt]:
-    """The study's learnt rewards (the thesis's member), then each recovery variant's."""
+def learnt_rewards(environment: str, params, raw: dict, members: list[Variant]) -> list[Learnt]:
+    """The study's learnt rewards (the thesis's member), then each recovery variant's (``members``)."""
     spec = get_environment(environment)
     found = [
         Learnt(
@@ -79,16 +79,14 @@ def learnt_rewards(environment: str, params, raw: dict) -> list[Learnt]:
             getattr(params.reward_learning, environment).structure,
         )
     ]
-    for variant in in_group("recovery"):
+    for variant in members:
         if environment not in variant.environments:
             continue
         own = variant_params(raw, variant.name)
         reward = getattr(own.true_reward, environment)
         found.append(
             Learnt(
-                STUDY_MEMBER
-                if reward == getattr(params.true_reward, environment)
-                else variant.name.removeprefix("recovery_"),
+                STUDY_MEMBER if reward == getattr(params.true_reward, environment) else recovery_member_name(variant),
                 spec.with_reward(**reward.model_dump()),
                 read_json(paths.variant_path(variant.name, paths.evaluation_metrics(environment))),
                 {
@@ -126,7 +124,7 @@ def relative_row(environment: str, params, trained, conditions, noise, samples, 
     )
 
 
-def environment_rows(environment: str, params, raw: dict) -> list[dict]:
+def environment_rows(environment: str, params, raw: dict, members: list[Variant]) -> list[dict]:
     settings = getattr(params.recovery, environment)
     evaluation = getattr(params.evaluation, environment)
     statistic = statistic_of(environment)
@@ -143,7 +141,7 @@ def environment_rows(environment: str, params, raw: dict) -> list[dict]:
         seed=settings.seed,
     )
     rows = []
-    for learnt in learnt_rewards(environment, params, raw):
+    for learnt in learnt_rewards(environment, params, raw, members):
         networks = {loss: RewardMLP.load(file, trained.device) for loss, file in learnt.files.items()}
         reference = true_reward_guide(trained, learnt.spec)
         cosines = gradient_cosines(trained.diffusion, conditions, networks, reference, noise)
@@ -189,7 +187,7 @@ def environment_rows(environment: str, params, raw: dict) -> list[dict]:
     return [{"environment": environment, **row} for row in rows]
 
 
-def recovery_page(frame: pd.DataFrame) -> Report:
+def recovery_page(frame: pd.DataFrame, table_file: Path, figure_file: Path) -> Report:
     sections, summary = [], []
     for environment, rows in frame.groupby("environment", sort=False):
         learnt, controls = rows[rows["kind"] == "learnt"], rows[rows["kind"] == "control"]
@@ -222,8 +220,8 @@ def recovery_page(frame: pd.DataFrame) -> Report:
                 f"Reward recovery, {environment}",
                 finding,
                 table,
-                csv=paths.RECOVERY,
-                figures=[paths.RECOVERY_FIGURE],
+                csv=table_file,
+                figures=[figure_file],
             )
         )
         summary += findings
@@ -231,22 +229,24 @@ def recovery_page(frame: pd.DataFrame) -> Report:
 
 
 def main() -> None:
-    _, params = parse(__doc__, with_environment=False)
+    _, params, extent = parse(__doc__, with_environment=False, choice=("extent", tuple(RECOVERY_EXTENTS)))
     raw = yaml.safe_load(DEFAULT_PARAMS_FILE.read_text())
-    environments = list(dict.fromkeys(env for v in in_group("recovery") for env in v.environments))
+    members = recovery_members(extent)
+    environments = list(dict.fromkeys(env for v in members for env in v.environments))
     rows = []
     try:
         for environment in environments:
             if getattr(params.recovery, environment) is None:
                 raise ValueError(f"recovery.{environment} is not set, but the recovery family runs in {environment}")
-            rows += environment_rows(environment, params, raw)
+            rows += environment_rows(environment, params, raw, members)
     except (DatasetError, FileNotFoundError, KeyError, ValueError, json.JSONDecodeError) as error:
         fail(error)
     frame = pd.DataFrame(rows)
-    page = recovery_page(frame)
-    write_csv_frame(paths.RECOVERY, frame)
-    save_figure(ratio_figure(frame), paths.RECOVERY_FIGURE)
-    write_pages(page, paths.RECOVERY_MARKDOWN, paths.RECOVERY_HTML)
+    table, markdown, html, figure = paths.recovery_outputs(extent)
+    page = recovery_page(frame, table, figure)
+    write_csv_frame(table, frame)
+    save_figure(ratio_figure(frame), figure)
+    write_pages(page, markdown, html)
     print(
         frame[
             ["member", "method", "recovery_ratio", "recovery_low", "recovery_high", "erc", "gradient_cosine"]

@@ -9,6 +9,7 @@ import torch
 from diffirl.data.format import Dataset
 from diffirl.diffusion.sampling import draw_noise
 from diffirl.envs.maze import U_MAZE
+from diffirl.envs.registry import get_environment
 from diffirl.methods.thesis.reward_model import RewardMLP
 from diffirl.params import ParameterError
 from diffirl.params.load import validate_params
@@ -27,7 +28,7 @@ from diffirl.rewards.coverage import COVERAGES, epic_samples, learnt_transition_
 from diffirl.rewards.epic import epic_distance
 from diffirl.rewards.gradient_agreement import gradient_cosines
 from diffirl.rewards.true_reward import CellReward
-from diffirl.variants import RECOVERY_MEMBERS, in_group, variant_params
+from diffirl.variants import RECOVERY_MEMBERS, recovery_member_name, recovery_members, variant_params
 from tests.test_planning import tiny_trained
 
 CONTROLS = RecoveryControls.model_validate(
@@ -48,20 +49,33 @@ def test_a_goal_reward_is_minus_the_distance_to_its_cell_and_guides_with_finite_
     assert torch.isfinite(at_goal.grad).all()
 
 
-def test_the_family_is_the_recovery_variants_with_valid_rewards_and_per_step_networks():
+@pytest.mark.parametrize("environment", ["umaze", "large"])
+def test_the_family_is_the_recovery_variants_with_valid_rewards_and_per_step_networks(environment):
     raw = compose("smoke")
-    members = in_group("recovery")
-    assert [v.name for v in members] == ["recovery_per_step"] + [f"recovery_{name}" for name in RECOVERY_MEMBERS]
+    members = [v for v in recovery_members("full") if v.extends is None and v.environments == (environment,)]
+    names = [recovery_member_name(v) for v in members]
+    assert names == ["per_step", *RECOVERY_MEMBERS[environment]]
+    if environment == "umaze":  # make recovery: the per-step thesis member and the first five, one loss each
+        core = [recovery_member_name(v) for v in recovery_members("core")]
+        assert core == ["per_step", "corner_nw", "corner_ne", "edge_s", "goal_1_3", "goal_3_1"]
     own = {v.name: variant_params(raw, v.name) for v in members}
-    assert {p.reward_learning.umaze.structure for p in own.values()} == {"per_step"}
-    assert own["recovery_goal_3_1"].true_reward.umaze.goal_cell == (3.0, 1.0)
+    assert {getattr(p.reward_learning, environment).structure for p in own.values()} == {"per_step"}
     # the per-step variant learns the study's reward; every other member differs from it and from each other
     study = validate_params(raw)
-    assert study.reward_learning.umaze.structure == "window"
-    assert own["recovery_per_step"].true_reward.umaze == study.true_reward.umaze
-    rewards = [p.true_reward.umaze.model_dump() for name, p in own.items() if name != "recovery_per_step"]
-    rewards.append(study.true_reward.umaze.model_dump())
-    assert len({tuple(sorted(r.items())) for r in rewards}) == len(rewards) == len(RECOVERY_MEMBERS) + 1
+    per_step = own.pop(members[0].name)
+    assert getattr(study.reward_learning, environment).structure == "window"
+    assert getattr(per_step.true_reward, environment) == getattr(study.true_reward, environment)
+    rewards = [getattr(p.true_reward, environment).model_dump() for p in own.values()]
+    rewards.append(getattr(study.true_reward, environment).model_dump())
+    assert len({tuple(sorted(r.items())) for r in rewards}) == len(rewards) == len(RECOVERY_MEMBERS[environment]) + 1
+    maze = get_environment(environment).maze
+    directions = {(np.sign(r["row_weight"]), np.sign(r["column_weight"])) for r in rewards if r["goal_cell"] is None}
+    assert len(directions) == 8  # four corners and four edge midpoints, the thesis's bottom-right among them
+    assert len([r for r in rewards if r["goal_cell"] is not None]) == 4
+    for params in own.values():
+        reward = CellReward(maze, **getattr(params.true_reward, environment).model_dump())
+        if environment == "large":  # experts plan to a goal cell: the member's reward's best cell
+            assert params.experts.large.goal_cell == reward.best_cell()
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,14 +18,15 @@ from diffirl.params.scale import SCALES, compose
 from diffirl.params.schema import ExpertSettings
 from diffirl.planning.quality import dynamics_errors
 from diffirl.reports.remedies import remedy_rows
-from diffirl.variants import VARIANTS, get_variant, in_group, validate_variants, variant_params
+from diffirl.variants import RECOVERY_MEMBERS, VARIANTS, get_variant, in_group, validate_variants, variant_params
 from tests.test_planning import tiny_trained
 
 
 @pytest.mark.parametrize("scale", SCALES)
 def test_every_variant_overlays_every_scale_with_valid_settings(scale):
     raw = compose(scale)  # validates every variant's overlay too
-    assert set(raw["variants"]) == set(VARIANTS)
+    # a variant that extends another has that one's overlay and none of its own
+    assert set(raw["variants"]) == {name for name, variant in VARIANTS.items() if variant.extends is None}
     study = validate_params(raw)
     long_horizon = variant_params(raw, "long_horizon")
     assert long_horizon.diffusers.halfcheetah.horizon > study.diffusers.halfcheetah.horizon
@@ -106,7 +108,7 @@ def test_a_variant_writes_only_files_of_its_own_and_reads_the_study_for_the_rest
                 out.startswith((f"data/variants/{name}/", f"reports/variants/{name}/")) for out in stage.all_outputs
             )
             assert f" --variant {name} --may-change {' '.join(variant.changes)} --owns " in stage.cmd
-            assert f"variants.{name}" in stage.params
+            assert f"variants.{variant.settings}" in stage.params
         for environment in variant.environments:
             if f"evaluate_{environment}" not in stages:
                 assert "evaluate" not in variant.evaluations
@@ -120,6 +122,32 @@ def test_a_variant_writes_only_files_of_its_own_and_reads_the_study_for_the_rest
             expected = paths.variant_path(name, diffuser) if "train_diffuser_" + environment in stages else diffuser
             assert str(expected) in evaluate.deps
             assert any(d in study_outputs for d in evaluate.deps)  # the ERC data are the study's
+
+
+def test_a_loss_extension_re_runs_its_losses_and_their_evaluation_and_reads_its_members_experts():
+    extension = get_variant("recovery_large_goal_3_3_other_losses")
+    assert extension.settings == "recovery_large_goal_3_3" and extension.losses == ("mse", "mmd_matern")
+    stages = stages_of(extension.name)
+    assert list(stages) == ["learn_reward_large_mse", "learn_reward_large_mmd_matern", "evaluate_large"]
+    member = stages_of("recovery_large_goal_3_3")
+    assert list(member) == ["experts_large", "kwindows_large", "learn_reward_large_mmd_gauss", "evaluate_large"]
+    kwindows = member["kwindows_large"].outs
+    for loss in ("mse", "mmd_matern"):
+        learn = stages[f"learn_reward_large_{loss}"]
+        assert set(kwindows) & set(learn.deps)  # the member's expert windows, not copies of them
+        assert " --borrows " in learn.cmd and "variants.recovery_large_goal_3_3" in learn.params
+    evaluate = stages["evaluate_large"]
+    assert evaluate.cmd.endswith("--methods base true mse mmd_matern")
+    assert not any("/variants/recovery_large_goal_3_3/rewards" in dep for dep in evaluate.deps)
+
+
+def test_an_extension_has_its_members_settings_and_no_overlay_of_its_own():
+    raw_default = compose("default")
+    extension = variant_params(raw_default, "recovery_goal_2_3_other_losses")
+    assert extension == variant_params(raw_default, "recovery_goal_2_3")
+    with_overlay = deep_merge(raw_default, {"variants": {"recovery_goal_2_3_other_losses": {"true_reward": {}}}})
+    with pytest.raises(ParameterError, match="recovery_goal_2_3_other_losses: it extends 'recovery_goal_2_3'"):
+        validate_variants(with_overlay)
 
 
 def test_each_convention_re_runs_only_what_its_one_setting_reaches():
@@ -191,10 +219,10 @@ def test_the_conventions_target_is_outside_the_study_and_the_remedies():
     assert not any(name.startswith("published_") for name in study | remedies)
     assert str(paths.CONVENTIONS) in dag.final_targets("conventions")
     compare = {s.name for s in dag.target_stages("compare")}
-    recovery = {s.name for s in dag.target_stages("recovery")}
+    recovery = {s.name for target in ("recovery", "recovery_full") for s in dag.target_stages(target)}
     probe = {s.name for s in dag.target_stages("probe")}
     transfer = {s.name for s in dag.target_stages("transfer")}
-    everything = {s.name for s in dag.target_stages("all")}
+    everything = {s.name for s in dag.pipeline_stages()}
     assert study | remedies | conventions | compare | recovery | transfer | probe == everything
 
 
@@ -214,6 +242,29 @@ def test_the_recovery_target_reuses_the_study_and_re_runs_each_members_chain_alo
         assert names == expected | learnt
     # nothing of the study, the remedies or the conventions re-runs for it
     assert not own & ({s.name for g in ("remedies", "conventions") for s in dag.target_stages(g)} | study)
+
+
+def test_the_full_recovery_target_learns_every_member_of_both_mazes_with_every_loss():
+    core = {s.name for s in dag.target_stages("recovery")}
+    full = {s.name for s in dag.target_stages("recovery_full")}
+    assert core - {"recovery_table"} < full and "recovery_full_table" not in core
+    assert dag.final_stages("recovery_full") == ["recovery_full_table"]
+    assert not any(name.startswith(("recovery_large_", "recovery_edge_n")) or "other_losses" in name for name in core)
+    table = next(s for s in dag.pipeline_stages() if s.name == "recovery_full_table")
+    assert table.cmd == "python stages/recovery.py full" and str(paths.recovery_outputs("full")[0]) in table.outs
+    for environment, members in RECOVERY_MEMBERS.items():
+        assert len(members) == 11  # four corners and four edge midpoints (the thesis's corner is the study's), 4 goals
+        for member in ["per_step", *members]:
+            name = f"recovery_{member}" if environment == "umaze" else f"recovery_{environment}_{member}"
+            learnt = {
+                dep
+                for dep in table.deps
+                for variant in (name, name + "_other_losses")
+                if dep.startswith(f"data/variants/{variant}/rewards/{environment}/")
+            }
+            assert {Path(dep).stem for dep in learnt} == set(paths.LOSSES), name
+    assert {"recovery_controls_large", "recovery_baselines_large", "learn_relative_large"} <= full
+    assert not {s.name for s in dag.target_stages("all")} & {"recovery_full_table", "recovery_controls_large"}
 
 
 def test_the_transfer_target_reuses_the_study_and_trains_only_the_rewards_it_hands_over():
@@ -248,7 +299,7 @@ def test_the_remedies_target_is_outside_the_study_and_everything_holds_both():
         for target in ("conventions", "compare", "recovery", "transfer", "probe")
         for s in dag.target_stages(target)
     }
-    assert study | remedies | others == everything
+    assert study | remedies | others == everything  # all but the paper-sized recovery_full
     remedies_table = str(paths.REMEDIES)
     assert remedies_table in dag.final_targets("remedies") and remedies_table not in dag.final_targets("study")
 
@@ -290,6 +341,10 @@ def test_a_variant_stage_is_told_its_own_files_by_the_dag_and_reads_the_rest_fro
             ["--variant", "physical_experts", "--may-change", "experts.umaze", "--owns", "data/experts/large.npz"],
             "variants.physical_experts.experts.large",  # its overlay changes what this declaration does not
         ),
+        (
+            ["--variant", "physical_experts", "--may-change", "experts.large", "--owns", "x", "--borrows", "y"],
+            "--borrows belongs to the run of a variant that extends another; --extends is missing",
+        ),
     ],
 )
 def test_a_variant_run_without_its_declaration_refuses_before_any_work(root, arguments, message):
@@ -299,6 +354,19 @@ def test_a_variant_run_without_its_declaration_refuses_before_any_work(root, arg
     assert result.returncode != 0
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("error: ") and message in last
+
+
+def test_an_extensions_run_names_its_own_files_and_reads_its_members():
+    extension = get_variant("recovery_corner_sw_other_losses")
+    own, borrowed = dag.variant_redirections(extension), dag.variant_redirections(get_variant("recovery_corner_sw"))
+    windows, mse = paths.expert_windows_file("umaze"), paths.learnt_reward("umaze", "mse")
+    try:
+        paths.use_variant(extension.name, own, borrowed, extends="recovery_corner_sw")
+        assert paths.expert_windows_file("umaze") == paths.variant_path("recovery_corner_sw", windows)
+        assert paths.learnt_reward("umaze", "mse") == paths.variant_path(extension.name, mse)
+        assert "variants" not in str(paths.diffuser_model("umaze"))  # the study's
+    finally:
+        paths.use_variant(None)
 
 
 def test_a_step_conditioned_reward_reads_the_step_and_keeps_it_when_saved(tmp_path):

@@ -126,9 +126,39 @@ def leaderboard_row(
 
 # --- the page --------------------------------------------------------------------------------
 def ratio_figure(frame: pd.DataFrame):
-    """Methods (rows) by family members (columns), each cell coloured and labelled by its recovery ratio."""
+    """Methods (rows) by family members (columns), each cell coloured and labelled by its recovery ratio;
+    one panel per environment (``frame["environment"]``, where the frame has one)."""
     import matplotlib.pyplot as plt
 
+    panels = [(None, frame)] if "environment" not in frame else list(frame.groupby("environment", sort=False))
+    shapes = [(frame["method"].nunique(), frame["member"].nunique()) for _, frame in panels]
+    figure, axes = plt.subplots(
+        1,
+        len(panels),
+        figsize=(sum(1.3 * members + 2.5 for _, members in shapes), max(0.55 * methods + 1.8 for methods, _ in shapes)),
+        squeeze=False,
+    )
+    undefined_anywhere = False
+    for ax, (environment, rows) in zip(axes[0], panels):
+        image, undefined = ratio_panel(ax, rows)
+        undefined_anywhere |= undefined
+        if environment is not None:
+            ax.set_title(environment, fontsize=10)
+    figure.suptitle(
+        "Recovery ratio: lift over the base diffuser / the true reward's lift"
+        + (
+            "\n(*: the true reward itself does not lift the base; the ratio measures nothing)"
+            if undefined_anywhere
+            else ""
+        ),
+        fontsize=10,
+    )
+    figure.colorbar(image, ax=list(axes[0]), label="recovery ratio (clipped to ±1.5)")
+    return figure
+
+
+def ratio_panel(axes, frame: pd.DataFrame):
+    """One environment's grid of recovery ratios; returns the image and whether a cell's ratio is undefined."""
     members = list(dict.fromkeys(frame["member"]))
     methods = list(dict.fromkeys(frame["method"]))
     grid = np.full((len(methods), len(members)), np.nan)
@@ -136,7 +166,6 @@ def ratio_figure(frame: pd.DataFrame):
     for _, row in frame.iterrows():
         cell = methods.index(row["method"]), members.index(row["member"])
         grid[cell], undefined[cell] = row["recovery_ratio"], not true_reward_lifts(row)
-    figure, axes = plt.subplots(figsize=(1.3 * len(members) + 2.5, 0.55 * len(methods) + 1.8))
     image = axes.imshow(np.clip(grid, -1.5, 1.5), cmap="RdBu", vmin=-1.5, vmax=1.5, aspect="auto")
     for (i, j), value in np.ndenumerate(grid):
         text = "not run" if np.isnan(value) else f"{value:+.2f}" + ("*" if undefined[i, j] else "")
@@ -144,14 +173,7 @@ def ratio_figure(frame: pd.DataFrame):
         axes.text(j, i, text, ha="center", va="center", fontsize=8, color=colour)
     axes.set_xticks(range(len(members)), members, rotation=30, ha="right")
     axes.set_yticks(range(len(methods)), methods)
-    axes.set_title(
-        "Recovery ratio: lift over the base diffuser / the true reward's lift\n"
-        + ("(*: the true reward itself does not lift the base; the ratio measures nothing)" if undefined.any() else ""),
-        fontsize=10,
-    )
-    figure.colorbar(image, ax=axes, label="recovery ratio (clipped to ±1.5)")
-    figure.tight_layout()
-    return figure
+    return image, bool(undefined.any())
 
 
 def true_reward_lifts(row) -> bool:

@@ -59,6 +59,14 @@ FURTHER_TARGETS = (
         "thesis's reward: every method by recovery ratio, ERC, EPIC and gradient cosine",
     ),
     (
+        "Reward recovery, the whole family",
+        "make recovery_full SCALE=paper",
+        "reports/recovery_full.csv",
+        "reports/recovery_full.html",
+        "every member of the family in both mazes (four corners, four edge midpoints and four goals each), every "
+        "loss: the paper scale's benchmark",
+    ),
+    (
         "Reward transfer: do the learnt rewards teach other learners?",
         "make transfer",
         "reports/transfer.csv",
