@@ -135,8 +135,12 @@ def ratio_figure(frame: pd.DataFrame):
     figure, axes = plt.subplots(
         1,
         len(panels),
-        figsize=(sum(1.3 * members + 2.5 for _, members in shapes), max(0.55 * methods + 1.8 for methods, _ in shapes)),
+        figsize=(
+            sum(0.9 * members + 2.2 for _, members in shapes) + 1,
+            max(0.45 * methods + 1.8 for methods, _ in shapes),
+        ),
         squeeze=False,
+        layout="constrained",
     )
     undefined_anywhere = False
     for ax, (environment, rows) in zip(axes[0], panels):
