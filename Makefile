@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SCALE ?= default
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: study remedies conventions compare recovery recovery_full transfer probe slurm-resources test install scale sync dvc.yaml stage-table lint lock benchmark clean-outputs
+.PHONY: study remedies conventions compare recovery recovery_full transfer transfer_full probe slurm-resources test install scale sync dvc.yaml stage-table lint lock benchmark clean-outputs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +38,11 @@ study: install
 ## make recovery [SCALE=...]: the reward-recovery benchmark, a family of true rewards (reports/recovery.csv)
 ## make recovery_full [SCALE=paper]: every member of both mazes with every loss (reports/recovery_full.csv)
 ## make transfer [SCALE=...]: the learnt rewards handed to DiffCPS and TD3+BC, trained offline (reports/transfer.csv)
+## make transfer_full [SCALE=paper]: reward transfer in the Large Maze too (reports/transfer_full.csv)
 ## make probe [SCALE=paper]: every study stage at the scale's sizes, loops capped; the full scale's cost (reports/paper_cost.csv)
 # each builds whatever of the study its variants read first; diffirl/variants.py declares them
 # (the probe reads nothing of the study: it runs every stage again in a scratch folder, one at a time)
-remedies conventions compare recovery recovery_full transfer probe: install
+remedies conventions compare recovery recovery_full transfer transfer_full probe: install
 	$(BIN)/python -m diffirl.params.scale $(SCALE) --if-different
 	$(BIN)/snakemake --cores $(CORES) $@
 	$(BIN)/python -m diffirl.sync snakemake --target $@

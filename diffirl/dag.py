@@ -779,8 +779,9 @@ def declared_targets() -> tuple[str, ...]:
 #: what ``snakemake TARGET`` and ``python -m diffirl.sync --target TARGET`` build or record
 TARGETS = declared_targets()
 #: targets sized for the paper scale's machines, which ``all`` (``snakemake`` alone) leaves out: the
-#: whole recovery benchmark is some 200 stages, hours even at the default scale (docs/recovery.md)
-PAPER_SIZED_TARGETS = ("recovery_full",)
+#: whole recovery benchmark is some 200 stages, hours even at the default scale (docs/recovery.md),
+#: and reward transfer in the Large Maze needs its family's per-step rewards (docs/transfer.md)
+PAPER_SIZED_TARGETS = ("recovery_full", "transfer_full")
 
 
 def target_stages(target: str) -> list[Stage]:

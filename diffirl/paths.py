@@ -258,6 +258,19 @@ TRANSFER_MARKDOWN = REPORTS / "transfer.md"
 TRANSFER_HTML = REPORTS / "transfer.html"
 TRANSFER_FIGURE = REPORTS / "transfer.png"
 
+
+def transfer_outputs(extent: str) -> tuple[Path, Path, Path, Path]:
+    """The transfer table, page (Markdown, HTML) and figure of ``make transfer`` (extent ``core``) or
+    ``make transfer_full`` (``full``)."""
+    if extent == "core":
+        return TRANSFER, TRANSFER_MARKDOWN, TRANSFER_HTML, TRANSFER_FIGURE
+    if extent != "full":
+        raise ValueError(f"unknown transfer extent {extent!r}; choose core or full")
+    return tuple(
+        path.with_stem("transfer_full") for path in (TRANSFER, TRANSFER_MARKDOWN, TRANSFER_HTML, TRANSFER_FIGURE)
+    )
+
+
 #: the probe of the current scale (make probe): projected hours and memory per stage, and per loop
 PAPER_COST = REPORTS / "paper_cost.csv"
 PAPER_COST_LOOPS = REPORTS / "paper_cost_loops.csv"

@@ -43,6 +43,11 @@ STAGE_FAMILIES: dict[str, StageFamily] = {
             "diffirl.transfer.stages:transfer_stages",
             "the learnt rewards handed to DiffCPS and TD3+BC, trained offline on the relabelled base data",
         ),
+        StageFamily(
+            "transfer_full",
+            "diffirl.transfer.stages:full_transfer_stages",
+            "reward transfer in the Large Maze too (the paper scale's)",
+        ),
     )
 }
 

@@ -1,8 +1,10 @@
-"""Stage "transfer_table": the reward-transfer table (reports/transfer.csv), its figure and its page
-(reports/transfer.html): every offline learner trained on every transferred reward, and both base
+"""Stage "transfer_table" (EXTENT core) or "transfer_full_table" (full): the reward-transfer table
+(reports/transfer.csv, or reports/transfer_full.csv), its figure and its page (reports/transfer.html):
+in each environment of the extent, every offline learner trained on every transferred reward, and both base
 diffusers guided by every learnt reward, each paired with the same learner on the true reward."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -12,7 +14,7 @@ from diffirl.io import read_json, write_csv_frame
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.report import Report, Section, write_pages
 from diffirl.reports.transfer import INTRO, TITLE, learner_finding, score_figure, transfer_row
-from diffirl.transfer import TRANSFER_ENVIRONMENTS
+from diffirl.transfer import TRANSFER_EXTENTS
 from diffirl.transfer.learners import LEARNERS
 from diffirl.transfer.rewards import CONTROL, REFERENCE, REWARDS
 from diffirl.transfer.steering import UNGUIDED, steering_names
@@ -93,7 +95,7 @@ def environment_rows(environment: str, params) -> list[dict]:
     return offline_rows(environment, common) + steering_rows(environment, common)
 
 
-def transfer_page(frame: pd.DataFrame) -> Report:
+def transfer_page(frame: pd.DataFrame, table_file: Path, figure_file: Path) -> Report:
     sections, summary = [], []
     for environment, rows in frame.groupby("environment", sort=False):
         table = pd.DataFrame(
@@ -123,8 +125,8 @@ def transfer_page(frame: pd.DataFrame) -> Report:
                 f"Reward transfer, {environment}",
                 " ".join(findings),
                 table,
-                csv=paths.TRANSFER,
-                figures=[paths.TRANSFER_FIGURE],
+                csv=table_file,
+                figures=[figure_file],
             )
         )
         summary += findings
@@ -132,15 +134,16 @@ def transfer_page(frame: pd.DataFrame) -> Report:
 
 
 def main() -> None:
-    _, params = parse(__doc__, with_environment=False)
+    _, params, extent = parse(__doc__, with_environment=False, choice=("extent", tuple(TRANSFER_EXTENTS)))
     try:
-        rows = [row for environment in TRANSFER_ENVIRONMENTS for row in environment_rows(environment, params)]
+        rows = [row for environment in TRANSFER_EXTENTS[extent] for row in environment_rows(environment, params)]
     except (FileNotFoundError, KeyError, ValueError, json.JSONDecodeError) as error:
         fail(error)
     frame = pd.DataFrame(rows)
-    write_csv_frame(paths.TRANSFER, frame)
-    save_figure(score_figure(frame), paths.TRANSFER_FIGURE)
-    write_pages(transfer_page(frame), paths.TRANSFER_MARKDOWN, paths.TRANSFER_HTML)
+    table, markdown, html, figure = paths.transfer_outputs(extent)
+    write_csv_frame(table, frame)
+    save_figure(score_figure(frame), figure)
+    write_pages(transfer_page(frame, table, figure), markdown, html)
     print(
         frame[["learner", "reward", "return_mean", "lift_mean", "transfer_score", "score_low", "score_high"]].to_string(
             index=False

@@ -221,7 +221,7 @@ def test_the_conventions_target_is_outside_the_study_and_the_remedies():
     compare = {s.name for s in dag.target_stages("compare")}
     recovery = {s.name for target in ("recovery", "recovery_full") for s in dag.target_stages(target)}
     probe = {s.name for s in dag.target_stages("probe")}
-    transfer = {s.name for s in dag.target_stages("transfer")}
+    transfer = {s.name for target in ("transfer", "transfer_full") for s in dag.target_stages(target)}
     everything = {s.name for s in dag.pipeline_stages()}
     assert study | remedies | conventions | compare | recovery | transfer | probe == everything
 
@@ -277,6 +277,19 @@ def test_the_transfer_target_reuses_the_study_and_trains_only_the_rewards_it_han
     # not the per-step variant's own evaluation, nor anything of the recovery table
     assert own == per_step | relative | learners | steering | {"transfer_table"}
     assert dag.final_stages("transfer") == ["transfer_table"]
+
+
+def test_the_full_transfer_target_adds_the_large_maze_on_its_familys_per_step_rewards():
+    core = {s.name for s in dag.target_stages("transfer")}
+    full = {s.name for s in dag.target_stages("transfer_full")}
+    large = {f"transfer_{kind}_large" for kind in ("diffcps", "td3_bc", "diffuser", "steering")}
+    assert large <= full and not large & core and core - {"transfer_table"} < full
+    per_step = {f"recovery_large_per_step__learn_reward_large_{loss}" for loss in paths.LOSSES}
+    assert per_step <= full and not any(name.startswith("recovery_large_corner") for name in full)
+    table = next(s for s in dag.pipeline_stages() if s.name == "transfer_full_table")
+    assert table.cmd == "python stages/transfer.py full" and str(paths.transfer_outputs("full")[0]) in table.outs
+    assert {str(paths.transfer_metrics(env, "td3_bc")) for env in ("umaze", "large")} <= set(table.deps)
+    assert not {s.name for s in dag.target_stages("all")} & {"transfer_full_table", "transfer_diffcps_large"}
 
 
 def test_the_comparison_target_is_outside_the_study_and_reuses_its_outputs():

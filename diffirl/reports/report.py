@@ -75,6 +75,13 @@ FURTHER_TARGETS = (
         "reward, their policies' true returns paired with the same learner trained on the true reward",
     ),
     (
+        "Reward transfer in both mazes",
+        "make transfer_full SCALE=paper",
+        "reports/transfer_full.csv",
+        "reports/transfer_full.html",
+        "the same in the Large Maze too, on the per-step rewards make recovery_full learns there",
+    ),
+    (
         "What the paper scale costs",
         "make probe SCALE=paper",
         "reports/paper_cost.csv",

@@ -5,7 +5,7 @@
   keeps the reward's distribution and drops what it says about the states (it marks what a reward
   carrying no information about the task transfers);
 - ``LOSS_per_step``: the per-step reward networks the recovery benchmark learns from the study's
-  experts with each of the thesis's losses (variant ``recovery_per_step``): the study's window
+  experts with each of the thesis's losses (variants ``recovery_per_step``, ``recovery_large_per_step``): the study's window
   networks score whole plans and have no per-transition value;
 - ``relative``: Nuti et al.'s relative reward (``make compare``), its per-step head g(s, a, 0);
 - the baselines' recovered rewards (AIRL's, unshaped).
@@ -29,7 +29,7 @@ from diffirl.methods.thesis.reward_model import RewardMLP
 from diffirl.rewards.controls import transition_reward
 from diffirl.rewards.coverage import learnt_transition_reward, relative_transition_reward
 from diffirl.rewards.epic import Reward
-from diffirl.transfer import PER_STEP_VARIANT
+from diffirl.transfer import PER_STEP_VARIANTS
 
 REFERENCE = "true"
 CONTROL = "shuffled"
@@ -52,7 +52,7 @@ def learnt_reward_file(environment: str, name: str):
     """The file a learnt reward is read from (a per-step network of the recovery variant, or a baseline's)."""
     if name.endswith("_per_step"):
         loss = name.removesuffix("_per_step")
-        return paths.variant_path(PER_STEP_VARIANT, paths.learnt_reward(environment, loss))
+        return paths.variant_path(PER_STEP_VARIANTS[environment], paths.learnt_reward(environment, loss))
     if name == RELATIVE:
         return paths.comparison_network(environment, RELATIVE)
     return paths.baseline_reward_net(environment, name)

@@ -9,12 +9,13 @@ from diffirl.dag import Stage, device_params, erc_inputs, guided_rollout_params,
 from diffirl.envs.registry import ENVIRONMENTS
 from diffirl.methods import LOSSES, baselines_with_rewards
 from diffirl.stage_code import stage_code
-from diffirl.transfer import LEARNER_NAMES, PER_STEP_VARIANT, TRANSFER_ENVIRONMENTS
+from diffirl.transfer import LEARNER_NAMES, PER_STEP_VARIANTS, TRANSFER_EXTENTS
 
 
 def per_step_and_baseline_rewards(environment: str) -> list[str]:
     """The recovery variant's per-step networks and the baselines' reward networks."""
-    per_step = [str(paths.variant_path(PER_STEP_VARIANT, paths.learnt_reward(environment, loss))) for loss in LOSSES]
+    variant = PER_STEP_VARIANTS[environment]
+    per_step = [str(paths.variant_path(variant, paths.learnt_reward(environment, loss))) for loss in LOSSES]
     return per_step + [str(paths.baseline_reward_net(environment, name)) for name in baselines_with_rewards()]
 
 
@@ -74,26 +75,35 @@ def steering_stage(environment: str) -> Stage:
     )
 
 
-def table_stage() -> Stage:
+def table_stage(extent: str) -> Stage:
+    environments = TRANSFER_EXTENTS[extent]
     return Stage(
-        name="transfer_table",
-        cmd="python stages/transfer.py",
+        name="transfer_table" if extent == "core" else f"transfer_{extent}_table",
+        cmd=f"python stages/transfer.py {extent}",
         deps=tuple(
             stage_code("transfer")
-            + [str(paths.transfer_metrics(env, learner)) for env in TRANSFER_ENVIRONMENTS for learner in LEARNER_NAMES]
-            + [str(paths.transfer_steering_metrics(env)) for env in TRANSFER_ENVIRONMENTS]
+            + [str(paths.transfer_metrics(env, learner)) for env in environments for learner in LEARNER_NAMES]
+            + [str(paths.transfer_steering_metrics(env)) for env in environments]
         ),
-        outs=(str(paths.TRANSFER), str(paths.TRANSFER_MARKDOWN), str(paths.TRANSFER_HTML), str(paths.TRANSFER_FIGURE)),
-        params=tuple(
-            key for env in TRANSFER_ENVIRONMENTS for key in (f"transfer.{env}", f"evaluation.{env}.confidence")
-        ),
+        outs=tuple(str(path) for path in paths.transfer_outputs(extent)),
+        params=tuple(key for env in environments for key in (f"transfer.{env}", f"evaluation.{env}.confidence")),
     )
 
 
-def transfer_stages() -> list[Stage]:
+def environment_stages(environment: str) -> list[Stage]:
     return [
-        *(training_stage(env, learner) for env in TRANSFER_ENVIRONMENTS for learner in LEARNER_NAMES),
-        *(independent_diffuser_stage(env) for env in TRANSFER_ENVIRONMENTS),
-        *(steering_stage(env) for env in TRANSFER_ENVIRONMENTS),
-        table_stage(),
+        *(training_stage(environment, learner) for learner in LEARNER_NAMES),
+        independent_diffuser_stage(environment),
+        steering_stage(environment),
     ]
+
+
+def transfer_stages() -> list[Stage]:
+    """``make transfer``: the U-Maze's stages and its table."""
+    return [stage for env in TRANSFER_EXTENTS["core"] for stage in environment_stages(env)] + [table_stage("core")]
+
+
+def full_transfer_stages() -> list[Stage]:
+    """``make transfer_full``: the other environments' stages and the table of all of them."""
+    added = [env for env in TRANSFER_EXTENTS["full"] if env not in TRANSFER_EXTENTS["core"]]
+    return [stage for env in added for stage in environment_stages(env)] + [table_stage("full")]
