@@ -240,16 +240,19 @@ RECOVERY_HTML = REPORTS / "recovery.html"
 RECOVERY_FIGURE = REPORTS / "recovery.png"
 
 
-def recovery_outputs(extent: str) -> tuple[Path, Path, Path, Path]:
-    """The leaderboard's table, page (Markdown, HTML) and figure of ``make recovery`` (extent ``core``) or
-    ``make recovery_full`` (``full``)."""
+def extent_outputs(core: tuple[Path, ...], extent: str) -> tuple[Path, ...]:
+    """A table's outputs (``core``, those of its ``make`` target sized for the default scale) or, for the
+    ``full`` extent (its paper-sized ``make NAME_full``), the same files named ``NAME_full``."""
     if extent == "core":
-        return RECOVERY, RECOVERY_MARKDOWN, RECOVERY_HTML, RECOVERY_FIGURE
+        return core
     if extent != "full":
-        raise ValueError(f"unknown recovery extent {extent!r}; choose core or full")
-    return tuple(
-        path.with_stem("recovery_full") for path in (RECOVERY, RECOVERY_MARKDOWN, RECOVERY_HTML, RECOVERY_FIGURE)
-    )
+        raise ValueError(f"unknown extent {extent!r}; choose core or full")
+    return tuple(path.with_stem(f"{path.stem}_full") for path in core)
+
+
+def recovery_outputs(extent: str) -> tuple[Path, ...]:
+    """The leaderboard's table, page (Markdown, HTML) and figure of ``make recovery`` or ``make recovery_full``."""
+    return extent_outputs((RECOVERY, RECOVERY_MARKDOWN, RECOVERY_HTML, RECOVERY_FIGURE), extent)
 
 
 #: reward transfer (``make transfer``): its table, page and figure
@@ -259,16 +262,9 @@ TRANSFER_HTML = REPORTS / "transfer.html"
 TRANSFER_FIGURE = REPORTS / "transfer.png"
 
 
-def transfer_outputs(extent: str) -> tuple[Path, Path, Path, Path]:
-    """The transfer table, page (Markdown, HTML) and figure of ``make transfer`` (extent ``core``) or
-    ``make transfer_full`` (``full``)."""
-    if extent == "core":
-        return TRANSFER, TRANSFER_MARKDOWN, TRANSFER_HTML, TRANSFER_FIGURE
-    if extent != "full":
-        raise ValueError(f"unknown transfer extent {extent!r}; choose core or full")
-    return tuple(
-        path.with_stem("transfer_full") for path in (TRANSFER, TRANSFER_MARKDOWN, TRANSFER_HTML, TRANSFER_FIGURE)
-    )
+def transfer_outputs(extent: str) -> tuple[Path, ...]:
+    """The transfer table, page (Markdown, HTML) and figure of ``make transfer`` or ``make transfer_full``."""
+    return extent_outputs((TRANSFER, TRANSFER_MARKDOWN, TRANSFER_HTML, TRANSFER_FIGURE), extent)
 
 
 #: the probe of the current scale (make probe): projected hours and memory per stage, and per loop
