@@ -538,3 +538,21 @@ def test_a_variant_edit_re_runs_its_own_stages_and_of_the_study_only_the_report(
             run(project, "python", "-m", "diffirl.sync", "snakemake", "--target", "remedies")
     finally:
         params.write_text(original)
+
+
+def test_a_loss_extension_learns_from_its_members_experts_with_its_members_settings(snakemake_everything):
+    # make recovery_full's extensions are not in `snakemake` alone: build one, after its member (make recovery's)
+    project, _ = snakemake_everything
+    run(project, "snakemake", "--cores", "2", "recovery_corner_nw_other_losses")
+    member, extension = "recovery_corner_nw", "recovery_corner_nw_other_losses"
+    for loss in ("mse", "mmd_matern"):
+        assert (project / paths.variant_path(extension, paths.learnt_reward("umaze", loss))).stat().st_size > 0
+    assert not (project / paths.variant_path(extension, paths.experts_file("umaze"))).exists()  # the member's
+    evaluations = [
+        json.loads((project / paths.variant_path(v, paths.evaluation_metrics("umaze"))).read_text())
+        for v in (member, extension)
+    ]
+    # the same starts, seeds and settings: the unguided and the member's true-reward rollouts match exactly
+    for method in ("base", "true"):
+        assert evaluations[0][method]["returns"] == evaluations[1][method]["returns"], method
+    assert set(evaluations[1]) >= {"mse", "mmd_matern"} and "mmd_gauss" not in evaluations[1]
