@@ -55,25 +55,27 @@ def epic_samples(
     return samples
 
 
-def relative_transition_reward(network: torch.nn.Module, trained: TrainedDiffuser) -> Reward:
-    """Nuti et al.'s relative reward's per-step head on clean transitions, g(s, a, 0), of raw states and
-    actions through the diffuser's normaliser."""
+def per_step_transition_reward(per_step, trained: TrainedDiffuser) -> Reward:
+    """A reward of raw states and actions from ``per_step``, a network's per-transition value of normalised
+    rows (batch, 1, action + observation) -> (batch, 1), through the diffuser's normaliser."""
 
     def reward(states: np.ndarray, actions: np.ndarray, next_states: np.ndarray) -> np.ndarray:
         rows = torch.as_tensor(np.concatenate([actions, states], axis=-1), dtype=torch.float32, device=trained.device)
-        clean = torch.zeros(len(rows), dtype=torch.long, device=trained.device)
         with torch.no_grad():
-            return network.per_step(trained.normalizer.normalize(rows)[:, None, :], clean)[:, 0].double().cpu().numpy()
+            return per_step(trained.normalizer.normalize(rows)[:, None, :])[:, 0].double().cpu().numpy()
 
     return reward
+
+
+def relative_transition_reward(network: torch.nn.Module, trained: TrainedDiffuser) -> Reward:
+    """Nuti et al.'s relative reward's per-step head on clean transitions, g(s, a, 0)."""
+
+    def clean(rows: torch.Tensor) -> torch.Tensor:
+        return network.per_step(rows, torch.zeros(len(rows), dtype=torch.long, device=rows.device))
+
+    return per_step_transition_reward(clean, trained)
 
 
 def learnt_transition_reward(model: torch.nn.Module, trained: TrainedDiffuser) -> Reward:
-    """A per-step reward network's r(s, a) of raw states and actions, through the diffuser's normaliser."""
-
-    def reward(states: np.ndarray, actions: np.ndarray, next_states: np.ndarray) -> np.ndarray:
-        rows = torch.as_tensor(np.concatenate([actions, states], axis=-1), dtype=torch.float32, device=trained.device)
-        with torch.no_grad():
-            return model.per_step(trained.normalizer.normalize(rows)[:, None, :])[:, 0].double().cpu().numpy()
-
-    return reward
+    """A per-step reward network's r(s, a)."""
+    return per_step_transition_reward(model.per_step, trained)
