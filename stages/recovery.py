@@ -68,7 +68,8 @@ class Learnt:
 
 
 def learnt_rewards(environment: str, params, raw: dict, members: list[Variant]) -> list[Learnt]:
-    """The study's learnt rewards (the thesis's member), then each recovery variant's (``members``)."""
+    """The study's learnt rewards (the thesis's member), then each recovery variant's (``members``), a member's
+    other losses (a variant that extends it, whose unguided and true-reward rollouts are the member's) with it."""
     spec = get_environment(environment)
     found = [
         Learnt(
@@ -79,23 +80,29 @@ def learnt_rewards(environment: str, params, raw: dict, members: list[Variant]) 
             getattr(params.reward_learning, environment).structure,
         )
     ]
+    by_variant: dict[str, Learnt] = {}
     for variant in members:
         if environment not in variant.environments:
             continue
+        metrics = read_json(paths.variant_path(variant.name, paths.evaluation_metrics(environment)))
+        files = {
+            loss: paths.variant_path(variant.name, paths.learnt_reward(environment, loss)) for loss in variant.losses
+        }
+        if variant.extends is not None:  # its member's other losses: scored along the member's chains, once
+            member = by_variant[variant.extends]
+            member.files |= files
+            member.metrics |= {loss: metrics[loss] for loss in variant.losses}
+            continue
         own = variant_params(raw, variant.name)
         reward = getattr(own.true_reward, environment)
-        found.append(
-            Learnt(
-                STUDY_MEMBER if reward == getattr(params.true_reward, environment) else recovery_member_name(variant),
-                spec.with_reward(**reward.model_dump()),
-                read_json(paths.variant_path(variant.name, paths.evaluation_metrics(environment))),
-                {
-                    loss: paths.variant_path(variant.name, paths.learnt_reward(environment, loss))
-                    for loss in variant.losses
-                },
-                getattr(own.reward_learning, environment).structure,
-            )
+        by_variant[variant.name] = Learnt(
+            STUDY_MEMBER if reward == getattr(params.true_reward, environment) else recovery_member_name(variant),
+            spec.with_reward(**reward.model_dump()),
+            metrics,
+            files,
+            getattr(own.reward_learning, environment).structure,
         )
+    found += by_variant.values()
     return found
 
 
