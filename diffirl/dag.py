@@ -534,8 +534,8 @@ def variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], set
         changed = any(overlaps(key, subtree) for key in stage.params for subtree in variant.changes)
         if not changed and not (redirected | borrowed).intersection(stage.deps):
             continue
-        extended = variant_stage_name(get_variant(variant.settings), stage.name)
-        if extended in parent_names and not redirected.intersection(stage.deps):
+        extended = parent_names and variant_stage_name(get_variant(variant.settings), stage.name) in parent_names
+        if extended and not redirected.intersection(stage.deps):
             borrowed.update(stage.all_outputs)
             continue
         redirected.update(stage.all_outputs)
