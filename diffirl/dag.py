@@ -507,9 +507,9 @@ def variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], set
     """The study's stages a variant re-runs, re-declared with its overlay and its own outputs,
     and the study files they make variant versions of.
 
-    A stage on the way to the variant's evaluations is re-run when it reads a params subtree
-    the variant changes, or a file a re-run stage makes; learnt rewards of losses the variant
-    does not train are left out. Everything else it reads is the study's own. A variant that
+    A stage on the way to the variant's evaluations (to its learnt rewards, where it evaluates
+    nothing) is re-run when it reads a params subtree the variant changes, or a file a re-run stage
+    makes; learnt rewards of losses the variant does not train are left out. Everything else it reads is the study's own. A variant that
     extends another re-runs only what that one does not (its other losses and what reads them),
     reading that one's versions of the rest.
     """
@@ -518,7 +518,11 @@ def variant_plan(study: list[Stage], variant: Variant) -> tuple[list[Stage], set
     if variant.extends is not None:
         parent_stages, _ = variant_plan(study, get_variant(variant.extends))
         parent_names = {stage.name for stage in parent_stages}
-    wanted = set().union(*(ancestors(study, name) for name in variant_evaluations(variant)))
+    # a variant that evaluates nothing (one a stage family reads) re-runs what its learnt rewards need
+    ends = variant_evaluations(variant) or [
+        f"learn_reward_{environment}_{loss}" for environment in variant.environments for loss in variant.losses
+    ]
+    wanted = set().union(*(ancestors(study, name) for name in ends))
     skipped = {
         f"learn_reward_{environment}_{loss}"
         for environment in variant.environments

@@ -27,6 +27,9 @@ from diffirl.params.schema import Params
 
 #: the comparisons a variant can belong to, each a table and a make target of its own
 GROUPS = ("remedies", "conventions", "recovery", "recovery_full")
+#: the group of a variant no comparison table reads: one a stage family reads (reward transfer's
+#: HalfCheetah per-step rewards); it has no target of its own, a family's target builds it
+FAMILY_INPUT = "family_input"
 #: what a variant can evaluate in each of its environments: the diffuser's methods, the baselines
 EVALUATIONS = ("evaluate", "evaluate_baselines")
 
@@ -56,8 +59,10 @@ class Variant:
         return self.extends or self.name
 
     def __post_init__(self) -> None:
-        if self.group not in GROUPS:
-            raise ValueError(f"variant {self.name!r}: group {self.group!r} is not one of {', '.join(GROUPS)}")
+        if self.group not in (*GROUPS, FAMILY_INPUT):
+            raise ValueError(
+                f"variant {self.name!r}: group {self.group!r} is not one of {', '.join((*GROUPS, FAMILY_INPUT))}"
+            )
         unknown = sorted(set(self.evaluations) - set(EVALUATIONS))
         if unknown:
             raise ValueError(f"variant {self.name!r}: evaluations {unknown} are not among {', '.join(EVALUATIONS)}")
@@ -157,6 +162,20 @@ def per_step_member(environment: str, group: str) -> Variant:
         changes=(f"reward_learning.{environment}",),
         group=group,
         true_guide=True,
+    )
+
+
+def halfcheetah_per_step() -> Variant:
+    """The study's HalfCheetah rewards learnt per step with every loss: what reward transfer hands its
+    learners in HalfCheetah (the window networks have no per-transition value; no reward family there)."""
+    return Variant(
+        "halfcheetah_per_step",
+        ("halfcheetah",),
+        "What does a reward that is a sum of per-step terms learn from HalfCheetah's experts, for a learner "
+        "that needs a reward per transition?",
+        changes=("reward_learning.halfcheetah",),
+        group=FAMILY_INPUT,
+        evaluations=(),  # reward transfer evaluates them
     )
 
 
@@ -290,6 +309,7 @@ VARIANTS: dict[str, Variant] = {
             true_guide=True,
         ),
         *recovery_family(),
+        halfcheetah_per_step(),
         convention(
             "published_shaped_erc",
             "The published code scored AIRL's ERC on its shaped reward (reward plus potential shaping), ours on "

@@ -1,7 +1,8 @@
 """Stage "transfer_table" (EXTENT core) or "transfer_full_table" (full): the reward-transfer table
 (reports/transfer.csv, or reports/transfer_full.csv), its figure and its page (reports/transfer.html):
-in each environment of the extent, every offline learner trained on every transferred reward, and both base
-diffusers guided by every learnt reward, each paired with the same learner on the true reward."""
+in each environment of the extent, every offline learner trained on every transferred reward, and (where the
+true reward can guide a diffuser: the mazes) both base diffusers guided by every learnt reward, each paired
+with the same learner on the true reward."""
 
 import json
 from pathlib import Path
@@ -10,11 +11,12 @@ import pandas as pd
 
 from _common import fail, parse, run_stage
 from diffirl import paths
+from diffirl.envs.registry import ENVIRONMENTS
 from diffirl.io import read_json, write_csv_frame
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.report import Report, Section, write_pages
-from diffirl.reports.transfer import INTRO, TITLE, learner_finding, score_figure, transfer_row
-from diffirl.transfer import TRANSFER_EXTENTS
+from diffirl.reports.transfer import TITLE, intro, learner_finding, score_figure, transfer_row
+from diffirl.transfer import TRANSFER_EXTENTS, has_steering_test
 from diffirl.transfer.learners import LEARNERS
 from diffirl.transfer.rewards import CONTROL, REFERENCE, REWARDS
 from diffirl.transfer.steering import UNGUIDED, steering_names
@@ -87,12 +89,16 @@ def environment_rows(environment: str, params) -> list[dict]:
     settings = getattr(params.transfer, environment)
     if settings is None:
         raise ValueError(f"transfer.{environment} is not set, but reward transfer runs in {environment}")
+    references = ENVIRONMENTS[environment].d4rl_reference_returns
     common = dict(
         confidence=getattr(params.evaluation, environment).confidence,
         resamples=settings.bootstrap_resamples,
         seed=settings.seed,
+        # where D4RL scores the environment, the transfer score is the ratio of its normalised scores
+        floor=references[0] if references is not None else 0.0,
     )
-    return offline_rows(environment, common) + steering_rows(environment, common)
+    steering = steering_rows(environment, common) if has_steering_test(ENVIRONMENTS[environment]) else []
+    return offline_rows(environment, common) + steering
 
 
 def transfer_page(frame: pd.DataFrame, table_file: Path, figure_file: Path) -> Report:
@@ -130,7 +136,7 @@ def transfer_page(frame: pd.DataFrame, table_file: Path, figure_file: Path) -> R
             )
         )
         summary += findings
-    return Report(summary, sections, title=TITLE, intro=INTRO, further_targets=())
+    return Report(summary, sections, title=TITLE, intro=intro(table_file), further_targets=())
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """Stage "transfer_LEARNER_ENV": one offline learner (DiffCPS or d3rlpy's TD3+BC) trained on the
-environment's base dataset relabelled by each transferred reward (the true reward, the shuffled
+environment's transfer datasets relabelled by each transferred reward (the true reward, the shuffled
 control, every learnt per-step reward), each policy rolled out from the evaluation's start states
 and scored by the true reward. Every reward is checked before any training; each run resumes
 after a kill."""
@@ -15,8 +15,9 @@ from diffirl.diffusion.model_io import load_trained_diffuser
 from diffirl.envs.closed_loop import closed_loop_rollouts
 from diffirl.evaluation import evaluation_reward, evaluation_starts, rollout_scores
 from diffirl.io import write_json
+from diffirl.transfer import transfer_splits
 from diffirl.transfer.learners import LEARNERS, train_resumably
-from diffirl.transfer.relabel import relabelled
+from diffirl.transfer.relabel import relabelled, transitions
 from diffirl.transfer.rewards import learnt_names, learnt_reward_file, transfer_rewards
 
 
@@ -27,19 +28,19 @@ def main() -> None:
         fail(ValueError(f"transfer.{spec.name} is not set: reward transfer does not run in {spec.name}"))
     kind, learner_settings = LEARNERS[learner], getattr(settings.learners, learner)
     evaluation = getattr(params.evaluation, spec.name)
-    data_path = paths.dataset_file(spec.name, spec.base_split)
+    data_paths = [paths.dataset_file(spec.name, split) for split in transfer_splits(spec)]
     try:
         trained = load_trained_diffuser(spec.name, getattr(params.diffusers, spec.name))
-        dataset = read_dataset(data_path)
-        rewards = transfer_rewards(spec, trained, settings.shuffle_seed)
+        recorded = transitions([read_dataset(path) for path in data_paths])
+        rewards = transfer_rewards(spec, trained, settings.shuffle_seed, recorded)
         # every reward relabels (and is checked for non-finite values) before any learner trains
-        data = {reward.name: relabelled(dataset, reward.reward, reward.name) for reward in rewards}
+        data = {reward.name: relabelled(recorded, reward.reward, reward.name) for reward in rewards}
         starts, _ = evaluation_starts(spec, evaluation)
         inputs = {
             name: hashlib.sha256(learnt_reward_file(spec.name, name).read_bytes()).hexdigest()
             for name in learnt_names()
         }
-        data_sha256 = read_provenance(data_path)["sha256"]
+        data_sha256 = [read_provenance(path)["sha256"] for path in data_paths]
         results = {}
         for reward in rewards:
             run = fingerprint(

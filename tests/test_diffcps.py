@@ -2,6 +2,7 @@
 action), and the relabelled data it trains on."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ import torch
 
 from diffirl.data.format import Dataset
 from diffirl.transfer.diffcps import DiffCPS, DiffCPSSettings, OfflineData, train, variance_preserving_betas
-from diffirl.transfer.relabel import relabelled
+from diffirl.transfer.relabel import recorded_reward, relabelled, transitions
 
 #: small networks and batches: the bandit needs no more
 SMALL = DiffCPSSettings(hidden_units=32, batch_size=64, learning_rate=1e-3, lambda_learning_rate=1e-2)
@@ -98,12 +99,31 @@ def two_episode_dataset() -> Dataset:
 
 
 def test_a_relabelled_dataset_holds_the_transitions_inside_episodes_with_the_rewards_standardised():
-    data = relabelled(two_episode_dataset(), lambda s, a, s_next: a[:, 0] * 10.0, "ten times the action")
+    data = relabelled(transitions([two_episode_dataset()]), lambda s, a, s_next: a[:, 0] * 10.0, "ten times the action")
     assert data.actions[:, 0].tolist() == [1.0, 2.0, 4.0]  # no transition across an episode's end
     assert torch.equal(data.next_states, torch.tensor([[2.0, 3.0], [4.0, 5.0], [8.0, 9.0]]))
     expected = np.array([10.0, 20.0, 40.0])
     assert data.rewards.numpy() == pytest.approx((expected - expected.mean()) / expected.std(), abs=1e-6)
     assert not data.terminals.any()
+
+
+def test_transitions_of_two_datasets_never_cross_from_one_to_the_next_and_keep_the_recorded_reward():
+    first, second = two_episode_dataset(), two_episode_dataset()
+    second = replace(second, observations=second.observations + 100, rewards=np.arange(5.0))
+    data = transitions([first, second])
+    assert data.actions[:, 0].tolist() == [1.0, 2.0, 4.0] * 2  # 3 inside each dataset's episodes
+    assert data.next_states[:, 0].tolist() == [2.0, 4.0, 8.0, 102.0, 104.0, 108.0]
+    assert data.recorded_rewards.tolist() == [0.0, 0.0, 0.0, 0.0, 1.0, 3.0]
+
+
+def test_the_recorded_reward_relabels_its_own_data_and_refuses_any_other_transitions():
+    first = two_episode_dataset()
+    data = transitions([first, replace(first, rewards=np.array([1.0, 2.0, 0.0, 4.0, 0.0]))])
+    labelled = relabelled(data, recorded_reward(data), "recorded")
+    expected = np.array([0.0, 0.0, 0.0, 1.0, 2.0, 4.0])
+    assert labelled.rewards.numpy() == pytest.approx((expected - expected.mean()) / expected.std(), abs=1e-6)
+    with pytest.raises(ValueError, match="known only on the transitions of the data that recorded it"):
+        recorded_reward(data)(data.states.copy(), data.actions, data.next_states)
 
 
 @pytest.mark.parametrize(
@@ -116,4 +136,4 @@ def test_a_relabelled_dataset_holds_the_transitions_inside_episodes_with_the_rew
 )
 def test_a_reward_that_cannot_label_the_data_is_refused_with_its_name(reward, message):
     with pytest.raises(ValueError, match=message):
-        relabelled(two_episode_dataset(), reward, "broken")
+        relabelled(transitions([two_episode_dataset()]), reward, "broken")

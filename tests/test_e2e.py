@@ -556,3 +556,20 @@ def test_a_loss_extension_learns_from_its_members_experts_with_its_members_setti
     for method in ("base", "true"):
         assert evaluations[0][method]["returns"] == evaluations[1][method]["returns"], method
     assert set(evaluations[1]) >= {"mse", "mmd_matern"} and "mmd_gauss" not in evaluations[1]
+
+
+def test_halfcheetahs_learners_train_on_its_recorded_reward_and_per_step_rewards(snakemake_everything):
+    # make transfer_full's HalfCheetah learner: the per-step variant's three networks first, then TD3+BC
+    project, _ = snakemake_everything
+    output = paths.transfer_metrics("halfcheetah", "td3_bc")
+    run(project, "snakemake", "--cores", "2", str(output))
+    results = json.loads((project / output).read_text())["rewards"]
+    assert list(results) == list(REWARDS)
+    assert "the simulator's as the data recorded it" in results["true"]["reward"]
+    returns = {name: np.asarray(result["scores"]["returns"]) for name, result in results.items()}
+    assert all(np.isfinite(r).all() and len(r) == len(returns["true"]) for r in returns.values())
+    assert not np.array_equal(returns["true"], returns["shuffled"])
+    # the per-step networks exist; their variant evaluates nothing (reward transfer does)
+    variant = "halfcheetah_per_step"
+    assert (project / paths.variant_path(variant, paths.learnt_reward("halfcheetah", "mse"))).stat().st_size > 0
+    assert not (project / paths.variant_path(variant, paths.evaluation_metrics("halfcheetah"))).exists()

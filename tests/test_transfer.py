@@ -159,6 +159,29 @@ def test_a_transfer_row_pairs_each_rollout_with_the_true_rewards_learner():
         row_of("airl", true, true, control_returns=true[:3])
 
 
+def test_with_a_floor_the_transfer_score_is_the_ratio_of_the_returns_above_it():
+    # HalfCheetah: returns measured from D4RL's random policy's, so a negative return scores sensibly
+    true = np.array([-200.0, -200.0, -200.0, -200.0])
+    better = transfer_row(
+        "halfcheetah",
+        "offline_rl",
+        "td3_bc",
+        "TD3+BC",
+        "airl",
+        "learnt",
+        "r",
+        true + 100,
+        true,
+        true,
+        0.95,
+        500,
+        0,
+        floor=-280.0,
+    )
+    assert better["transfer_score"] == pytest.approx(180 / 80)
+    assert row_of("airl", true + 100, true)["transfer_score"] == pytest.approx(0.5)  # from 0: upside down
+
+
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
@@ -178,6 +201,15 @@ def test_an_independent_diffuser_seeded_as_the_studys_is_refused(root):
     raw = compose("smoke", root / "scales")
     raw["transfer"]["umaze"]["independent_diffuser_seed"] = raw["diffusers"]["umaze"]["seed"]
     with pytest.raises(ParameterError, match=r"transfer\.umaze\.independent_diffuser_seed \(0\) equals"):
+        validate_params(raw)
+
+
+def test_the_independent_diffusers_seed_is_needed_where_the_steering_test_runs_alone(root):
+    raw = compose("smoke", root / "scales")
+    assert "independent_diffuser_seed" not in raw["transfer"]["halfcheetah"]  # no steering test there
+    validate_params(raw)
+    del raw["transfer"]["umaze"]["independent_diffuser_seed"]
+    with pytest.raises(ParameterError, match=r"transfer\.umaze\.independent_diffuser_seed is not set"):
         validate_params(raw)
 
 

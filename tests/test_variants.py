@@ -279,17 +279,33 @@ def test_the_transfer_target_reuses_the_study_and_trains_only_the_rewards_it_han
     assert dag.final_stages("transfer") == ["transfer_table"]
 
 
-def test_the_full_transfer_target_adds_the_large_maze_on_its_familys_per_step_rewards():
+def test_the_full_transfer_target_adds_the_large_maze_and_halfcheetah_on_their_per_step_rewards():
     core = {s.name for s in dag.target_stages("transfer")}
     full = {s.name for s in dag.target_stages("transfer_full")}
     large = {f"transfer_{kind}_large" for kind in ("diffcps", "td3_bc", "diffuser", "steering")}
-    assert large <= full and not large & core and core - {"transfer_table"} < full
+    halfcheetah = {f"transfer_{kind}_halfcheetah" for kind in ("diffcps", "td3_bc")}
+    assert large | halfcheetah <= full and not (large | halfcheetah) & core and core - {"transfer_table"} < full
+    # HalfCheetah's true reward is the simulator's: nothing to pair a steered diffuser with
+    assert not {"transfer_diffuser_halfcheetah", "transfer_steering_halfcheetah"} & full
     per_step = {f"recovery_large_per_step__learn_reward_large_{loss}" for loss in paths.LOSSES}
+    per_step |= {f"halfcheetah_per_step__learn_reward_halfcheetah_{loss}" for loss in paths.LOSSES}
     assert per_step <= full and not any(name.startswith("recovery_large_corner") for name in full)
     table = next(s for s in dag.pipeline_stages() if s.name == "transfer_full_table")
     assert table.cmd == "python stages/transfer.py full" and str(paths.transfer_outputs("full")[0]) in table.outs
-    assert {str(paths.transfer_metrics(env, "td3_bc")) for env in ("umaze", "large")} <= set(table.deps)
-    assert not {s.name for s in dag.target_stages("all")} & {"transfer_full_table", "transfer_diffcps_large"}
+    environments = ("umaze", "large", "halfcheetah")
+    assert {str(paths.transfer_metrics(env, "td3_bc")) for env in environments} <= set(table.deps)
+    assert str(paths.transfer_steering_metrics("halfcheetah")) not in table.deps
+    everything_but_full = {s.name for s in dag.target_stages("all")}
+    assert not everything_but_full & {"transfer_full_table", "transfer_diffcps_large", "transfer_td3_bc_halfcheetah"}
+    assert not any(name.startswith("halfcheetah_per_step") for name in everything_but_full)
+
+
+def test_halfcheetahs_learners_train_on_the_thesiss_erc_mix_of_medium_replay_and_expert_data():
+    stage = next(s for s in dag.pipeline_stages() if s.name == "transfer_diffcps_halfcheetah")
+    data = {str(paths.dataset_file("halfcheetah", split)) for split in ("medium-replay", "expert")}
+    assert data <= set(stage.deps) and str(paths.dataset_file("halfcheetah", "medium")) not in stage.deps
+    per_step = paths.variant_path("halfcheetah_per_step", paths.learnt_reward("halfcheetah", "mse"))
+    assert str(per_step) in stage.deps
 
 
 def test_the_comparison_target_is_outside_the_study_and_reuses_its_outputs():

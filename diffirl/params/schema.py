@@ -412,16 +412,18 @@ class TransferLearners(Strict):
 
 
 class TransferSettings(Strict):
-    """Reward transfer in one environment (``make transfer``): the offline learners trained on the base
-    dataset relabelled by each reward, then rolled out by the environment's evaluation settings."""
+    """Reward transfer in one environment (``make transfer``): the offline learners trained on the
+    environment's transfer data relabelled by each reward, then rolled out by the environment's evaluation
+    settings."""
 
     learners: TransferLearners
     #: training state is saved this often (updates), so that a killed run resumes
     checkpoint_every: int = Field(gt=0)
     #: the shuffled control: the true reward's values permuted over the dataset's transitions by this seed
     shuffle_seed: int = Field(ge=0)
-    #: the steering test's second base diffuser: the study's settings with this seed instead
-    independent_diffuser_seed: int = Field(ge=0)
+    #: the steering test's second base diffuser: the study's settings with this seed instead (where the
+    #: steering test runs: an environment whose true reward can guide a diffuser)
+    independent_diffuser_seed: int | None = Field(default=None, ge=0)
     #: paired bootstrap resamples of a transfer ratio's interval
     bootstrap_resamples: int = Field(ge=100)
     seed: int = Field(ge=0)
@@ -430,7 +432,7 @@ class TransferSettings(Strict):
 TransferSection = create_model(
     "TransferSection",
     __base__=Strict,
-    **{env: (TransferSettings | None, None) for env in environments_with_true_reward_settings()},
+    **{env: (TransferSettings | None, None) for env in ENVIRONMENTS},
 )
 
 
@@ -905,11 +907,17 @@ class Params(Strict):
             reward = getattr(self.true_reward, name, None)
             if reward is not None and reward.goal_cell is not None:
                 _cell_is_free(f"true_reward.{name}.goal_cell", reward.goal_cell, name)
+            transfer = getattr(self.transfer, name)
+            if transfer is not None and ENVIRONMENTS[name].has_true_reward_guide:
+                if transfer.independent_diffuser_seed is None:
+                    raise ValueError(
+                        f"transfer.{name}.independent_diffuser_seed is not set: the steering test's second "
+                        f"diffuser in {name} needs a seed"
+                    )
             recovery = getattr(self.recovery, name, None)
             if recovery is not None:
                 shaping = recovery.controls.shaping
                 _cell_is_free(f"recovery.{name}.controls.shaping.potential_cell", shaping.potential_cell, name)
-            transfer = getattr(self.transfer, name, None)
             if transfer is not None and transfer.independent_diffuser_seed == diffuser.seed:
                 raise ValueError(
                     f"transfer.{name}.independent_diffuser_seed ({transfer.independent_diffuser_seed}) equals "

@@ -75,11 +75,12 @@ FURTHER_TARGETS = (
         "reward, their policies' true returns paired with the same learner trained on the true reward",
     ),
     (
-        "Reward transfer in both mazes",
+        "Reward transfer in both mazes and HalfCheetah",
         "make transfer_full SCALE=paper",
         "reports/transfer_full.csv",
         "reports/transfer_full.html",
-        "the same in the Large Maze too, on the per-step rewards make recovery_full learns there",
+        "the same in the Large Maze too, on the per-step rewards make recovery_full learns there, and in "
+        "HalfCheetah on per-step rewards learnt from its experts (offline RL only)",
     ),
     (
         "What the paper scale costs",

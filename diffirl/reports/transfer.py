@@ -5,13 +5,14 @@ Two tests, one row per environment, learner and reward, each scored by the true 
 evaluation's start states and environment seeds and paired per rollout with the same learner on the
 true reward:
 
-- ``offline_rl``: an offline learner (DiffCPS, TD3+BC) trained on the base dataset relabelled by the
-  reward; its control is the true reward's values shuffled over the transitions;
-- ``steering``: the study's base diffuser and one trained independently (another seed) guided by the
-  reward; their control is the diffuser unguided.
+- ``offline_rl``: an offline learner (DiffCPS, TD3+BC) trained on the environment's transfer data
+  relabelled by the reward; its control is the true reward's values shuffled over the transitions;
+- ``steering`` (the mazes, whose true reward can guide a diffuser): the study's base diffuser and one
+  trained independently (another seed) guided by the reward; their control is the diffuser unguided.
 
 Per row: the lift (mean return difference to the true reward's, t-interval) and the transfer score
-(mean return / the true reward's, paired percentile bootstrap; 1: as much as the true reward). A
+(mean return / the true reward's, paired percentile bootstrap; 1: as much as the true reward; in
+HalfCheetah both measured from D4RL's random-policy return, so a ratio of normalised scores). A
 learnt reward transfers where its learner returns more than on the control (the paired difference's
 interval above 0).
 """
@@ -25,17 +26,24 @@ from diffirl.reports.recovery import recovery_ratio
 from diffirl.reports.results import paired_difference
 
 TITLE = "Reward transfer: do the learnt rewards teach other learners?"
-INTRO = (
-    "Two tests of whether a learnt reward teaches something other than the diffuser it was learnt through. "
-    "Offline RL: the reward relabels the environment's base dataset (standardised over it) and an offline learner, "
-    "DiffCPS (a diffusion policy, written from its paper) or TD3+BC (d3rlpy), trains on it; its control is the true "
-    "reward's values shuffled over the transitions, a reward that says nothing about the task. Steering: the reward "
-    "guides the study's base diffuser and one trained independently on the same data from another seed (Nuti et "
-    "al.'s Table 6 design); their control is the diffuser unguided. Every policy is rolled out from the evaluation's "
-    "start states and scored by the true reward, and each row is paired with the same learner on the true reward: "
-    "the lift (95% t-interval) and the transfer score, the ratio of the mean returns (95% paired percentile "
-    "bootstrap; 1: the reward teaches as much as the true reward). Every number comes from reports/transfer.csv."
-)
+
+
+def intro(table_file) -> str:
+    """The page's opening paragraph, naming the table its numbers come from."""
+    return (
+        "Two tests of whether a learnt reward teaches something other than the diffuser it was learnt through. "
+        "Offline RL: the reward relabels the environment's data (a maze's base dataset; HalfCheetah's medium-replay and "
+        "expert data, the thesis's ERC mix; standardised over it) and an offline learner, DiffCPS (a diffusion policy, "
+        "written from its paper) or TD3+BC (d3rlpy), trains on it; its control is the true reward's values shuffled over "
+        "the transitions, a reward that says nothing about the task. Steering (in the mazes, whose true reward can guide "
+        "a diffuser to pair with): the reward guides the study's base diffuser and one trained independently on the same "
+        "data from another seed (Nuti et al.'s Table 6 design); their control is the diffuser unguided. Every policy is "
+        "rolled out from the evaluation's start states and scored by the true reward (HalfCheetah's: the simulator's), "
+        "and each row is paired with the same learner on the true reward: the lift (95% t-interval) and the transfer "
+        "score, the ratio of the mean returns (95% paired percentile bootstrap; 1: the reward teaches as much as the "
+        "true reward; in HalfCheetah, whose returns can be negative, of the returns above D4RL's random policy's, "
+        f"the ratio of D4RL's normalised scores). Every number comes from {table_file}."
+    )
 
 
 def transfer_row(
@@ -52,9 +60,13 @@ def transfer_row(
     confidence: float,
     resamples: int,
     seed: int,
+    floor: float = 0.0,
 ) -> dict:
     """One learner (or diffuser) trained on (or guided by) one reward, against the same learner on the true
-    reward and against its control; ``kind``: reference (the true reward), control or learnt."""
+    reward and against its control; ``kind``: reference (the true reward), control or learnt. The transfer
+    score is (return - floor) / (true reward's return - floor): ``floor`` 0 in the mazes, whose returns are
+    positive; D4RL's random-policy return in HalfCheetah, where returns can be negative (the score is then
+    the ratio of D4RL's normalised scores)."""
     returns, true_returns, control_returns = (
         np.asarray(r, dtype=np.float64) for r in (returns, true_returns, control_returns)
     )
@@ -66,7 +78,7 @@ def transfer_row(
             )
     lift = paired_difference(returns, true_returns, confidence)
     over_control = paired_difference(returns, control_returns, confidence)
-    score = recovery_ratio(returns, true_returns, np.zeros_like(returns), confidence, resamples, seed)
+    score = recovery_ratio(returns, true_returns, np.full_like(returns, floor), confidence, resamples, seed)
     return {
         "environment": environment,
         "test": test,

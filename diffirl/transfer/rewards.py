@@ -1,12 +1,13 @@
-"""The rewards handed to the transfer learners in one maze, each a function of raw (s, a, s').
+"""The rewards handed to the transfer learners in one environment, each a function of raw (s, a, s').
 
-- ``true``: the maze's true reward, the reference every other reward's transfer is paired with;
+- ``true``: the maze's true reward, or the simulator's as the data recorded it (HalfCheetah), the
+  reference every other reward's transfer is paired with;
 - ``shuffled``: the true reward's values permuted over the dataset's transitions, a control that
   keeps the reward's distribution and drops what it says about the states (it marks what a reward
   carrying no information about the task transfers);
 - ``LOSS_per_step``: the per-step reward networks the recovery benchmark learns from the study's
-  experts with each of the thesis's losses (variants ``recovery_per_step``, ``recovery_large_per_step``): the study's window
-  networks score whole plans and have no per-transition value;
+  experts with each of the thesis's losses (the variants of :data:`diffirl.transfer.PER_STEP_VARIANTS`):
+  the study's window networks score whole plans and have no per-transition value;
 - ``relative``: Nuti et al.'s relative reward (``make compare``), its per-step head g(s, a, 0);
 - the baselines' recovered rewards (AIRL's, unshaped).
 """
@@ -30,6 +31,7 @@ from diffirl.rewards.controls import transition_reward
 from diffirl.rewards.coverage import learnt_transition_reward, relative_transition_reward
 from diffirl.rewards.epic import Reward
 from diffirl.transfer import PER_STEP_VARIANTS
+from diffirl.transfer.relabel import Transitions, recorded_reward
 
 REFERENCE = "true"
 CONTROL = "shuffled"
@@ -75,13 +77,24 @@ def shuffled(reward: Reward, seed: int) -> Reward:
     return permuted
 
 
-def transfer_rewards(spec: EnvironmentSpec, trained: TrainedDiffuser, shuffle_seed: int) -> list[TransferReward]:
-    """Every reward of :data:`REWARDS` in ``spec``'s maze (``trained``: the base diffuser, whose normaliser
-    the learnt per-step networks read their inputs through)."""
-    true = transition_reward(spec.reward)
+def true_reward(spec: EnvironmentSpec, data: Transitions) -> TransferReward:
+    """A maze's designed reward; elsewhere the simulator's, as ``data`` recorded it."""
+    if spec.reward is not None:
+        return TransferReward(REFERENCE, f"the true reward, {spec.reward.describe()}", transition_reward(spec.reward))
+    return TransferReward(REFERENCE, "the true reward, the simulator's as the data recorded it", recorded_reward(data))
+
+
+def transfer_rewards(
+    spec: EnvironmentSpec, trained: TrainedDiffuser, shuffle_seed: int, data: Transitions
+) -> list[TransferReward]:
+    """Every reward of :data:`REWARDS` in ``spec``'s environment on ``data``'s transitions (``trained``: the
+    base diffuser, whose normaliser the learnt per-step networks read their inputs through)."""
+    true = true_reward(spec, data)
     rewards = [
-        TransferReward(REFERENCE, f"the true reward, {spec.reward.describe()}", true),
-        TransferReward(CONTROL, "the true reward's values shuffled over the transitions", shuffled(true, shuffle_seed)),
+        true,
+        TransferReward(
+            CONTROL, "the true reward's values shuffled over the transitions", shuffled(true.reward, shuffle_seed)
+        ),
     ]
     for loss in LOSSES:
         network = RewardMLP.load(learnt_reward_file(spec.name, f"{loss}_per_step"), trained.device)

@@ -9,7 +9,7 @@ from diffirl.dag import Stage, device_params, erc_inputs, guided_rollout_params,
 from diffirl.envs.registry import ENVIRONMENTS
 from diffirl.methods import LOSSES, baselines_with_rewards
 from diffirl.stage_code import stage_code
-from diffirl.transfer import LEARNER_NAMES, PER_STEP_VARIANTS, TRANSFER_EXTENTS
+from diffirl.transfer import LEARNER_NAMES, PER_STEP_VARIANTS, TRANSFER_EXTENTS, has_steering_test, transfer_splits
 
 
 def per_step_and_baseline_rewards(environment: str) -> list[str]:
@@ -25,7 +25,7 @@ def training_stage(environment: str, learner: str) -> Stage:
         cmd=f"python stages/transfer_train.py {environment} {learner}",
         deps=tuple(
             stage_code("transfer_train")
-            + [str(paths.dataset_file(environment, ENVIRONMENTS[environment].base_split))]
+            + [str(paths.dataset_file(environment, split)) for split in transfer_splits(ENVIRONMENTS[environment])]
             + [str(paths.diffuser_model(environment)), str(paths.comparison_network(environment, "relative"))]
             + per_step_and_baseline_rewards(environment)
         ),
@@ -83,7 +83,11 @@ def table_stage(extent: str) -> Stage:
         deps=tuple(
             stage_code("transfer")
             + [str(paths.transfer_metrics(env, learner)) for env in environments for learner in LEARNER_NAMES]
-            + [str(paths.transfer_steering_metrics(env)) for env in environments]
+            + [
+                str(paths.transfer_steering_metrics(env))
+                for env in environments
+                if has_steering_test(ENVIRONMENTS[env])
+            ]
         ),
         outs=tuple(str(path) for path in paths.transfer_outputs(extent)),
         params=tuple(key for env in environments for key in (f"transfer.{env}", f"evaluation.{env}.confidence")),
@@ -91,11 +95,12 @@ def table_stage(extent: str) -> Stage:
 
 
 def environment_stages(environment: str) -> list[Stage]:
-    return [
-        *(training_stage(environment, learner) for learner in LEARNER_NAMES),
-        independent_diffuser_stage(environment),
-        steering_stage(environment),
-    ]
+    steering = (
+        [independent_diffuser_stage(environment), steering_stage(environment)]
+        if has_steering_test(ENVIRONMENTS[environment])
+        else []
+    )
+    return [*(training_stage(environment, learner) for learner in LEARNER_NAMES), *steering]
 
 
 def transfer_stages() -> list[Stage]:
