@@ -564,7 +564,7 @@ def test_halfcheetahs_learners_train_on_its_recorded_reward_and_per_step_rewards
     output = paths.transfer_metrics("halfcheetah", "td3_bc")
     run(project, "snakemake", "--cores", "2", str(output))
     results = json.loads((project / output).read_text())["rewards"]
-    assert list(results) == list(REWARDS)
+    assert set(results) == set(REWARDS)
     assert "the simulator's as the data recorded it" in results["true"]["reward"]
     returns = {name: np.asarray(result["scores"]["returns"]) for name, result in results.items()}
     assert all(np.isfinite(r).all() and len(r) == len(returns["true"]) for r in returns.values())
