@@ -30,13 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from diffirl import paths  # noqa: E402
 from diffirl.data.format import read_dataset  # noqa: E402
-from diffirl.envs.closed_loop import closed_loop_rollouts  # noqa: E402
 from diffirl.envs.registry import get_environment  # noqa: E402
-from diffirl.evaluation import evaluation_reward, evaluation_starts  # noqa: E402
+from diffirl.evaluation import evaluation_starts  # noqa: E402
 from diffirl.params import load_params  # noqa: E402
 from diffirl.reports.results import paired_difference  # noqa: E402
 from diffirl.transfer import transfer_splits  # noqa: E402
-from diffirl.transfer.learners import LEARNERS  # noqa: E402
+from diffirl.transfer.learners import LEARNERS, policy_rollouts  # noqa: E402
 from diffirl.transfer.relabel import relabelled, transitions  # noqa: E402
 from diffirl.transfer.rewards import CONTROL, REFERENCE, shuffled, true_reward  # noqa: E402
 
@@ -73,16 +72,7 @@ def main() -> None:
             while learner.updates < length:
                 learner.update(relabels[name])
             seconds += time.perf_counter() - started
-            rollouts = closed_loop_rollouts(
-                spec,
-                starts,
-                evaluation.steps,
-                kind.controller(learner, evaluation.seed),
-                evaluation_reward(spec),
-                seed=evaluation.seed,
-                progress=False,
-            )
-            returns[name] = rollouts.returns
+            returns[name] = policy_rollouts(spec, kind, learner, evaluation, starts, progress=False).returns
         mean, low, high = paired_difference(returns[REFERENCE], returns[CONTROL], 0.95)
         print(
             f"{length:>8} {returns[REFERENCE].mean():>8.1f} {returns[CONTROL].mean():>9.1f} "

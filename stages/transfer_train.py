@@ -12,11 +12,10 @@ from diffirl import paths
 from diffirl.checkpoints import fingerprint
 from diffirl.data.format import DatasetError, read_dataset, read_provenance
 from diffirl.diffusion.model_io import load_trained_diffuser
-from diffirl.envs.closed_loop import closed_loop_rollouts
-from diffirl.evaluation import evaluation_reward, evaluation_starts, rollout_scores
+from diffirl.evaluation import evaluation_starts, rollout_scores
 from diffirl.io import write_json
 from diffirl.transfer import transfer_splits
-from diffirl.transfer.learners import LEARNERS, train_resumably
+from diffirl.transfer.learners import LEARNERS, policy_rollouts, train_resumably
 from diffirl.transfer.relabel import relabelled, transitions
 from diffirl.transfer.rewards import learnt_names, learnt_reward_file, transfer_rewards
 
@@ -61,14 +60,7 @@ def main() -> None:
                 settings.checkpoint_every,
                 f"{learner} on {reward.name}",
             )
-            rollouts = closed_loop_rollouts(
-                spec,
-                starts,
-                evaluation.steps,
-                kind.controller(policy, evaluation.seed),
-                evaluation_reward(spec),
-                seed=evaluation.seed,
-            )
+            rollouts = policy_rollouts(spec, kind, policy, evaluation, starts)
             label = f"{kind.label} on {reward.description}"
             results[reward.name] = {
                 "reward": reward.description,

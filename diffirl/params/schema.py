@@ -907,6 +907,10 @@ class Params(Strict):
             reward = getattr(self.true_reward, name, None)
             if reward is not None and reward.goal_cell is not None:
                 _cell_is_free(f"true_reward.{name}.goal_cell", reward.goal_cell, name)
+            recovery = getattr(self.recovery, name, None)
+            if recovery is not None:
+                shaping = recovery.controls.shaping
+                _cell_is_free(f"recovery.{name}.controls.shaping.potential_cell", shaping.potential_cell, name)
             transfer = getattr(self.transfer, name)
             if transfer is not None and ENVIRONMENTS[name].has_true_reward_guide:
                 if transfer.independent_diffuser_seed is None:
@@ -914,10 +918,6 @@ class Params(Strict):
                         f"transfer.{name}.independent_diffuser_seed is not set: the steering test's second "
                         f"diffuser in {name} needs a seed"
                     )
-            recovery = getattr(self.recovery, name, None)
-            if recovery is not None:
-                shaping = recovery.controls.shaping
-                _cell_is_free(f"recovery.{name}.controls.shaping.potential_cell", shaping.potential_cell, name)
             if transfer is not None and transfer.independent_diffuser_seed == diffuser.seed:
                 raise ValueError(
                     f"transfer.{name}.independent_diffuser_seed ({transfer.independent_diffuser_seed}) equals "

@@ -18,7 +18,9 @@ import numpy as np
 import torch
 
 from diffirl.checkpoints import Fingerprint, load_checkpoint, save_checkpoint
-from diffirl.envs.closed_loop import Controller
+from diffirl.envs.closed_loop import Controller, Rollouts, closed_loop_rollouts
+from diffirl.envs.registry import EnvironmentSpec
+from diffirl.evaluation import evaluation_reward
 from diffirl.params.schema import DiffCPSParams, TD3BCParams
 from diffirl.progress import progress_bar
 from diffirl.transfer import LEARNER_NAMES
@@ -70,6 +72,22 @@ LEARNERS: dict[str, LearnerKind] = {
         "TD3+BC (d3rlpy)", build_td3_bc, lambda learner, seed: lambda step, states: learner.act(states)
     ),
 }
+
+
+def policy_rollouts(
+    spec: EnvironmentSpec, kind: LearnerKind, learner: OfflineLearner, evaluation, starts: np.ndarray, progress=True
+) -> Rollouts:
+    """The learner's policy rolled out from ``starts`` by the environment's evaluation settings (its steps
+    and seed), scored by the environment's true reward."""
+    return closed_loop_rollouts(
+        spec,
+        starts,
+        evaluation.steps,
+        kind.controller(learner, evaluation.seed),
+        evaluation_reward(spec),
+        seed=evaluation.seed,
+        progress=progress,
+    )
 
 
 if tuple(LEARNERS) != LEARNER_NAMES:
