@@ -15,7 +15,15 @@ from diffirl.envs.registry import ENVIRONMENTS
 from diffirl.io import read_json, write_csv_frame
 from diffirl.reports.maze_plots import save_figure
 from diffirl.reports.report import Report, Section, write_pages
-from diffirl.reports.transfer import TITLE, intro, learner_finding, score_figure, transfer_row
+from diffirl.reports.transfer import (
+    TITLE,
+    intro,
+    learner_finding,
+    paper_comparison,
+    published_columns,
+    score_figure,
+    transfer_row,
+)
 from diffirl.transfer import TRANSFER_EXTENTS, has_steering_test
 from diffirl.transfer.learners import LEARNERS
 from diffirl.transfer.rewards import CONTROL, REFERENCE, REWARDS
@@ -35,21 +43,21 @@ def offline_rows(environment: str, common: dict) -> list[dict]:
             raise KeyError(f"{paths.transfer_metrics(environment, learner)} has no result for {', '.join(missing)}")
         results = metrics["rewards"]
         for reward in REWARDS:
-            rows.append(
-                transfer_row(
-                    environment,
-                    "offline_rl",
-                    learner,
-                    metrics["learner"],
-                    reward,
-                    kind_of(reward, CONTROL),
-                    results[reward]["reward"],
-                    results[reward]["scores"]["returns"],
-                    results[REFERENCE]["scores"]["returns"],
-                    results[CONTROL]["scores"]["returns"],
-                    **common,
-                )
+            kind = kind_of(reward, CONTROL)
+            row = transfer_row(
+                environment,
+                "offline_rl",
+                learner,
+                metrics["learner"],
+                reward,
+                kind,
+                results[reward]["reward"],
+                results[reward]["scores"]["returns"],
+                results[REFERENCE]["scores"]["returns"],
+                results[CONTROL]["scores"]["returns"],
+                **common,
             )
+            rows.append(row | published_columns(environment, learner, kind))
     return rows
 
 
@@ -89,13 +97,12 @@ def environment_rows(environment: str, params) -> list[dict]:
     settings = getattr(params.transfer, environment)
     if settings is None:
         raise ValueError(f"transfer.{environment} is not set, but reward transfer runs in {environment}")
-    references = ENVIRONMENTS[environment].d4rl_reference_returns
     common = dict(
         confidence=getattr(params.evaluation, environment).confidence,
         resamples=settings.bootstrap_resamples,
         seed=settings.seed,
         # where D4RL scores the environment, the transfer score is the ratio of its normalised scores
-        floor=references[0] if references is not None else 0.0,
+        d4rl_reference=ENVIRONMENTS[environment].d4rl_reference_returns,
     )
     steering = steering_rows(environment, common) if has_steering_test(ENVIRONMENTS[environment]) else []
     return offline_rows(environment, common) + steering
@@ -125,6 +132,7 @@ def transfer_page(frame: pd.DataFrame, table_file: Path, figure_file: Path) -> R
             }
         )
         findings = [learner_finding(mine) for _, mine in rows.groupby("learner", sort=False)]
+        findings += paper_comparison(rows)
         sections.append(
             Section(
                 f"transfer_{environment}",

@@ -13,7 +13,7 @@ from diffirl.params import ParameterError
 from diffirl.params.load import validate_params
 from diffirl.params.scale import compose
 from diffirl.params.schema import DiffCPSParams, TD3BCParams
-from diffirl.reports.transfer import learner_finding, transfer_row
+from diffirl.reports.transfer import learner_finding, paper_comparison, published_columns, transfer_row
 from diffirl.transfer.diffcps import OfflineData
 from diffirl.transfer.learners import LEARNERS, train_resumably
 from diffirl.transfer.rewards import shuffled
@@ -176,10 +176,33 @@ def test_with_a_floor_the_transfer_score_is_the_ratio_of_the_returns_above_it():
         0.95,
         500,
         0,
-        floor=-280.0,
+        d4rl_reference=(-280.0, 12135.0),
     )
     assert better["transfer_score"] == pytest.approx(180 / 80)
+    assert better["d4rl_score_mean"] == pytest.approx(100 * 180 / 12415) and better["d4rl_score_se"] == 0
     assert row_of("airl", true + 100, true)["transfer_score"] == pytest.approx(0.5)  # from 0: upside down
+    assert row_of("airl", true + 100, true)["d4rl_score_mean"] is None  # the mazes: no D4RL score
+
+
+def test_diffcps_on_the_true_reward_is_set_beside_its_papers_score_where_one_compares():
+    assert published_columns("halfcheetah", "diffcps", "reference") == {
+        "paper_task": "halfcheetah-medium-expert-v2",
+        "paper_d4rl_score_mean": 100.3,
+        "paper_d4rl_score_std": 4.1,
+    }
+    for environment, learner, kind in (
+        ("halfcheetah", "td3_bc", "reference"),
+        ("halfcheetah", "diffcps", "learnt"),
+        ("umaze", "diffcps", "reference"),
+    ):
+        assert set(published_columns(environment, learner, kind).values()) == {None}
+    row = {"d4rl_score_mean": 40.0, "d4rl_score_se": 1.5, "rollouts": 10} | published_columns(
+        "halfcheetah", "diffcps", "reference"
+    )
+    rows = pd.DataFrame([row, {"rollouts": 10} | published_columns("halfcheetah", "td3_bc", "reference")])
+    (text,) = paper_comparison(rows)
+    assert "40.0 ± 1.5" in text and "100.3 ± 4.1" in text and "halfcheetah-medium-expert-v2" in text
+    assert paper_comparison(rows.iloc[1:]) == []
 
 
 @pytest.mark.parametrize(

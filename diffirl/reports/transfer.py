@@ -22,8 +22,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from diffirl.reports.diffcps_paper import published_score
 from diffirl.reports.recovery import recovery_ratio
-from diffirl.reports.results import paired_difference
+from diffirl.reports.results import d4rl_score, paired_difference
 
 TITLE = "Reward transfer: do the learnt rewards teach other learners?"
 
@@ -60,13 +61,14 @@ def transfer_row(
     confidence: float,
     resamples: int,
     seed: int,
-    floor: float = 0.0,
+    d4rl_reference: tuple[float, float] | None = None,
 ) -> dict:
     """One learner (or diffuser) trained on (or guided by) one reward, against the same learner on the true
     reward and against its control; ``kind``: reference (the true reward), control or learnt. The transfer
-    score is (return - floor) / (true reward's return - floor): ``floor`` 0 in the mazes, whose returns are
-    positive; D4RL's random-policy return in HalfCheetah, where returns can be negative (the score is then
-    the ratio of D4RL's normalised scores)."""
+    score is (return - floor) / (true reward's return - floor): the floor 0 in the mazes, whose returns are
+    positive; where D4RL scores the environment (``d4rl_reference``: its random and expert returns; HalfCheetah,
+    whose returns can be negative) its random policy's return, so the score is the ratio of D4RL's normalised
+    scores, which the row also gives (mean and standard error over the rollouts)."""
     returns, true_returns, control_returns = (
         np.asarray(r, dtype=np.float64) for r in (returns, true_returns, control_returns)
     )
@@ -78,7 +80,9 @@ def transfer_row(
             )
     lift = paired_difference(returns, true_returns, confidence)
     over_control = paired_difference(returns, control_returns, confidence)
+    floor = d4rl_reference[0] if d4rl_reference is not None else 0.0
     score = recovery_ratio(returns, true_returns, np.full_like(returns, floor), confidence, resamples, seed)
+    normalised = d4rl_score(returns, d4rl_reference) if d4rl_reference is not None else None
     return {
         "environment": environment,
         "test": test,
@@ -99,7 +103,19 @@ def transfer_row(
         "score_low": score[1],
         "score_high": score[2],
         "rollouts": len(returns),
+        "d4rl_score_mean": float(normalised.mean()) if normalised is not None else None,
+        "d4rl_score_se": float(normalised.std(ddof=1) / np.sqrt(len(normalised)))
+        if normalised is not None and len(normalised) > 1
+        else None,
     }
+
+
+def published_columns(environment: str, learner: str, kind: str) -> dict:
+    """Beside DiffCPS on the true reward, where our data allows a comparison, its paper's D4RL score for the
+    closest D4RL task (mean and std over the paper's 5 seeds); empty columns on every other row."""
+    published = published_score(environment) if (learner, kind) == ("diffcps", "reference") else None
+    task, mean, std = published if published else (None, None, None)
+    return {"paper_task": task, "paper_d4rl_score_mean": mean, "paper_d4rl_score_std": std}
 
 
 def clears_control(row) -> bool:
@@ -139,6 +155,19 @@ def learner_finding(rows: pd.DataFrame) -> str:
         else "Every learnt reward's return differs from the true reward's (no lift interval contains 0)."
     )
     return text
+
+
+def paper_comparison(rows: pd.DataFrame) -> list[str]:
+    """DiffCPS on the true reward beside its paper's D4RL score, in words, where the table has one."""
+    published = rows[rows["paper_task"].notna()] if "paper_task" in rows else rows.iloc[:0]
+    return [
+        f"DiffCPS on the true reward scores {row['d4rl_score_mean']:.1f} ± {row['d4rl_score_se']:.1f} (D4RL-normalised, "
+        f"mean ± standard error over {row['rollouts']} rollouts); its paper reports {row['paper_d4rl_score_mean']:.1f} ± "
+        f"{row['paper_d4rl_score_std']:.1f} (5 seeds) on {row['paper_task']}, whose data differs from ours (D4RL's "
+        "medium-expert mixes a fixed medium policy's episodes with an expert's; ours is the replay of a generated "
+        "medium run and expert episodes)."
+        for _, row in published.iterrows()
+    ]
 
 
 def score_figure(frame: pd.DataFrame):
