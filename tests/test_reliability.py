@@ -4,6 +4,7 @@ checkpoints discarded with a reason, byte-identical model files, readable output
 import os
 import stat
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -238,3 +239,15 @@ def test_a_sync_is_skipped_only_while_no_file_of_its_target_changed(tmp_path, mo
     assert not sync.already_recorded("snakemake", "remedies")  # each target keeps its own record
     os.utime(output, ns=(0, 0))  # a touch of the same bytes: Snakemake would look again, so does the sync
     assert not sync.already_recorded("snakemake", "study")
+
+
+def test_importing_the_simulators_and_the_offline_learners_prints_nothing_into_a_stages_log():
+    # the pinned notices packages: farama-notifications 0.0.6 makes gymnasium-robotics print a notice,
+    # gym-notices 0.1.0 makes d3rlpy's `import gym` print one
+    imported = subprocess.run(
+        [sys.executable, "-c", "import diffirl.envs.simulators, diffirl.transfer.td3_bc"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert imported.stdout == "" and imported.stderr == ""
