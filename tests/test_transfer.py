@@ -257,3 +257,35 @@ def test_the_finding_says_when_the_true_reward_itself_does_not_beat_the_control(
     assert "does not beat the control" in finding and "returns more than the control's" in finding
     rows[0] = {**row_of("true", true + 3, true + 3, control_returns=true), "kind": "reference"}
     assert "does not beat the control" not in learner_finding(pd.DataFrame(rows))
+    assert "D4RL" not in learner_finding(pd.DataFrame(rows))  # the mazes: no D4RL score
+
+
+def test_the_finding_gives_the_d4rl_score_and_warns_when_it_is_near_the_random_policys():
+    def finding(true_return):
+        true = np.full(4, true_return) + np.array([0.0, 1.0, 2.0, 3.0])
+        rows = [
+            {
+                **transfer_row(
+                    "halfcheetah",
+                    "offline_rl",
+                    "diffcps",
+                    "DiffCPS",
+                    name,
+                    kind,
+                    "r",
+                    returns,
+                    true,
+                    true - 50,
+                    0.95,
+                    200,
+                    0,
+                    d4rl_reference=(-280.0, 12120.0),
+                ),
+                "kind": kind,
+            }
+            for name, returns, kind in (("true", true, "reference"), ("shuffled", true - 50, "control"))
+        ]
+        return learner_finding(pd.DataFrame(rows))
+
+    assert "(D4RL score 0.2)" in finding(-260.0) and "within 5 of the random policy's" in finding(-260.0)
+    assert "(D4RL score 10.2)" in finding(980.0) and "random policy" not in finding(980.0)

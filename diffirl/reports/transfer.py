@@ -118,6 +118,11 @@ def published_columns(environment: str, learner: str, kind: str) -> dict:
     return {"paper_task": task, "paper_d4rl_score_mean": mean, "paper_d4rl_score_std": std}
 
 
+#: a D4RL-normalised score this close to the random policy's (0) leaves the transfer score's denominator, the
+#: true reward's gain over the random policy, near 0 (the page then says to read the paired differences)
+NEAR_RANDOM_D4RL_SCORE = 5.0
+
+
 def clears_control(row) -> bool:
     """Whether the reward's learner returns more than its control's over the same rollouts (the paired
     difference's interval above 0)."""
@@ -128,21 +133,30 @@ def learner_finding(rows: pd.DataFrame) -> str:
     """What one learner's rows say, in words."""
     label = rows["learner_label"].iloc[0]
     control = rows[rows["kind"] == "control"].iloc[0]
+    reference = rows[rows["kind"] == "reference"].iloc[0]
     learnt = rows[rows["kind"] == "learnt"]
     clearing = [r["reward"] for _, r in learnt.iterrows() if clears_control(r)]
     matching = [r["reward"] for _, r in learnt.iterrows() if r["lift_low"] <= 0 <= r["lift_high"]]
+    normalised = reference.get("d4rl_score_mean")
+    scored = normalised is not None and pd.notna(normalised)
     text = (
-        f"{label}: on the true reward it returns {rows[rows['kind'] == 'reference'].iloc[0]['return_mean']:.0f}; "
-        f"its control ({control['reward']}) scores {control['transfer_score']:.2f} "
+        f"{label}: on the true reward it returns {reference['return_mean']:.0f}"
+        + (f" (D4RL score {normalised:.1f})" if scored else "")
+        + f"; its control ({control['reward']}) scores {control['transfer_score']:.2f} "
         f"[{control['score_low']:.2f}, {control['score_high']:.2f}]. "
     )
+    if scored and normalised < NEAR_RANDOM_D4RL_SCORE:
+        text += (
+            f"Its D4RL score on the true reward is within {NEAR_RANDOM_D4RL_SCORE:.0f} of the random policy's: the "
+            "transfer scores are ratios over so small a gain that they swing widely; the paired differences over the "
+            "control are the ones to read. "
+        )
     text += (
         f"Learnt rewards whose learner returns more than the control's (paired interval above 0): "
         f"{', '.join(clearing)}. "
         if clearing
         else "No learnt reward's learner returns more than the control's (no paired interval above 0). "
     )
-    reference = rows[rows["kind"] == "reference"].iloc[0]
     if not clears_control(reference):
         text += (
             "The true reward itself does not beat the control for this learner at this training length (paired "
