@@ -157,15 +157,22 @@ def d4rl_score(returns: np.ndarray, reference_returns: tuple[float, float]) -> n
     return 100 * (np.asarray(returns, dtype=np.float64) - random) / (expert - random)
 
 
+def d4rl_score_summary(returns, reference_returns: tuple[float, float]) -> tuple[float, float | None]:
+    """The mean D4RL-normalised score of ``returns`` and its standard error (None from one return)."""
+    scores = d4rl_score(returns, reference_returns)
+    se = float(scores.std(ddof=1) / np.sqrt(len(scores))) if len(scores) > 1 else None
+    return float(scores.mean()), se
+
+
 def d4rl_score_columns(
     reference_returns: tuple[float, float], entry: dict | None, quoted: tuple[float, float] | None
 ) -> dict:
     """A row's D4RL-normalised undiscounted return (mean and standard error, as Nuti et al. report
     theirs) beside their published (mean, standard error) for the same method, where they have one."""
-    scores = d4rl_score(entry["returns"], reference_returns) if entry else None
+    mean, se = d4rl_score_summary(entry["returns"], reference_returns) if entry else (None, None)
     return {
-        "d4rl_score_mean": scores.mean() if entry else None,
-        "d4rl_score_se": scores.std(ddof=1) / np.sqrt(len(scores)) if entry and len(scores) > 1 else None,
+        "d4rl_score_mean": mean,
+        "d4rl_score_se": se,
         "nuti_d4rl_score_mean": quoted[0] if quoted else None,
         "nuti_d4rl_score_se": quoted[1] if quoted else None,
     }

@@ -24,7 +24,7 @@ import pandas as pd
 
 from diffirl.reports.diffcps_paper import published_score
 from diffirl.reports.recovery import recovery_ratio
-from diffirl.reports.results import d4rl_score, paired_difference
+from diffirl.reports.results import d4rl_score_summary, paired_difference
 
 TITLE = "Reward transfer: do the learnt rewards teach other learners?"
 
@@ -82,7 +82,7 @@ def transfer_row(
     over_control = paired_difference(returns, control_returns, confidence)
     floor = d4rl_reference[0] if d4rl_reference is not None else 0.0
     score = recovery_ratio(returns, true_returns, np.full_like(returns, floor), confidence, resamples, seed)
-    normalised = d4rl_score(returns, d4rl_reference) if d4rl_reference is not None else None
+    normalised = d4rl_score_summary(returns, d4rl_reference) if d4rl_reference is not None else (None, None)
     return {
         "environment": environment,
         "test": test,
@@ -103,10 +103,8 @@ def transfer_row(
         "score_low": score[1],
         "score_high": score[2],
         "rollouts": len(returns),
-        "d4rl_score_mean": float(normalised.mean()) if normalised is not None else None,
-        "d4rl_score_se": float(normalised.std(ddof=1) / np.sqrt(len(normalised)))
-        if normalised is not None and len(normalised) > 1
-        else None,
+        "d4rl_score_mean": normalised[0],
+        "d4rl_score_se": normalised[1],
     }
 
 
